@@ -1,0 +1,1 @@
+"""Balie: Dutch-first omnichannel customer service."""

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from balie.core.models import TimestampedModel
+
+
+class Team(TimestampedModel):
+    name = models.CharField(_("naam"), max_length=100, unique=True)
+    slug = models.SlugField(unique=True)
+    email = models.EmailField(_("e-mailadres"), blank=True)
+    is_private = models.BooleanField(
+        _("besloten"),
+        default=False,
+        help_text=_("Alleen leden van het team (en beheerders) zien de tickets van dit team."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", _("Medewerker")
+    TEAM_LEAD = "team_lead", _("Teamleider")
+    ADMIN = "admin", _("Beheerder")
+
+
+class AgentQuerySet(models.QuerySet["Agent"]):
+    def active(self) -> AgentQuerySet:
+        return self.filter(user__is_active=True)
+
+
+class Agent(TimestampedModel):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent")
+    display_name = models.CharField(_("naam"), max_length=150)
+    role = models.CharField(_("rol"), max_length=20, choices=Role.choices, default=Role.AGENT)
+    teams = models.ManyToManyField(Team, related_name="agents", blank=True, verbose_name=_("teams"))
+    language = models.CharField(_("taal"), max_length=8, default="nl")
+
+    objects = AgentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["display_name"]
+        verbose_name = _("medewerker")
+        verbose_name_plural = _("medewerkers")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_team_lead(self) -> bool:
+        return self.role in (Role.TEAM_LEAD, Role.ADMIN)
+
+    def team_ids(self) -> set[int]:
+        cached = getattr(self, "_team_ids", None)
+        if cached is None:
+            cached = set(self.teams.values_list("id", flat=True))
+            self._team_ids = cached
+        return cached
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def find(self, raw: str) -> ApiToken | None:
+        if not raw:
+            return None
+        return (
+            self.filter(key_hash=hash_token(raw), revoked_at__isnull=True)
+            .select_related("agent__user")
+            .first()
+        )
+
+
+class ApiToken(TimestampedModel):
+    """A bearer token for integrations. It acts as its agent: the agent's permissions apply."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("naam"), max_length=100)
+    prefix = models.CharField(max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    can_ingest = models.BooleanField(
+        _("mag berichten aanleveren"),
+        default=False,
+        help_text=_("Voor mailservers die ruwe e-mail afleveren op /api/v1/inbound/email."),
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API-token")
+        verbose_name_plural = _("API-tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def generate() -> str:
+        return "blt_" + secrets.token_urlsafe(32)

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from balie.core.events import actor_fields
+
+from .identities import normalise
+from .models import Customer, Identity
+
+
+def _assign_number(customer: Customer) -> None:
+    if not customer.number:
+        customer.number = f"K{100000 + customer.pk}"
+        customer.save(update_fields=["number"])
+
+
+def create_customer(
+    *, name: str = "", language: str = "nl", tier: str = "standaard", number: str = "",
+    identities: list[tuple[str, str]] | None = None, by: Any, notes: str = "",
+) -> Customer:
+    """Create a customer with its identities (kind, value). Raises IntegrityError (wrapped in
+    ValueError) when an identity already belongs to another customer."""
+    actor_fields(by)
+    with transaction.atomic():
+        customer = Customer.objects.create(
+            name=name, language=language, tier=tier, number=number or None, notes=notes
+        )
+        _assign_number(customer)
+        for kind, value in identities or []:
+            add_identity(customer, kind=kind, value=value, by=by)
+    return customer
+
+
+def add_identity(
+    customer: Customer, *, kind: str, value: str, display_name: str = "", verified: bool = False, by: Any
+) -> Identity:
+    normalised = normalise(kind, value)
+    existing = Identity.objects.filter(kind=kind, value=normalised).select_related("customer").first()
+    if existing:
+        if existing.customer_id != customer.pk:
+            raise ValueError(f"{kind} {normalised} hoort al bij klant {existing.customer.number}")
+        return existing
+    return Identity.objects.create(
+        customer=customer, kind=kind, value=normalised, display_name=display_name, verified=verified
+    )
+
+
+def find_customer(kind: str, value: str) -> tuple[Customer, Identity] | None:
+    """The customer an identity belongs to (following merges), or None."""
+    try:
+        normalised = normalise(kind, value)
+    except Exception:
+        return None
+    identity = Identity.objects.filter(kind=kind, value=normalised).select_related("customer").first()
+    if identity is None:
+        return None
+    customer = identity.customer
+    seen = set()
+    while customer.merged_into_id and customer.pk not in seen:
+        seen.add(customer.pk)
+        customer = customer.merged_into  # type: ignore[assignment]
+    return customer, identity
+
+
+def find_or_create_customer(
+    *, kind: str, value: str, name: str = "", language: str = "nl", by: Any
+) -> tuple[Customer, Identity, bool]:
+    """Identify the sender of an inbound message, creating a customer for a new identity."""
+    found = find_customer(kind, value)
+    if found:
+        customer, identity = found
+        if name and not customer.name:
+            customer.name = name
+            customer.save(update_fields=["name", "updated_at"])
+        return customer, identity, False
+    normalised = normalise(kind, value)
+    try:
+        with transaction.atomic():
+            customer = Customer.objects.create(name=name, language=language)
+            _assign_number(customer)
+            identity = Identity.objects.create(
+                customer=customer, kind=kind, value=normalised, display_name=name
+            )
+    except IntegrityError:
+        # Another process created the same identity at the same moment: use theirs.
+        found = find_customer(kind, value)
+        if not found:
+            raise
+        return found[0], found[1], False
+    return customer, identity, True
+
+
+def merge_customers(target: Customer, source: Customer, *, by: Any) -> Customer:
+    """Move identities and tickets of `source` to `target`; `source` remains as a pointer."""
+    from balie.tickets.actions import record_customer_merge
+
+    if target.pk == source.pk:
+        raise ValueError("Een klant kan niet met zichzelf worden samengevoegd.")
+    if source.merged_into_id:
+        raise ValueError("Deze klant is al samengevoegd.")
+    with transaction.atomic():
+        Identity.objects.filter(customer=source).update(customer=target)
+        moved = record_customer_merge(target=target, source=source, by=by)
+        contracts = list(dict.fromkeys([*target.contract_numbers, *source.contract_numbers]))
+        target.contract_numbers = contracts
+        if not target.name and source.name:
+            target.name = source.name
+        target.save(update_fields=["contract_numbers", "name", "updated_at"])
+        source.merged_into = target
+        source.save(update_fields=["merged_into", "updated_at"])
+    target.moved_ticket_count = moved  # type: ignore[attr-defined]
+    return target

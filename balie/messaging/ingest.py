@@ -1,0 +1,352 @@
+"""The single ingestion pipeline, shared by every channel.
+
+A webhook or poller calls `receive()`: the raw delivery is stored as an `Envelope` (unique per
+channel and external id) before anything is acknowledged, and processing is queued after commit.
+`process_envelope()` parses it with the channel's connector and runs each `InboundMessage`
+through PIPELINE, an ordered tuple of plain functions. Each takes and returns a `Run`; a step
+may stop the run with a recorded reason. One envelope is processed in one transaction: a
+failure leaves nothing half-written, and the envelope goes to quarantine with its reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from balie.core.events import SYSTEM
+from balie.customers.actions import find_customer, find_or_create_customer
+from balie.customers.models import Customer, Identity
+from balie.tickets import actions as ticket_actions
+from balie.tickets.models import Channel, DeliveryStatus, Direction, Message, Status, Ticket
+
+from .connectors import get_connector
+from .connectors.base import Automatic, InboundMessage, RejectedInput
+from .models import ChannelAccount, Envelope, EnvelopeStatus, Quarantine
+
+logger = logging.getLogger(__name__)
+
+# Channels where a customer's next message continues their open conversation.
+CONVERSATIONAL = ("chat", "whatsapp", "messenger", "instagram", "x", "sms")
+SUBJECT_TOKEN = re.compile(r"\[#(\d{1,12})\]")
+
+
+@dataclass
+class Run:
+    inbound: InboundMessage
+    envelope: Envelope | None = None
+    account: ChannelAccount | None = None
+    customer: Customer | None = None
+    identity: Identity | None = None
+    ticket: Ticket | None = None
+    link_to: Ticket | None = None
+    thread_reason: str = ""
+    message: Message | None = None
+    created_ticket: bool = False
+    stopped: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def stop(self, reason: str) -> Run:
+        self.stopped = reason
+        return self
+
+
+# --- the steps ------------------------------------------------------------------------------
+
+
+def drop_duplicate(run: Run) -> Run:
+    """The same message through a second path (two mailboxes, IMAP and the MTA endpoint)."""
+    inbound = run.inbound
+    if inbound.external_id and Message.objects.filter(channel=inbound.channel, external_id=inbound.external_id).exists():
+        return run.stop(_("dubbel: bericht %(id)s is al verwerkt") % {"id": inbound.external_id})
+    return run
+
+
+def detect_auto_reply(run: Run) -> Run:
+    """Bounces go to the ticket whose mail bounced; auto-replies and bulk mail never open a
+    ticket (they are filed, quietly, in a ticket they clearly belong to)."""
+    inbound = run.inbound
+    if inbound.automatic != Automatic.BOUNCE:
+        return run
+    outbound = (
+        Message.objects.filter(message_id__in=list(inbound.bounced_message_ids), direction=Direction.OUTBOUND)
+        .select_related("ticket")
+        .first()
+        if inbound.bounced_message_ids
+        else None
+    )
+    if outbound is None:
+        return run.stop(_("onbestelbaar-melding over een bericht dat niet van ons is"))
+    ticket = outbound.ticket
+    detail = inbound.bounce_detail or inbound.automatic_reason
+    if inbound.bounce_permanent:
+        text = _("Onbestelbaar: het bericht aan %(to)s kwam niet aan. %(detail)s")
+    else:
+        text = _("Vertraagd: het bericht aan %(to)s is nog niet afgeleverd. %(detail)s")
+    to = ", ".join(outbound.recipients.get("to", [])) if isinstance(outbound.recipients, dict) else ""
+    run.message = ticket_actions.add_system_message(
+        ticket,
+        text=text % {"to": to, "detail": detail},
+        inbound=inbound,
+        reason=_("onbestelbaar-melding over bericht <%(id)s>") % {"id": outbound.message_id},
+        envelope=run.envelope,
+    )
+    if inbound.bounce_permanent:
+        ticket_actions.mark_delivery(outbound, status=DeliveryStatus.BOUNCED, error=detail)
+    run.ticket = ticket
+    return run.stop(_("onbestelbaar-melding bij ticket #%(n)s gevoegd") % {"n": ticket.pk})
+
+
+def detect_loop(run: Run) -> Run:
+    """Mail that we sent ourselves coming back (a mailbox forwarding to another of ours)."""
+    inbound = run.inbound
+    if inbound.loop_marker and inbound.loop_marker == settings.BALIE_INSTANCE_ID:
+        return run.stop(_("lus: dit bericht is door Balie zelf verstuurd"))
+    if inbound.sender.kind == "email":
+        sender = inbound.sender.value.lower()
+        own = {a.lower() for a in ChannelAccount.objects.filter(kind="email").values_list("address", flat=True)}
+        own.add(settings.DEFAULT_FROM_EMAIL.lower())
+        if sender in own:
+            return run.stop(_("lus: afzender %(s)s is een eigen adres") % {"s": sender})
+    return run
+
+
+def identify_customer(run: Run) -> Run:
+    """One customer per identity; a new identity makes a new customer (never merged on a number
+    the sender merely typed: that is shown to agents as an unverified claim)."""
+    sender = run.inbound.sender
+    if run.inbound.automatic:
+        found = find_customer(sender.kind, sender.value)
+        if found:
+            run.customer, run.identity = found
+        return run
+    try:
+        run.customer, run.identity, _created = find_or_create_customer(
+            kind=sender.kind,
+            value=sender.value,
+            name=sender.name,
+            language=run.inbound.claims.get("language", "nl") or "nl",
+            by=SYSTEM,
+        )
+    except Exception as exc:
+        raise RejectedInput(_("afzender niet te herkennen: %(v)s (%(e)s)") % {"v": sender.value, "e": exc}) from exc
+    return run
+
+
+def _match_ticket(run: Run, ticket: Ticket, how: str) -> bool:
+    """Accept a candidate ticket only when the sender takes part in it."""
+    if ticket_actions.is_participant(ticket, run.inbound.sender, run.customer):
+        run.ticket = ticket
+        run.thread_reason = how
+        return True
+    run.notes.append(
+        _("%(how)s wijst naar #%(n)s, maar %(s)s is geen deelnemer van dat ticket")
+        % {"how": how, "n": ticket.pk, "s": run.inbound.sender.value}
+    )
+    return False
+
+
+def find_thread(run: Run) -> Run:
+    inbound = run.inbound
+    ids: list[tuple[str, str]] = []
+    if inbound.in_reply_to:
+        ids.append(("In-Reply-To", inbound.in_reply_to))
+    ids += [("References", ref) for ref in reversed(inbound.references) if ref != inbound.in_reply_to]
+    if ids:
+        known = dict(
+            Message.objects.filter(message_id__in=[mid for _h, mid in ids])
+            .exclude(direction=Direction.NOTE)
+            .values_list("message_id", "ticket_id")
+        )
+        tickets = Ticket.objects.in_bulk(set(known.values()))
+        for header, mid in ids:
+            if mid in known and _match_ticket(run, tickets[known[mid]], f"{header} <{mid}>"):
+                break
+    if run.ticket is None and inbound.channel in (Channel.EMAIL, Channel.WEBFORM):
+        for number in dict.fromkeys(SUBJECT_TOKEN.findall(inbound.subject)):
+            ticket = Ticket.objects.filter(pk=int(number)).first()
+            if ticket and _match_ticket(run, ticket, _("[#%(n)s] in het onderwerp") % {"n": number}):
+                break
+    if run.ticket is None and inbound.channel in CONVERSATIONAL and run.customer is not None:
+        ticket = (
+            Ticket.objects.filter(customer=run.customer, channel=inbound.channel)
+            .exclude(status=Status.CLOSED)
+            .order_by("-id")
+            .first()
+        )
+        if ticket:
+            run.ticket = ticket
+            run.thread_reason = _("lopend gesprek op %(c)s") % {"c": inbound.channel}
+    ticket = run.ticket
+    if ticket is not None and ticket.status == Status.CLOSED:
+        window = timedelta(days=settings.BALIE_REOPEN_WINDOW_DAYS)
+        if ticket.closed_at and timezone.now() - ticket.closed_at > window:
+            run.link_to, run.ticket = ticket, None
+            run.thread_reason = _(
+                "%(how)s, maar #%(n)s is al langer dan %(d)s dagen gesloten: nieuw ticket als vervolg"
+            ) % {"how": run.thread_reason, "n": ticket.pk, "d": settings.BALIE_REOPEN_WINDOW_DAYS}
+    if run.ticket is None and not run.thread_reason:
+        run.thread_reason = "; ".join(run.notes) + ("; " if run.notes else "") + _("nieuw ticket")
+    return run
+
+
+def file_message(run: Run) -> Run:
+    inbound = run.inbound
+    if inbound.automatic:
+        if run.ticket is None:
+            return run.stop(
+                _("automatisch bericht (%(why)s): geen ticket geopend") % {"why": inbound.automatic_reason or inbound.automatic}
+            )
+        run.message = ticket_actions.add_system_message(
+            run.ticket,
+            text=inbound.text,
+            inbound=inbound,
+            reason=_("automatisch antwoord; %(how)s") % {"how": run.thread_reason},
+            envelope=run.envelope,
+        )
+        return run
+    assert run.customer is not None
+    if run.ticket is None:
+        from balie.routing.actions import choose_team
+
+        run.ticket = ticket_actions.create_ticket(
+            customer=run.customer,
+            subject=inbound.subject or (inbound.text.strip().splitlines() or [""])[0][:80],
+            channel=inbound.channel,
+            by=run.customer,
+            team=choose_team(channel=inbound.channel, account=run.account, claims=inbound.claims),
+            claims=dict(inbound.claims),
+            linked_to=run.link_to,
+            account=run.account,
+            language=inbound.claims.get("language", ""),
+        )
+        run.created_ticket = True
+    run.message = ticket_actions.add_inbound_message(
+        run.ticket, inbound, by=run.customer, identity=run.identity, thread_reason=run.thread_reason, envelope=run.envelope
+    )
+    if run.created_ticket:
+        ticket_actions.send_acknowledgement(run.ticket, to_message=run.message)
+    return run
+
+
+PIPELINE = (drop_duplicate, detect_auto_reply, detect_loop, identify_customer, find_thread, file_message)
+
+
+def run_pipeline(inbound: InboundMessage, *, envelope: Envelope | None = None, account: ChannelAccount | None = None) -> Run:
+    run = Run(inbound=inbound, envelope=envelope, account=account)
+    for step in PIPELINE:
+        run = step(run)
+        if run.stopped:
+            break
+    return run
+
+
+# --- receiving and processing ---------------------------------------------------------------
+
+
+def receive(
+    *,
+    channel: str,
+    raw: bytes,
+    account: ChannelAccount | None = None,
+    meta: Mapping[str, Any] | None = None,
+    external_id: str = "",
+) -> tuple[Envelope, bool]:
+    """Store a raw delivery durably; returns (envelope, created). A repeated delivery returns
+    the stored envelope and queues nothing."""
+    from .tasks import process_envelope
+
+    connector = get_connector(channel)
+    meta = dict(meta or {})
+    external_id = (external_id or connector.envelope_id(raw, meta))[:255]
+    try:
+        with transaction.atomic():
+            envelope = Envelope.objects.create(
+                channel=channel, account=account, external_id=external_id, raw=raw, meta=meta
+            )
+    except IntegrityError:
+        return Envelope.objects.get(channel=channel, external_id=external_id), False
+    transaction.on_commit(lambda: process_envelope.delay(envelope.pk))
+    return envelope, True
+
+
+def quarantine(*, channel: str, source: str, reason: str, raw: bytes, meta: Mapping[str, Any] | None = None, envelope: Envelope | None = None) -> Quarantine:
+    logger.warning("quarantined %s input from %s: %s", channel, source, reason)
+    return Quarantine.objects.create(
+        channel=channel, source=source, reason=reason, raw=raw, meta=dict(meta or {}), envelope=envelope
+    )
+
+
+DONE = (EnvelopeStatus.PROCESSED, EnvelopeStatus.SKIPPED)
+
+
+def process_envelope(envelope_id: int, *, force: bool = False) -> Envelope:
+    """Parse and file one envelope. Idempotent: a processed envelope is left alone (unless
+    `force`, for a replay after a fix); a failed one is quarantined with its reason."""
+    envelope = Envelope.objects.select_related("account").get(pk=envelope_id)
+    if envelope.status in DONE and not force:
+        return envelope
+    connector = get_connector(envelope.channel)
+    try:
+        with transaction.atomic():
+            locked = Envelope.objects.select_for_update().select_related("account").get(pk=envelope_id)
+            if locked.status in DONE and not force:
+                return locked
+            inbound_messages = connector.parse(locked)
+            if not inbound_messages:
+                raise RejectedInput(_("geen bericht gevonden in de invoer"))
+            runs = [run_pipeline(inbound, envelope=locked, account=locked.account) for inbound in inbound_messages]
+            filed = [r for r in runs if r.message is not None and not r.stopped]
+            locked.status = EnvelopeStatus.PROCESSED if filed else EnvelopeStatus.SKIPPED
+            locked.reason = "; ".join(
+                r.stopped or (f"#{r.ticket.pk}: {r.thread_reason}" if r.ticket else "") for r in runs
+            )[:2000]
+            locked.attempts += 1
+            locked.processed_at = timezone.now()
+            locked.save(update_fields=["status", "reason", "attempts", "processed_at"])
+            return locked
+    except Exception as exc:
+        reason = exc.reason if isinstance(exc, RejectedInput) else f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, RejectedInput):
+            logger.exception("processing envelope %s failed", envelope_id)
+        with transaction.atomic():
+            Envelope.objects.filter(pk=envelope_id).update(
+                status=EnvelopeStatus.FAILED, reason=reason[:2000], attempts=envelope.attempts + 1
+            )
+            if not Quarantine.objects.filter(envelope_id=envelope_id, replayed_at__isnull=True).exists():
+                quarantine(
+                    channel=envelope.channel,
+                    source=f"envelope {envelope_id}",
+                    reason=reason,
+                    raw=bytes(envelope.raw),
+                    meta=envelope.meta,
+                    envelope=envelope,
+                )
+        envelope.refresh_from_db()
+        return envelope
+
+
+def replay(quarantine_item: Quarantine) -> str:
+    """Process a quarantined input again (after a fix). Returns the outcome."""
+    if quarantine_item.envelope_id:
+        envelope = process_envelope(quarantine_item.envelope_id, force=True)
+        result = f"{envelope.status}: {envelope.reason}"
+    else:
+        envelope, _created = receive(
+            channel=quarantine_item.channel, raw=bytes(quarantine_item.raw), meta=quarantine_item.meta
+        )
+        envelope = process_envelope(envelope.pk)
+        result = f"{envelope.status}: {envelope.reason}"
+    if envelope.status in DONE:
+        quarantine_item.replayed_at = timezone.now()
+    quarantine_item.replay_result = result[:2000]
+    quarantine_item.save(update_fields=["replayed_at", "replay_result"])
+    return result

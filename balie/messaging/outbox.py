@@ -1,0 +1,121 @@
+"""Outbound messages: written with the reply in one transaction, sent by a task through the
+channel's connector, retried with back-off until the provider confirms or gives up."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from balie.core.events import SYSTEM
+
+from .connectors import get_connector
+from .connectors.base import OutboundAttachment, OutboundMessage, Party
+from .models import ChannelAccount, OutboxItem, OutboxStatus
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=5)
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 6 * 3600))
+
+
+def enqueue_outbound(message: Any, *, account: ChannelAccount | None = None) -> OutboxItem:
+    from .tasks import send_outbox_item
+
+    if account is None or account.kind != message.channel:
+        account = ChannelAccount.objects.filter(kind=message.channel, is_active=True).order_by("id").first()
+    item = OutboxItem.objects.create(message=message, channel=message.channel, account=account, next_attempt_at=timezone.now())
+    transaction.on_commit(lambda: send_outbox_item.delay(item.pk))
+    return item
+
+
+def build_outbound(item: OutboxItem) -> OutboundMessage:
+    from django.conf import settings
+
+    message = item.message
+    ticket = message.ticket
+    recipients = message.recipients if isinstance(message.recipients, dict) else {}
+    from_address = item.account.address if item.account and item.account.address else settings.DEFAULT_FROM_EMAIL
+    attachments = []
+    for attachment in message.attachments.all():
+        with attachment.file.open("rb") as fh:
+            attachments.append(OutboundAttachment(attachment.filename, attachment.content_type, fh.read()))
+    return OutboundMessage(
+        channel=message.channel,
+        ticket_number=ticket.pk,
+        to=tuple(Party("email" if message.channel == "email" else message.channel, v) for v in recipients.get("to", [])),
+        cc=tuple(Party("email", v) for v in recipients.get("cc", [])),
+        subject=message.subject,
+        text=message.body_text,
+        html=message.body_html,
+        from_address=from_address,
+        from_name=settings.BALIE_COMPANY_NAME,
+        message_id=message.message_id,
+        in_reply_to=message.in_reply_to,
+        references=tuple(message.references.split()),
+        attachments=tuple(attachments),
+        language=ticket.language,
+    )
+
+
+def claim(item_id: int) -> OutboxItem | None:
+    """Take an item for sending; two workers never both send it (the lease is one UPDATE)."""
+    now = timezone.now()
+    updated = (
+        OutboxItem.objects.filter(pk=item_id, status=OutboxStatus.PENDING)
+        .filter(next_attempt_at__lte=now)
+        .update(next_attempt_at=now + LEASE)
+    )
+    if not updated:
+        return None
+    return OutboxItem.objects.select_related("message__ticket", "account").get(pk=item_id)
+
+
+def deliver(item_id: int) -> OutboxItem | None:
+    from balie.tickets.actions import mark_delivery
+    from balie.tickets.models import DeliveryStatus
+
+    item = claim(item_id)
+    if item is None:
+        return None
+    try:
+        delivery = get_connector(item.channel).send(build_outbound(item), item.account)
+    except Exception as exc:  # a connector bug or network error: retry later
+        logger.exception("sending outbox item %s failed", item_id)
+        from .connectors.base import Delivery
+
+        delivery = Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
+    item.attempts += 1
+    now = timezone.now()
+    with transaction.atomic():
+        if delivery.ok:
+            item.status = OutboxStatus.SENT
+            item.sent_at = now
+            item.provider_id = delivery.provider_id[:255]
+            item.last_error = ""
+            item.save(update_fields=["status", "sent_at", "provider_id", "last_error", "attempts"])
+            mark_delivery(item.message, status=DeliveryStatus.SENT, by=SYSTEM)
+        else:
+            item.last_error = delivery.error[:2000]
+            if delivery.retry and item.attempts < MAX_ATTEMPTS:
+                item.next_attempt_at = now + backoff(item.attempts)
+            else:
+                item.status = OutboxStatus.FAILED
+                mark_delivery(item.message, status=DeliveryStatus.FAILED, error=delivery.error, by=SYSTEM)
+            item.save(update_fields=["status", "last_error", "attempts", "next_attempt_at"])
+    return item
+
+
+def due_items(limit: int = 100) -> list[int]:
+    return list(
+        OutboxItem.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )

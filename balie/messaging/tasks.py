@@ -1,0 +1,63 @@
+"""Thin Celery tasks: ids in, one action called, idempotent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import ingest, outbox
+from .models import ChannelAccount, Envelope, EnvelopeStatus
+
+
+@shared_task(acks_late=True)
+def process_envelope(envelope_id: int) -> str:
+    return ingest.process_envelope(envelope_id).status
+
+
+@shared_task(acks_late=True)
+def send_outbox_item(item_id: int) -> str:
+    item = outbox.deliver(item_id)
+    return item.status if item else "skipped"
+
+
+@shared_task
+def retry_outbox() -> int:
+    ids = outbox.due_items()
+    for item_id in ids:
+        send_outbox_item.delay(item_id)
+    return len(ids)
+
+
+@shared_task
+def process_pending_envelopes() -> int:
+    """Envelopes stored but never processed (a worker died): queue them again."""
+    cutoff = timezone.now() - timedelta(minutes=2)
+    ids = list(
+        Envelope.objects.filter(status=EnvelopeStatus.RECEIVED, received_at__lt=cutoff).values_list("pk", flat=True)[:500]
+    )
+    for envelope_id in ids:
+        process_envelope.delay(envelope_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def poll_mailbox(account_id: int) -> int:
+    from .connectors import get_connector
+
+    account = ChannelAccount.objects.get(pk=account_id)
+    return get_connector(account.kind).poll(account)
+
+
+@shared_task
+def poll_mailboxes() -> int:
+    ids = list(
+        ChannelAccount.objects.filter(kind="email", is_active=True)
+        .exclude(config__imap_host="")
+        .exclude(config__imap_host__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    for account_id in ids:
+        poll_mailbox.delay(account_id)
+    return len(ids)

@@ -1,0 +1,172 @@
+"""The ingestion pipeline: threading, reopening, dedupe, quarantine and rollback."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import pytest
+
+from balie.messaging.models import Envelope, EnvelopeStatus, Quarantine
+from balie.tickets import actions
+from balie.tickets.models import Activity, Direction, Message, Status, Ticket
+
+
+def mail(
+    *, sender="carla.jansen@example.nl", subject="Vraag over mijn voorschot", body="Mijn voorschot is te hoog.",
+    in_reply_to="", references="", cc="", message_id=None, headers=None,
+) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = f"Carla Jansen <{sender}>"
+    msg["To"] = "klantenservice@voorbeeld-energie.nl"
+    if cc:
+        msg["Cc"] = cc
+    msg["Subject"] = subject
+    msg["Message-ID"] = message_id or make_msgid(domain="example.nl")
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+    if references:
+        msg["References"] = references
+    for key, value in (headers or {}).items():
+        msg[key] = value
+    msg.set_content(body)
+    return bytes(msg)
+
+
+def agent_reply(ticket, agent, text="Wij hebben uw voorschot aangepast."):
+    return actions.add_reply(ticket, by=agent, text=text)
+
+
+def test_new_mail_opens_a_ticket_for_a_new_customer_and_is_acknowledged(cast, deliver, mailoutbox):
+    envelope = deliver(mail(sender="nieuw@example.nl", subject="Verhuizing doorgeven"))
+
+    assert envelope.status == EnvelopeStatus.PROCESSED
+    ticket = Ticket.objects.get(subject="Verhuizing doorgeven")
+    assert ticket.customer.identities.get().value == "nieuw@example.nl"
+    assert ticket.team == cast.klantenservice
+    assert ticket.status == Status.NEW
+    inbound = ticket.messages.get(direction=Direction.INBOUND)
+    assert inbound.thread_reason == "nieuw ticket"
+    ack = ticket.messages.get(direction=Direction.OUTBOUND)
+    assert ack.is_automatic and f"#{ticket.pk}" in ack.body_text
+
+
+def test_reply_threads_by_in_reply_to_of_our_own_mail(cast, deliver):
+    deliver(mail())
+    ticket = Ticket.objects.get()
+    sent = agent_reply(ticket, cast.anna)
+
+    deliver(mail(subject="Re: iets heel anders", in_reply_to=f"<{sent.message_id}>"))
+
+    assert Ticket.objects.count() == 1
+    last = ticket.messages.filter(direction=Direction.INBOUND).last()
+    assert last.thread_reason == f"In-Reply-To <{sent.message_id}>"
+
+
+def test_reply_threads_by_any_id_in_the_references_chain(cast, deliver):
+    first_id = make_msgid(domain="example.nl")
+    deliver(mail(message_id=first_id))
+    ticket = Ticket.objects.get()
+
+    deliver(mail(subject="Nog een vraag", references=f"<unknown@elsewhere> {first_id}", in_reply_to="<unknown@elsewhere>"))
+
+    assert Ticket.objects.count() == 1
+    assert ticket.messages.filter(direction=Direction.INBOUND).last().thread_reason == f"References {first_id}"
+
+
+@pytest.mark.parametrize("prefix", ["Re:", "Antw:", "Fwd:", "Doorst:", "WG:", "AW:", "RE: FW:"])
+def test_ticket_number_in_subject_threads_with_any_prefix(cast, deliver, prefix):
+    deliver(mail())
+    ticket = Ticket.objects.get()
+
+    deliver(mail(subject=f"{prefix} Vraag over mijn voorschot [#{ticket.pk}]"))
+
+    assert Ticket.objects.count() == 1
+    assert f"[#{ticket.pk}]" in ticket.messages.filter(direction=Direction.INBOUND).last().thread_reason
+
+
+def test_stranger_with_matching_ticket_number_gets_a_new_ticket(cast, deliver):
+    deliver(mail())
+    ticket = Ticket.objects.get()
+    sent = agent_reply(ticket, cast.anna)
+
+    deliver(mail(sender="vreemde@example.com", subject=f"Re: [#{ticket.pk}]", in_reply_to=f"<{sent.message_id}>"))
+
+    assert Ticket.objects.count() == 2
+    other = Ticket.objects.exclude(pk=ticket.pk).get()
+    assert other.customer != ticket.customer
+    reason = other.messages.get(direction=Direction.INBOUND).thread_reason
+    assert "geen deelnemer" in reason and "nieuw ticket" in reason
+    assert ticket.messages.filter(sender_address="vreemde@example.com").count() == 0
+
+
+def test_cc_of_the_conversation_may_reply(cast, deliver):
+    deliver(mail(cc="Partner <partner@example.nl>"))
+    ticket = Ticket.objects.get()
+
+    deliver(mail(sender="partner@example.nl", subject=f"Re: [#{ticket.pk}]"))
+
+    assert Ticket.objects.count() == 1
+    assert ticket.messages.filter(sender_address="partner@example.nl").exists()
+
+
+def test_reply_reopens_a_solved_ticket(cast, deliver):
+    deliver(mail())
+    ticket = Ticket.objects.get()
+    sent = agent_reply(ticket, cast.anna)
+    actions.update_ticket(ticket, by=cast.anna, status=Status.SOLVED)
+
+    deliver(mail(subject="Re: voorschot", in_reply_to=f"<{sent.message_id}>"))
+
+    ticket.refresh_from_db()
+    assert ticket.status == Status.OPEN
+    assert Activity.objects.filter(ticket=ticket, kind="ticket.reopened").exists()
+
+
+def test_repeated_delivery_creates_nothing_twice(cast, deliver):
+    raw = mail()
+    deliver(raw)
+    again = deliver(raw)
+
+    assert Envelope.objects.count() == 1 and again.status == EnvelopeStatus.PROCESSED
+    assert Ticket.objects.count() == 1
+    assert Message.objects.filter(direction=Direction.INBOUND).count() == 1
+
+
+def test_same_message_id_through_another_path_is_dropped(cast, deliver):
+    message_id = make_msgid(domain="example.nl")
+    deliver(mail(message_id=message_id))
+    second = deliver(mail(message_id=message_id, body="andere bytes, zelfde bericht"))
+
+    assert second.status == EnvelopeStatus.SKIPPED and "dubbel" in second.reason
+    assert Ticket.objects.count() == 1
+
+
+def test_unparseable_input_is_quarantined_with_its_reason(cast, deliver):
+    envelope = deliver(b"dit is geen e-mail", channel="email")
+
+    assert envelope.status == EnvelopeStatus.FAILED
+    item = Quarantine.objects.get()
+    assert bytes(item.raw) == b"dit is geen e-mail"
+    assert "From" in item.reason
+    assert Ticket.objects.count() == 0
+
+
+def test_failure_midway_leaves_nothing_half_written(cast, deliver, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("schijf vol")
+
+    monkeypatch.setattr(actions, "add_inbound_message", broken)
+    envelope = deliver(mail(sender="nieuw@example.nl"))
+
+    assert envelope.status == EnvelopeStatus.FAILED and "schijf vol" in envelope.reason
+    assert Ticket.objects.count() == 0
+    assert not Activity.objects.exists()
+    assert Quarantine.objects.get().envelope == envelope
+
+
+def test_auto_reply_never_opens_a_ticket(cast, deliver):
+    envelope = deliver(mail(sender="nieuw@example.nl", headers={"Auto-Submitted": "auto-replied"}))
+
+    assert envelope.status == EnvelopeStatus.SKIPPED
+    assert Ticket.objects.count() == 0

@@ -1,0 +1,563 @@
+"""Every write on tickets and messages done on someone's behalf."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from balie.accounts.models import Agent, Team
+from balie.core.events import SYSTEM, actor_fields, record
+from balie.customers.models import Customer, Identity, IdentityKind
+from balie.messaging.connectors.base import InboundAttachment, InboundMessage, Party
+
+from . import events
+from .models import (
+    LOGGED_CHANNELS,
+    Attachment,
+    Channel,
+    DeliveryStatus,
+    Direction,
+    Message,
+    Participant,
+    ParticipantRole,
+    Priority,
+    Status,
+    Tag,
+    Ticket,
+    TicketType,
+)
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file an agent or customer uploads (form, API), before the size and type check."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def check_attachment(filename: str, content_type: str, size: int) -> str:
+    """The reason a file is refused, or "" when it is accepted."""
+    if size > settings.BALIE_ATTACHMENT_MAX_BYTES:
+        limit = settings.BALIE_ATTACHMENT_MAX_BYTES // (1024 * 1024)
+        return _("te groot (%(size)s bytes, maximaal %(limit)s MB)") % {"size": size, "limit": limit}
+    lowered = filename.lower()
+    if content_type.lower() in settings.BALIE_ATTACHMENT_BLOCKED_TYPES or lowered.endswith(
+        (".exe", ".bat", ".cmd", ".com", ".scr", ".js", ".vbs", ".msi", ".hta", ".lnk", ".ps1")
+    ):
+        return _("bestandstype niet toegestaan (%(type)s)") % {"type": content_type or lowered}
+    return ""
+
+
+def safe_filename(name: str) -> str:
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = re.sub(r"[^\w.\- ()]+", "_", name, flags=re.UNICODE).strip(" .") or "bijlage"
+    return name[:200]
+
+
+def store_attachments(
+    message: Message, files: Iterable[InboundAttachment | UploadedFile]
+) -> tuple[list[Attachment], list[dict[str, Any]]]:
+    stored: list[Attachment] = []
+    refused: list[dict[str, Any]] = []
+    for item in files:
+        filename = safe_filename(item.filename)
+        content_type = item.content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        reason = check_attachment(filename, content_type, len(item.content))
+        if reason:
+            refused.append({"filename": filename, "content_type": content_type, "size": len(item.content), "reason": reason})
+            continue
+        attachment = Attachment(
+            message=message,
+            filename=filename,
+            content_type=content_type,
+            size=len(item.content),
+            content_id=getattr(item, "content_id", ""),
+            inline=getattr(item, "inline", False),
+        )
+        attachment.file.save(filename, ContentFile(item.content), save=False)
+        attachment.save()
+        stored.append(attachment)
+    return stored, refused
+
+
+def create_ticket(
+    *,
+    customer: Customer,
+    subject: str,
+    channel: str,
+    by: Any,
+    team: Team | None = None,
+    assignee: Agent | None = None,
+    priority: str = Priority.NORMAL,
+    type: str = TicketType.QUESTION,
+    language: str = "",
+    claims: dict[str, str] | None = None,
+    linked_to: Ticket | None = None,
+    account: Any = None,
+) -> Ticket:
+    ticket = Ticket.objects.create(
+        subject=(subject.strip() or _("(geen onderwerp)"))[:255],
+        channel=channel,
+        customer=customer,
+        team=team,
+        assignee=assignee,
+        priority=priority,
+        type=type,
+        language=language or customer.language or "nl",
+        claims=claims or {},
+        linked_to=linked_to,
+        account=account,
+        status=Status.OPEN if assignee else Status.NEW,
+    )
+    Participant.objects.get_or_create(
+        ticket=ticket, kind="customer", value=str(customer.pk), defaults={"role": ParticipantRole.CUSTOMER}
+    )
+    data: dict[str, Any] = {"channel": channel, "subject": ticket.subject}
+    if linked_to:
+        data["linked_to"] = linked_to.pk
+    record(ticket, events.TICKET_CREATED, by=by, data=data)
+    return ticket
+
+
+def add_participants(ticket: Ticket, parties: Iterable[Party]) -> None:
+    for party in parties:
+        if not party.value:
+            continue
+        Participant.objects.get_or_create(
+            ticket=ticket, kind=party.kind, value=party.value.lower(), defaults={"name": party.name[:200]}
+        )
+
+
+def is_participant(ticket: Ticket, party: Party, customer: Customer | None) -> bool:
+    """May this sender add to the ticket? The ticket's customer (any of their identities),
+    a CC of the conversation, or an agent."""
+    if customer is not None and customer.pk == ticket.customer_id:
+        return True
+    if Participant.objects.filter(ticket=ticket, kind=party.kind, value=party.value.lower()).exists():
+        return True
+    return party.kind == IdentityKind.EMAIL and Agent.objects.filter(user__email__iexact=party.value, user__is_active=True).exists()
+
+
+def add_inbound_message(
+    ticket: Ticket,
+    inbound: InboundMessage,
+    *,
+    by: Any,
+    identity: Identity | None = None,
+    thread_reason: str = "",
+    envelope: Any = None,
+) -> Message:
+    """File a customer's message in a ticket; a reply reopens a solved or pending ticket."""
+    now = timezone.now()
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Direction.INBOUND,
+        channel=inbound.channel,
+        subject=inbound.subject[:255],
+        body_text=inbound.text,
+        body_html=inbound.html,
+        full_text=inbound.full_text or inbound.text,
+        full_html=inbound.full_html,
+        sender_identity=identity,
+        sender_name=inbound.sender.name[:200],
+        sender_address=inbound.sender.value[:254],
+        external_id=inbound.external_id[:255],
+        message_id=inbound.message_id[:255],
+        in_reply_to=inbound.in_reply_to[:255],
+        references=" ".join(inbound.references),
+        recipients={
+            "to": [p.value for p in inbound.to],
+            "cc": [p.value for p in inbound.cc],
+        },
+        delivery_status=DeliveryStatus.RECEIVED,
+        is_automatic=bool(inbound.automatic),
+        thread_reason=thread_reason[:300],
+        envelope=envelope,
+        created_at=inbound.sent_at if inbound.sent_at and inbound.sent_at < now else now,
+    )
+    _stored, refused = store_attachments(message, inbound.attachments)
+    refused += [
+        {"filename": r.filename, "content_type": r.content_type, "size": r.size, "reason": r.reason}
+        for r in inbound.refused_attachments
+    ]
+    if refused:
+        message.refused_attachments = refused
+        message.save(update_fields=["refused_attachments"])
+    add_participants(ticket, inbound.cc)
+    if inbound.sender.kind == IdentityKind.EMAIL and identity is None:
+        add_participants(ticket, [inbound.sender])
+
+    update_fields = ["last_message_at", "updated_at"]
+    ticket.last_message_at = now
+    if not inbound.automatic:
+        ticket.last_inbound_at = now
+        update_fields.append("last_inbound_at")
+    reopened_from = ""
+    if not inbound.automatic and ticket.status in (Status.SOLVED, Status.PENDING):
+        reopened_from = ticket.status
+        ticket.status = Status.OPEN
+        ticket.solved_at = None
+        update_fields += ["status", "solved_at"]
+    ticket.save(update_fields=update_fields)
+    record(
+        ticket,
+        events.MESSAGE_RECEIVED,
+        by=by,
+        data={"message": message.pk, "channel": inbound.channel, "thread_reason": thread_reason, "refused_attachments": len(refused)},
+    )
+    if reopened_from:
+        record(ticket, events.TICKET_REOPENED, by=by, data={"from": reopened_from, "message": message.pk})
+    return message
+
+
+def add_system_message(ticket: Ticket, *, text: str, inbound: InboundMessage | None = None, reason: str = "", envelope: Any = None) -> Message:
+    """A message Balie files without changing the ticket: a bounce, an auto-reply."""
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Direction.SYSTEM,
+        channel=inbound.channel if inbound else Channel.EMAIL,
+        subject=(inbound.subject if inbound else "")[:255],
+        body_text=text,
+        full_text=(inbound.full_text if inbound else "") or text,
+        sender_address=(inbound.sender.value if inbound else "")[:254],
+        sender_name=(inbound.sender.name if inbound else "")[:200],
+        external_id=(inbound.external_id if inbound else "")[:255],
+        message_id=(inbound.message_id if inbound else "")[:255],
+        is_automatic=True,
+        thread_reason=reason[:300],
+        envelope=envelope,
+        created_at=timezone.now(),
+    )
+    return message
+
+
+def _mail_domain() -> str:
+    return settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "balie.invalid"
+
+
+def new_message_id(ticket: Ticket) -> str:
+    return f"balie.{ticket.pk}.{uuid.uuid4().hex}@{_mail_domain()}"
+
+
+def reply_channel(ticket: Ticket) -> str:
+    """The channel an answer goes out on: the ticket's own, or e-mail for channels that have
+    no way back (web form, phone, walk-in, letter, portal)."""
+    if ticket.channel in (Channel.WEBFORM, Channel.PORTAL, *LOGGED_CHANNELS):
+        return Channel.EMAIL
+    return ticket.channel
+
+
+def reply_recipients(ticket: Ticket) -> tuple[list[str], list[str]]:
+    """To: the address the customer last wrote from (else their first e-mail); Cc: the CCs."""
+    last = (
+        ticket.messages.filter(direction=Direction.INBOUND, channel__in=[Channel.EMAIL, Channel.WEBFORM])
+        .exclude(sender_address="")
+        .order_by("-created_at", "-id")
+        .values_list("sender_address", flat=True)
+        .first()
+    )
+    to = last or ticket.customer.primary_email
+    customer_addresses = set(
+        ticket.customer.identities.filter(kind=IdentityKind.EMAIL).values_list("value", flat=True)
+    )
+    own = {a.lower() for a in _own_addresses()}
+    cc = [
+        p.value
+        for p in ticket.participants.filter(kind="email", role=ParticipantRole.CC).order_by("id")
+        if p.value != (to or "").lower() and p.value not in customer_addresses and p.value not in own
+    ]
+    return ([to] if to else []), cc
+
+
+def _own_addresses() -> list[str]:
+    from balie.messaging.models import ChannelAccount
+
+    addresses = list(ChannelAccount.objects.filter(kind="email").values_list("address", flat=True))
+    return [*addresses, settings.DEFAULT_FROM_EMAIL]
+
+
+def thread_headers(ticket: Ticket) -> tuple[str, list[str]]:
+    """In-Reply-To and References for the next outgoing mail: the last mail of the ticket and
+    the chain of every mail id in it (bounded to the last 20)."""
+    ids = list(
+        ticket.messages.exclude(message_id="")
+        .exclude(direction=Direction.NOTE)
+        .order_by("created_at", "id")
+        .values_list("message_id", flat=True)
+    )
+    return (ids[-1] if ids else ""), ids[-20:]
+
+
+def add_reply(
+    ticket: Ticket,
+    *,
+    by: Agent | Any,
+    text: str,
+    html: str = "",
+    attachments: Sequence[UploadedFile] = (),
+    status: str | None = None,
+    automatic: bool = False,
+    cc: Sequence[str] = (),
+) -> Message:
+    """An answer to the customer on the ticket's channel: stored and put in the outbox in one
+    transaction; sent (and retried) by the outbox task."""
+    from balie.messaging.outbox import enqueue_outbound
+
+    if not text.strip():
+        raise ValueError(_("Een antwoord mag niet leeg zijn."))
+    agent, _label = actor_fields(by)
+    channel = reply_channel(ticket)
+    to, cc_list = reply_recipients(ticket)
+    cc_list = list(dict.fromkeys([*cc_list, *[c.strip().lower() for c in cc if c.strip()]]))
+    if channel == Channel.EMAIL and not to:
+        raise ValueError(_("Deze klant heeft geen e-mailadres; antwoord via een ander kanaal."))
+    in_reply_to, references = thread_headers(ticket)
+    with transaction.atomic():
+        message = Message.objects.create(
+            ticket=ticket,
+            direction=Direction.OUTBOUND,
+            channel=channel,
+            subject=outbound_subject(ticket),
+            body_text=text,
+            body_html=html,
+            full_text=text,
+            author=agent,
+            sender_name=agent.display_name if agent else settings.BALIE_COMPANY_NAME,
+            message_id=new_message_id(ticket) if channel == Channel.EMAIL else "",
+            in_reply_to=in_reply_to,
+            references=" ".join(references),
+            recipients={"to": to, "cc": cc_list},
+            delivery_status=DeliveryStatus.QUEUED,
+            is_automatic=automatic,
+            created_at=timezone.now(),
+        )
+        add_participants(ticket, [Party("email", c) for c in cc_list])
+        _stored, refused = store_attachments(message, attachments)
+        if refused:
+            raise ValueError(
+                _("Bijlage geweigerd: %(list)s")
+                % {"list": ", ".join(f"{r['filename']} ({r['reason']})" for r in refused)}
+            )
+        enqueue_outbound(message, account=ticket.account)
+        fields = ["last_message_at", "updated_at"]
+        ticket.last_message_at = message.created_at
+        if agent and not ticket.first_response_at:
+            ticket.first_response_at = message.created_at
+            fields.append("first_response_at")
+        if agent and ticket.status == Status.NEW:
+            ticket.status = Status.OPEN
+            fields.append("status")
+        if agent and ticket.assignee_id is None:
+            ticket.assignee = agent
+            fields.append("assignee")
+        ticket.save(update_fields=fields)
+        record(ticket, events.MESSAGE_SENT, by=by, data={"message": message.pk, "channel": channel, "to": to, "cc": cc_list, "automatic": automatic})
+        if status and status != ticket.status:
+            update_ticket(ticket, by=by, status=status)
+    return message
+
+
+def outbound_subject(ticket: Ticket) -> str:
+    base = re.sub(r"\s*\[#\d+\]\s*", " ", ticket.subject).strip()
+    return f"Re: {base} [#{ticket.pk}]"[:255]
+
+
+def add_note(ticket: Ticket, *, by: Agent, text: str, attachments: Sequence[UploadedFile] = ()) -> Message:
+    if not text.strip():
+        raise ValueError(_("Een notitie mag niet leeg zijn."))
+    with transaction.atomic():
+        message = Message.objects.create(
+            ticket=ticket,
+            direction=Direction.NOTE,
+            channel=ticket.channel,
+            body_text=text,
+            full_text=text,
+            author=by,
+            sender_name=by.display_name,
+            created_at=timezone.now(),
+        )
+        _stored, refused = store_attachments(message, attachments)
+        if refused:
+            raise ValueError(
+                _("Bijlage geweigerd: %(list)s")
+                % {"list": ", ".join(f"{r['filename']} ({r['reason']})" for r in refused)}
+            )
+        record(ticket, events.NOTE_ADDED, by=by, data={"message": message.pk})
+    return message
+
+
+_UNSET: Any = object()
+
+
+def update_ticket(
+    ticket: Ticket,
+    *,
+    by: Any,
+    status: str = _UNSET,
+    priority: str = _UNSET,
+    type: str = _UNSET,
+    team: Team | None = _UNSET,
+    assignee: Agent | None = _UNSET,
+    tags: Iterable[str] = _UNSET,
+    subject: str = _UNSET,
+) -> dict[str, tuple[Any, Any]]:
+    """Change fields of a ticket; returns {field: (old, new)} of what changed, each in the
+    audit trail."""
+    changes: dict[str, tuple[Any, Any]] = {}
+    fields: list[str] = []
+    now = timezone.now()
+    for name, value in (("status", status), ("priority", priority), ("type", type), ("subject", subject)):
+        if value is _UNSET or value == getattr(ticket, name):
+            continue
+        field = Ticket._meta.get_field(name)
+        if getattr(field, "choices", None) and value not in dict(field.choices):
+            raise ValueError(_("Ongeldige waarde voor %(field)s: %(value)s") % {"field": name, "value": value})
+        changes[name] = (getattr(ticket, name), value)
+        setattr(ticket, name, value)
+        fields.append(name)
+    if "status" in changes:
+        new = changes["status"][1]
+        if new == Status.SOLVED:
+            ticket.solved_at = now
+            fields.append("solved_at")
+        elif new == Status.CLOSED:
+            ticket.closed_at = now
+            fields.append("closed_at")
+            if not ticket.solved_at:
+                ticket.solved_at = now
+                fields.append("solved_at")
+        else:
+            ticket.solved_at = None
+            ticket.closed_at = None
+            fields += ["solved_at", "closed_at"]
+    if team is not _UNSET and (team.pk if team else None) != ticket.team_id:
+        changes["team"] = (ticket.team.name if ticket.team else None, team.name if team else None)
+        ticket.team = team
+        fields.append("team")
+    if assignee is not _UNSET and (assignee.pk if assignee else None) != ticket.assignee_id:
+        changes["assignee"] = (
+            ticket.assignee.display_name if ticket.assignee else None,
+            assignee.display_name if assignee else None,
+        )
+        ticket.assignee = assignee
+        fields.append("assignee")
+        if assignee and ticket.status == Status.NEW and "status" not in changes:
+            changes["status"] = (ticket.status, Status.OPEN)
+            ticket.status = Status.OPEN
+            fields.append("status")
+    with transaction.atomic():
+        if tags is not _UNSET:
+            wanted = sorted({t.strip().lower()[:50] for t in tags if t.strip()})
+            current = sorted(ticket.tags.values_list("name", flat=True))
+            if wanted != current:
+                tag_objs = [Tag.objects.get_or_create(name=name)[0] for name in wanted]
+                ticket.tags.set(tag_objs)
+                changes["tags"] = (current, wanted)
+        if fields:
+            ticket.save(update_fields=[*dict.fromkeys(fields), "updated_at"])
+        if changes:
+            data = {name: {"from": old, "to": new} for name, (old, new) in changes.items()}
+            record(ticket, events.TICKET_UPDATED, by=by, data=data)
+            if "assignee" in changes:
+                record(ticket, events.TICKET_ASSIGNED, by=by, data={"to": changes["assignee"][1]})
+    return changes
+
+
+def log_contact(
+    customer: Customer,
+    *,
+    by: Agent,
+    channel: str,
+    subject: str,
+    text: str,
+    team: Team | None = None,
+    type: str = TicketType.QUESTION,
+    priority: str = Priority.NORMAL,
+    attachments: Sequence[UploadedFile] = (),
+) -> Ticket:
+    """An agent opens a ticket for a phone call, a visit at the office or a letter."""
+    if channel not in LOGGED_CHANNELS:
+        raise ValueError(_("Alleen telefoon, balie of brief kan handmatig worden vastgelegd."))
+    if not text.strip():
+        raise ValueError(_("Beschrijf het contact."))
+    with transaction.atomic():
+        ticket = create_ticket(
+            customer=customer, subject=subject, channel=channel, by=by, team=team or _first_team(by),
+            assignee=by, type=type, priority=priority,
+        )
+        message = Message.objects.create(
+            ticket=ticket,
+            direction=Direction.INBOUND,
+            channel=channel,
+            subject=ticket.subject,
+            body_text=text,
+            full_text=text,
+            author=by,
+            sender_name=customer.name,
+            thread_reason=_("vastgelegd door %(agent)s") % {"agent": by.display_name},
+            created_at=timezone.now(),
+        )
+        _stored, refused = store_attachments(message, attachments)
+        if refused:
+            raise ValueError(
+                _("Bijlage geweigerd: %(list)s")
+                % {"list": ", ".join(f"{r['filename']} ({r['reason']})" for r in refused)}
+            )
+        ticket.last_message_at = ticket.last_inbound_at = message.created_at
+        ticket.save(update_fields=["last_message_at", "last_inbound_at"])
+        record(ticket, events.MESSAGE_RECEIVED, by=by, data={"message": message.pk, "channel": channel, "logged": True})
+    return ticket
+
+
+def _first_team(agent: Agent) -> Team | None:
+    return agent.teams.order_by("name").first()
+
+
+def record_customer_merge(*, target: Customer, source: Customer, by: Any) -> int:
+    """Move the tickets of a merged customer and note it in each ticket's audit trail."""
+    moved = 0
+    for ticket in Ticket.objects.filter(customer=source):
+        ticket.customer = target
+        ticket.save(update_fields=["customer", "updated_at"])
+        record(ticket, events.CUSTOMER_LINKED, by=by, data={"from": source.number, "to": target.number})
+        moved += 1
+    return moved
+
+
+def send_acknowledgement(ticket: Ticket, *, to_message: Message) -> Message | None:
+    """Tell the customer, on their channel, that we have their message and under which number.
+    Only for e-mail and web form; never to automatic mail."""
+    if to_message.is_automatic or reply_channel(ticket) != Channel.EMAIL:
+        return None
+    language = ticket.customer.language if ticket.customer.language in ("nl", "en") else "nl"
+    with translation.override(language):
+        text = render_to_string(
+            "tickets/email/acknowledgement.txt",
+            {"ticket": ticket, "company": settings.BALIE_COMPANY_NAME, "message": to_message, "portal_url": settings.BASE_URL + "/portaal/"},
+        ).strip()
+    try:
+        return add_reply(ticket, by=SYSTEM, text=text, automatic=True)
+    except ValueError:
+        return None
+
+
+def mark_delivery(message: Message, *, status: str, error: str = "", by: Any = SYSTEM) -> None:
+    Message.objects.filter(pk=message.pk).update(delivery_status=status, delivery_error=error[:2000])
+    kind = events.MESSAGE_BOUNCED if status == DeliveryStatus.BOUNCED else events.MESSAGE_DELIVERY_UPDATED
+    record(message.ticket, kind, by=by, data={"message": message.pk, "status": status, "error": error[:500]})
+
+

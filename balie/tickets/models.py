@@ -1,0 +1,285 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from balie.accounts.models import Agent, Team
+from balie.core.models import TimestampedModel
+from balie.customers.models import Customer, Identity
+
+if TYPE_CHECKING:
+    pass
+
+
+class Status(models.TextChoices):
+    NEW = "nieuw", _("Nieuw")
+    OPEN = "open", _("Open")
+    PENDING = "wacht_op_klant", _("Wacht op klant")
+    ON_HOLD = "in_de_wacht", _("In de wacht")
+    SOLVED = "opgelost", _("Opgelost")
+    CLOSED = "gesloten", _("Gesloten")
+
+
+OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
+
+
+class Priority(models.TextChoices):
+    LOW = "laag", _("Laag")
+    NORMAL = "normaal", _("Normaal")
+    HIGH = "hoog", _("Hoog")
+    URGENT = "urgent", _("Urgent")
+
+
+PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+
+
+class TicketType(models.TextChoices):
+    QUESTION = "vraag", _("Vraag")
+    COMPLAINT = "klacht", _("Klacht")
+    INCIDENT = "storing", _("Storing")
+    REQUEST = "verzoek", _("Verzoek")
+    REPORT = "melding", _("Melding")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    WEBFORM = "webform", _("Contactformulier")
+    CHAT = "chat", _("Chat")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    MESSENGER = "messenger", _("Messenger")
+    INSTAGRAM = "instagram", _("Instagram")
+    X = "x", _("X")
+    SMS = "sms", _("Sms")
+    PHONE = "telefoon", _("Telefoon")
+    WALK_IN = "balie", _("Balie (bezoek)")
+    LETTER = "brief", _("Brief")
+    PORTAL = "portaal", _("Klantportaal")
+
+
+# Channels that an agent logs by hand; replies to them go out by e-mail when the customer has one.
+LOGGED_CHANNELS = (Channel.PHONE, Channel.WALK_IN, Channel.LETTER)
+
+
+class Tag(models.Model):
+    name = models.CharField(_("naam"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("label")
+        verbose_name_plural = _("labels")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketQuerySet(models.QuerySet["Ticket"]):
+    def open(self) -> TicketQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def visible_to(self, agent: Agent) -> TicketQuerySet:
+        """What an agent may see: admins everything; others all tickets except those of
+        private teams they are not a member of."""
+        if agent.is_admin:
+            return self
+        return self.filter(Q(team__isnull=True) | Q(team__is_private=False) | Q(team__in=agent.team_ids()))
+
+    def of_customer(self, customer: Customer) -> TicketQuerySet:
+        return self.filter(customer=customer)
+
+
+class Ticket(TimestampedModel):
+    """A customer issue. Its primary key is the human ticket number (#10001 and up)."""
+
+    subject = models.CharField(_("onderwerp"), max_length=255)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(_("prioriteit"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    type = models.CharField(_("soort"), max_length=10, choices=TicketType.choices, default=TicketType.QUESTION)
+    channel = models.CharField(_("kanaal"), max_length=20, choices=Channel.choices)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets", verbose_name=_("team"))
+    assignee = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets", verbose_name=_("behandelaar"))
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("klant"))
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets", verbose_name=_("labels"))
+    language = models.CharField(_("taal"), max_length=8, default="nl")
+    linked_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups", verbose_name=_("vervolg op"))
+    # Facts the customer gave that are not verified (customer number, order number, topic…).
+    claims = models.JSONField(_("opgegeven gegevens"), default=dict, blank=True)
+    account = models.ForeignKey("messaging.ChannelAccount", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets", verbose_name=_("ontvangen op"))
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["status", "-last_message_at", "-id"], name="ticket_status_recent"),
+            models.Index(fields=["team", "status", "-last_message_at", "-id"], name="ticket_team_status_recent"),
+            models.Index(fields=["assignee", "status", "-last_message_at", "-id"], name="ticket_assignee_status"),
+            models.Index(fields=["customer", "-id"], name="ticket_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.subject}"
+
+    @property
+    def number(self) -> int:
+        return self.pk
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class ParticipantRole(models.TextChoices):
+    CUSTOMER = "customer", _("Klant")
+    CC = "cc", _("Cc")
+
+
+class Participant(models.Model):
+    """Someone besides the customer who takes part in a ticket's conversation (a CC on a mail).
+    Only participants may add messages to a ticket by replying."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="participants")
+    kind = models.CharField(max_length=20, default="email")
+    value = models.CharField(max_length=254)
+    name = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=10, choices=ParticipantRole.choices, default=ParticipantRole.CC)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "kind", "value"], name="participant_unique")]
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", _("Binnenkomend")
+    OUTBOUND = "outbound", _("Uitgaand")
+    NOTE = "note", _("Interne notitie")
+    SYSTEM = "system", _("Systeem")
+
+
+class DeliveryStatus(models.TextChoices):
+    RECEIVED = "received", _("Ontvangen")
+    QUEUED = "queued", _("In de wachtrij")
+    SENT = "sent", _("Verzonden")
+    DELIVERED = "delivered", _("Afgeleverd")
+    READ = "read", _("Gelezen")
+    FAILED = "failed", _("Mislukt")
+    BOUNCED = "bounced", _("Onbestelbaar")
+    NONE = "", _("—")
+
+
+class MessageQuerySet(models.QuerySet["Message"]):
+    def public(self) -> MessageQuerySet:
+        return self.exclude(direction=Direction.NOTE)
+
+
+class Message(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    subject = models.CharField(max_length=255, blank=True)
+    # What agents read: the new text, quoted history and signature stripped.
+    body_text = models.TextField(blank=True)
+    # Sanitised HTML (nh3) of the new part, if the message had HTML.
+    body_html = models.TextField(blank=True)
+    # The whole text as received (with quoted history), one click away.
+    full_text = models.TextField(blank=True)
+    full_html = models.TextField(blank=True)
+    sender_identity = models.ForeignKey(Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    sender_name = models.CharField(max_length=200, blank=True)
+    sender_address = models.CharField(max_length=254, blank=True)
+    author = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    external_id = models.CharField(max_length=255, blank=True)
+    # RFC 5322 Message-ID (without angle brackets) of e-mails we sent or received.
+    message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    in_reply_to = models.CharField(max_length=255, blank=True)
+    references = models.TextField(blank=True)
+    recipients = models.JSONField(default=dict, blank=True)
+    delivery_status = models.CharField(max_length=12, choices=DeliveryStatus.choices, blank=True)
+    delivery_error = models.TextField(blank=True)
+    is_automatic = models.BooleanField(default=False)
+    # Why the pipeline filed the message in this ticket ("In-Reply-To <…>", "[#10023] in onderwerp", …)
+    thread_reason = models.CharField(max_length=300, blank=True)
+    envelope = models.ForeignKey("messaging.Envelope", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    refused_attachments = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(db_index=False)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="message_ticket_time"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~Q(external_id=""),
+                name="message_unique_external_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.channel} #{self.ticket_id}"
+
+    @property
+    def is_note(self) -> bool:
+        return self.direction == Direction.NOTE
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.message.ticket_id}/{instance.message_id}/{filename}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=500)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    content_id = models.CharField(max_length=255, blank=True)
+    inline = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class ActivityQuerySet(models.QuerySet["Activity"]):
+    def update(self, **kwargs):  # type: ignore[override]
+        raise TypeError("The audit trail is append-only.")
+
+    def delete(self):  # type: ignore[override]
+        raise TypeError("The audit trail is append-only.")
+
+
+class Activity(models.Model):
+    """Append-only audit trail: who did what to a ticket, when. `kind` is the event name."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.DO_NOTHING, related_name="activities", db_constraint=False)
+    kind = models.CharField(max_length=60)
+    actor_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(max_length=200)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="activity_ticket_time")]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The audit trail is append-only.")

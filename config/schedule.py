@@ -1,0 +1,19 @@
+"""Every periodic job of Balie, in one place."""
+
+from datetime import timedelta
+import os
+
+CELERY_BEAT_SCHEDULE = {
+    "poll-mailboxes": {
+        "task": "balie.messaging.tasks.poll_mailboxes",
+        "schedule": timedelta(seconds=int(os.environ.get("BALIE_IMAP_POLL_SECONDS", "60"))),
+    },
+    "retry-outbox": {
+        "task": "balie.messaging.tasks.retry_outbox",
+        "schedule": timedelta(seconds=30),
+    },
+    "replay-stuck-envelopes": {
+        "task": "balie.messaging.tasks.process_pending_envelopes",
+        "schedule": timedelta(minutes=2),
+    },
+}

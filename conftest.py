@@ -1,0 +1,88 @@
+"""The fixed cast shared by all tests: agents anna and bram, customer carla, teams
+klantenservice and techniek (private), and a fixture that captures published events."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+
+import pytest
+
+from balie.accounts.models import Agent, Role, Team
+
+
+@pytest.fixture(autouse=True)
+def _block_network(monkeypatch):
+    """Only loopback connections: a test that talks to the internet fails loudly."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "::1", "localhost") and not host.startswith("/"):
+            raise RuntimeError(f"network access blocked in tests: {address!r}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@dataclass
+class Cast:
+    klantenservice: Team
+    techniek: Team
+    anna: Agent
+    bram: Agent
+    carla: object  # Customer
+
+    @property
+    def carla_email(self) -> str:
+        return "carla.jansen@example.nl"
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    from balie.accounts.tests.factories import AgentFactory, TeamFactory, UserFactory
+    from balie.core.events import SYSTEM
+    from balie.customers.actions import create_customer
+
+    klantenservice = TeamFactory(name="Klantenservice", slug="klantenservice", email="klantenservice@voorbeeld-energie.nl")
+    techniek = TeamFactory(name="Techniek", slug="techniek", is_private=True)
+    anna = AgentFactory(
+        user=UserFactory(username="anna", email="anna@voorbeeld-energie.nl"),
+        display_name="Anna de Vries",
+        role=Role.AGENT,
+        teams=[klantenservice],
+    )
+    bram = AgentFactory(
+        user=UserFactory(username="bram", email="bram@voorbeeld-energie.nl"),
+        display_name="Bram Bakker",
+        role=Role.AGENT,
+        teams=[techniek],
+    )
+    carla = create_customer(
+        name="Carla Jansen",
+        identities=[("email", "carla.jansen@example.nl"), ("phone", "06 12345678")],
+        by=SYSTEM,
+    )
+    return Cast(klantenservice=klantenservice, techniek=techniek, anna=anna, bram=bram, carla=carla)
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Every realtime event published during the test, as (groups, event, data)."""
+    from balie.core import realtime
+
+    sent: list[tuple[list[str], str, dict]] = []
+    original = realtime.send
+
+    def capture(groups, event, data):
+        sent.append((list(groups), event, data))
+        original(groups, event, data)
+
+    monkeypatch.setattr(realtime, "send", capture)
+    return sent
