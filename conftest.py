@@ -18,7 +18,11 @@ def _block_network(monkeypatch):
 
     def guarded(self, address):
         host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and host not in ("127.0.0.1", "::1", "localhost") and not host.startswith("/"):
+        if (
+            isinstance(host, str)
+            and host not in ("127.0.0.1", "::1", "localhost")
+            and not host.startswith("/")
+        ):
             raise RuntimeError(f"network access blocked in tests: {address!r}")
         return real_connect(self, address)
 
@@ -50,7 +54,9 @@ def cast(db) -> Cast:
     from balie.core.events import SYSTEM
     from balie.customers.actions import create_customer
 
-    klantenservice = TeamFactory(name="Klantenservice", slug="klantenservice", email="klantenservice@voorbeeld-energie.nl")
+    klantenservice = TeamFactory(
+        name="Klantenservice", slug="klantenservice", email="klantenservice@voorbeeld-energie.nl"
+    )
     techniek = TeamFactory(name="Techniek", slug="techniek", is_private=True)
     anna = AgentFactory(
         user=UserFactory(username="anna", email="anna@voorbeeld-energie.nl"),

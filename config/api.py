@@ -2,6 +2,10 @@
 
 from ninja import NinjaAPI
 
+from balie.customers.api import router as customers_router
+from balie.messaging.api import router as messaging_router
+from balie.tickets.api import router as tickets_router
+
 api = NinjaAPI(
     title="Balie API",
     version="1",
@@ -9,3 +13,6 @@ api = NinjaAPI(
     docs_url="/docs",
     urls_namespace="api",
 )
+api.add_router("/tickets", tickets_router, tags=["tickets"])
+api.add_router("/customers", customers_router, tags=["customers"])
+api.add_router("/", messaging_router, tags=["inbound"])

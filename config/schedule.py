@@ -1,7 +1,7 @@
 """Every periodic job of Balie, in one place."""
 
-from datetime import timedelta
 import os
+from datetime import timedelta
 
 CELERY_BEAT_SCHEDULE = {
     "poll-mailboxes": {

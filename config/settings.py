@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "balie.routing",
     "balie.sla",
     "balie.chat",
+    "balie.portal",
+    "balie.search",
 ]
 
 MIDDLEWARE = [

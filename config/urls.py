@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("balie.customers.urls")),
     path("", include("balie.tickets.urls")),
     path("", include("balie.messaging.urls")),
+    path("", include("balie.portal.urls")),
+    path("", include("balie.search.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

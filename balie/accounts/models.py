@@ -41,7 +41,9 @@ class AgentQuerySet(models.QuerySet["Agent"]):
 
 
 class Agent(TimestampedModel):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent"
+    )
     display_name = models.CharField(_("naam"), max_length=150)
     role = models.CharField(_("rol"), max_length=20, choices=Role.choices, default=Role.AGENT)
     teams = models.ManyToManyField(Team, related_name="agents", blank=True, verbose_name=_("teams"))

@@ -13,7 +13,6 @@ from balie.core import realtime
 
 if TYPE_CHECKING:
     from balie.accounts.models import Agent
-    from balie.customers.models import Customer
     from balie.tickets.models import Activity, Ticket
 
 

@@ -17,8 +17,14 @@ def _assign_number(customer: Customer) -> None:
 
 
 def create_customer(
-    *, name: str = "", language: str = "nl", tier: str = "standaard", number: str = "",
-    identities: list[tuple[str, str]] | None = None, by: Any, notes: str = "",
+    *,
+    name: str = "",
+    language: str = "nl",
+    tier: str = "standaard",
+    number: str = "",
+    identities: list[tuple[str, str]] | None = None,
+    by: Any,
+    notes: str = "",
 ) -> Customer:
     """Create a customer with its identities (kind, value). Raises IntegrityError (wrapped in
     ValueError) when an identity already belongs to another customer."""
@@ -34,10 +40,18 @@ def create_customer(
 
 
 def add_identity(
-    customer: Customer, *, kind: str, value: str, display_name: str = "", verified: bool = False, by: Any
+    customer: Customer,
+    *,
+    kind: str,
+    value: str,
+    display_name: str = "",
+    verified: bool = False,
+    by: Any,
 ) -> Identity:
     normalised = normalise(kind, value)
-    existing = Identity.objects.filter(kind=kind, value=normalised).select_related("customer").first()
+    existing = (
+        Identity.objects.filter(kind=kind, value=normalised).select_related("customer").first()
+    )
     if existing:
         if existing.customer_id != customer.pk:
             raise ValueError(f"{kind} {normalised} hoort al bij klant {existing.customer.number}")
@@ -53,7 +67,9 @@ def find_customer(kind: str, value: str) -> tuple[Customer, Identity] | None:
         normalised = normalise(kind, value)
     except Exception:
         return None
-    identity = Identity.objects.filter(kind=kind, value=normalised).select_related("customer").first()
+    identity = (
+        Identity.objects.filter(kind=kind, value=normalised).select_related("customer").first()
+    )
     if identity is None:
         return None
     customer = identity.customer

@@ -21,7 +21,9 @@ class Customer(TimestampedModel):
     number = models.CharField(_("klantnummer"), max_length=20, unique=True, null=True, blank=True)
     name = models.CharField(_("naam"), max_length=200, blank=True)
     language = models.CharField(_("voorkeurstaal"), max_length=8, default="nl")
-    tier = models.CharField(_("klantsegment"), max_length=20, choices=Tier.choices, default=Tier.STANDARD)
+    tier = models.CharField(
+        _("klantsegment"), max_length=20, choices=Tier.choices, default=Tier.STANDARD
+    )
     contract_numbers = models.JSONField(_("contract- en ordernummers"), default=list, blank=True)
     notes = models.TextField(_("notities"), blank=True)
     merged_into = models.ForeignKey(
@@ -60,12 +62,18 @@ class Identity(TimestampedModel):
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
     kind = models.CharField(_("soort"), max_length=20, choices=IdentityKind.choices)
-    value = models.CharField(_("waarde"), max_length=254, help_text=_("Genormaliseerd: e-mail in kleine letters, telefoon in E.164."))
+    value = models.CharField(
+        _("waarde"),
+        max_length=254,
+        help_text=_("Genormaliseerd: e-mail in kleine letters, telefoon in E.164."),
+    )
     display_name = models.CharField(_("weergavenaam"), max_length=200, blank=True)
     verified = models.BooleanField(_("geverifieerd"), default=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "value"], name="identity_unique_kind_value")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="identity_unique_kind_value")
+        ]
         verbose_name = _("identiteit")
         verbose_name_plural = _("identiteiten")
 

@@ -65,7 +65,12 @@ class Run:
 def drop_duplicate(run: Run) -> Run:
     """The same message through a second path (two mailboxes, IMAP and the MTA endpoint)."""
     inbound = run.inbound
-    if inbound.external_id and Message.objects.filter(channel=inbound.channel, external_id=inbound.external_id).exists():
+    if (
+        inbound.external_id
+        and Message.objects.filter(
+            channel=inbound.channel, external_id=inbound.external_id
+        ).exists()
+    ):
         return run.stop(_("dubbel: bericht %(id)s is al verwerkt") % {"id": inbound.external_id})
     return run
 
@@ -77,7 +82,9 @@ def detect_auto_reply(run: Run) -> Run:
     if inbound.automatic != Automatic.BOUNCE:
         return run
     outbound = (
-        Message.objects.filter(message_id__in=list(inbound.bounced_message_ids), direction=Direction.OUTBOUND)
+        Message.objects.filter(
+            message_id__in=list(inbound.bounced_message_ids), direction=Direction.OUTBOUND
+        )
         .select_related("ticket")
         .first()
         if inbound.bounced_message_ids
@@ -91,7 +98,11 @@ def detect_auto_reply(run: Run) -> Run:
         text = _("Onbestelbaar: het bericht aan %(to)s kwam niet aan. %(detail)s")
     else:
         text = _("Vertraagd: het bericht aan %(to)s is nog niet afgeleverd. %(detail)s")
-    to = ", ".join(outbound.recipients.get("to", [])) if isinstance(outbound.recipients, dict) else ""
+    to = (
+        ", ".join(outbound.recipients.get("to", []))
+        if isinstance(outbound.recipients, dict)
+        else ""
+    )
     run.message = ticket_actions.add_system_message(
         ticket,
         text=text % {"to": to, "detail": detail},
@@ -112,7 +123,10 @@ def detect_loop(run: Run) -> Run:
         return run.stop(_("lus: dit bericht is door Balie zelf verstuurd"))
     if inbound.sender.kind == "email":
         sender = inbound.sender.value.lower()
-        own = {a.lower() for a in ChannelAccount.objects.filter(kind="email").values_list("address", flat=True)}
+        own = {
+            a.lower()
+            for a in ChannelAccount.objects.filter(kind="email").values_list("address", flat=True)
+        }
         own.add(settings.DEFAULT_FROM_EMAIL.lower())
         if sender in own:
             return run.stop(_("lus: afzender %(s)s is een eigen adres") % {"s": sender})
@@ -137,7 +151,9 @@ def identify_customer(run: Run) -> Run:
             by=SYSTEM,
         )
     except Exception as exc:
-        raise RejectedInput(_("afzender niet te herkennen: %(v)s (%(e)s)") % {"v": sender.value, "e": exc}) from exc
+        raise RejectedInput(
+            _("afzender niet te herkennen: %(v)s (%(e)s)") % {"v": sender.value, "e": exc}
+        ) from exc
     return run
 
 
@@ -159,7 +175,9 @@ def find_thread(run: Run) -> Run:
     ids: list[tuple[str, str]] = []
     if inbound.in_reply_to:
         ids.append(("In-Reply-To", inbound.in_reply_to))
-    ids += [("References", ref) for ref in reversed(inbound.references) if ref != inbound.in_reply_to]
+    ids += [
+        ("References", ref) for ref in reversed(inbound.references) if ref != inbound.in_reply_to
+    ]
     if ids:
         known = dict(
             Message.objects.filter(message_id__in=[mid for _h, mid in ids])
@@ -173,7 +191,9 @@ def find_thread(run: Run) -> Run:
     if run.ticket is None and inbound.channel in (Channel.EMAIL, Channel.WEBFORM):
         for number in dict.fromkeys(SUBJECT_TOKEN.findall(inbound.subject)):
             ticket = Ticket.objects.filter(pk=int(number)).first()
-            if ticket and _match_ticket(run, ticket, _("[#%(n)s] in het onderwerp") % {"n": number}):
+            if ticket and _match_ticket(
+                run, ticket, _("[#%(n)s] in het onderwerp") % {"n": number}
+            ):
                 break
     if run.ticket is None and inbound.channel in CONVERSATIONAL and run.customer is not None:
         ticket = (
@@ -203,7 +223,8 @@ def file_message(run: Run) -> Run:
     if inbound.automatic:
         if run.ticket is None:
             return run.stop(
-                _("automatisch bericht (%(why)s): geen ticket geopend") % {"why": inbound.automatic_reason or inbound.automatic}
+                _("automatisch bericht (%(why)s): geen ticket geopend")
+                % {"why": inbound.automatic_reason or inbound.automatic}
             )
         run.message = ticket_actions.add_system_message(
             run.ticket,
@@ -230,17 +251,34 @@ def file_message(run: Run) -> Run:
         )
         run.created_ticket = True
     run.message = ticket_actions.add_inbound_message(
-        run.ticket, inbound, by=run.customer, identity=run.identity, thread_reason=run.thread_reason, envelope=run.envelope
+        run.ticket,
+        inbound,
+        by=run.customer,
+        identity=run.identity,
+        thread_reason=run.thread_reason,
+        envelope=run.envelope,
     )
     if run.created_ticket:
         ticket_actions.send_acknowledgement(run.ticket, to_message=run.message)
     return run
 
 
-PIPELINE = (drop_duplicate, detect_auto_reply, detect_loop, identify_customer, find_thread, file_message)
+PIPELINE = (
+    drop_duplicate,
+    detect_auto_reply,
+    detect_loop,
+    identify_customer,
+    find_thread,
+    file_message,
+)
 
 
-def run_pipeline(inbound: InboundMessage, *, envelope: Envelope | None = None, account: ChannelAccount | None = None) -> Run:
+def run_pipeline(
+    inbound: InboundMessage,
+    *,
+    envelope: Envelope | None = None,
+    account: ChannelAccount | None = None,
+) -> Run:
     run = Run(inbound=inbound, envelope=envelope, account=account)
     for step in PIPELINE:
         run = step(run)
@@ -278,10 +316,23 @@ def receive(
     return envelope, True
 
 
-def quarantine(*, channel: str, source: str, reason: str, raw: bytes, meta: Mapping[str, Any] | None = None, envelope: Envelope | None = None) -> Quarantine:
+def quarantine(
+    *,
+    channel: str,
+    source: str,
+    reason: str,
+    raw: bytes,
+    meta: Mapping[str, Any] | None = None,
+    envelope: Envelope | None = None,
+) -> Quarantine:
     logger.warning("quarantined %s input from %s: %s", channel, source, reason)
     return Quarantine.objects.create(
-        channel=channel, source=source, reason=reason, raw=raw, meta=dict(meta or {}), envelope=envelope
+        channel=channel,
+        source=source,
+        reason=reason,
+        raw=raw,
+        meta=dict(meta or {}),
+        envelope=envelope,
     )
 
 
@@ -297,17 +348,23 @@ def process_envelope(envelope_id: int, *, force: bool = False) -> Envelope:
     connector = get_connector(envelope.channel)
     try:
         with transaction.atomic():
-            locked = Envelope.objects.select_for_update().select_related("account").get(pk=envelope_id)
+            locked = (
+                Envelope.objects.select_for_update().select_related("account").get(pk=envelope_id)
+            )
             if locked.status in DONE and not force:
                 return locked
             inbound_messages = connector.parse(locked)
             if not inbound_messages:
                 raise RejectedInput(_("geen bericht gevonden in de invoer"))
-            runs = [run_pipeline(inbound, envelope=locked, account=locked.account) for inbound in inbound_messages]
+            runs = [
+                run_pipeline(inbound, envelope=locked, account=locked.account)
+                for inbound in inbound_messages
+            ]
             filed = [r for r in runs if r.message is not None and not r.stopped]
             locked.status = EnvelopeStatus.PROCESSED if filed else EnvelopeStatus.SKIPPED
             locked.reason = "; ".join(
-                r.stopped or (f"#{r.ticket.pk}: {r.thread_reason}" if r.ticket else "") for r in runs
+                r.stopped or (f"#{r.ticket.pk}: {r.thread_reason}" if r.ticket else "")
+                for r in runs
             )[:2000]
             locked.attempts += 1
             locked.processed_at = timezone.now()
@@ -321,7 +378,9 @@ def process_envelope(envelope_id: int, *, force: bool = False) -> Envelope:
             Envelope.objects.filter(pk=envelope_id).update(
                 status=EnvelopeStatus.FAILED, reason=reason[:2000], attempts=envelope.attempts + 1
             )
-            if not Quarantine.objects.filter(envelope_id=envelope_id, replayed_at__isnull=True).exists():
+            if not Quarantine.objects.filter(
+                envelope_id=envelope_id, replayed_at__isnull=True
+            ).exists():
                 quarantine(
                     channel=envelope.channel,
                     source=f"envelope {envelope_id}",
@@ -341,7 +400,9 @@ def replay(quarantine_item: Quarantine) -> str:
         result = f"{envelope.status}: {envelope.reason}"
     else:
         envelope, _created = receive(
-            channel=quarantine_item.channel, raw=bytes(quarantine_item.raw), meta=quarantine_item.meta
+            channel=quarantine_item.channel,
+            raw=bytes(quarantine_item.raw),
+            meta=quarantine_item.meta,
         )
         envelope = process_envelope(envelope.pk)
         result = f"{envelope.status}: {envelope.reason}"

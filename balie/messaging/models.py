@@ -18,8 +18,15 @@ class ChannelAccount(TimestampedModel):
 
     kind = models.CharField(_("kanaal"), max_length=20)
     name = models.CharField(_("naam"), max_length=100)
-    address = models.CharField(_("adres"), max_length=254, blank=True, help_text=_("E-mailadres, telefoonnummer of pagina-id."))
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="channel_accounts")
+    address = models.CharField(
+        _("adres"),
+        max_length=254,
+        blank=True,
+        help_text=_("E-mailadres, telefoonnummer of pagina-id."),
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="channel_accounts"
+    )
     config = models.JSONField(default=dict, blank=True)
     is_active = models.BooleanField(_("actief"), default=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)
@@ -28,7 +35,11 @@ class ChannelAccount(TimestampedModel):
     class Meta:
         verbose_name = _("kanaalaccount")
         verbose_name_plural = _("kanaalaccounts")
-        constraints = [models.UniqueConstraint(fields=["kind", "address"], name="channel_account_unique_address")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "address"], name="channel_account_unique_address"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.kind})"
@@ -54,18 +65,26 @@ class Envelope(models.Model):
     external id, so a repeated delivery is recognised. Any envelope can be replayed."""
 
     channel = models.CharField(max_length=20)
-    account = models.ForeignKey(ChannelAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="envelopes")
+    account = models.ForeignKey(
+        ChannelAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="envelopes"
+    )
     external_id = models.CharField(max_length=255)
     raw = models.BinaryField()
     meta = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=10, choices=EnvelopeStatus.choices, default=EnvelopeStatus.RECEIVED)
+    status = models.CharField(
+        max_length=10, choices=EnvelopeStatus.choices, default=EnvelopeStatus.RECEIVED
+    )
     reason = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["channel", "external_id"], name="envelope_unique_external_id")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="envelope_unique_external_id"
+            )
+        ]
         indexes = [models.Index(fields=["status", "received_at"], name="envelope_status_time")]
 
     def __str__(self) -> str:
@@ -77,11 +96,15 @@ class Quarantine(models.Model):
     replay (`balie quarantine list|show|replay`)."""
 
     channel = models.CharField(max_length=20)
-    source = models.CharField(max_length=100, help_text="endpoint, mailbox or task that received it")
+    source = models.CharField(
+        max_length=100, help_text="endpoint, mailbox or task that received it"
+    )
     reason = models.TextField()
     raw = models.BinaryField()
     meta = models.JSONField(default=dict, blank=True)
-    envelope = models.ForeignKey(Envelope, null=True, blank=True, on_delete=models.SET_NULL, related_name="quarantine")
+    envelope = models.ForeignKey(
+        Envelope, null=True, blank=True, on_delete=models.SET_NULL, related_name="quarantine"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     replayed_at = models.DateTimeField(null=True, blank=True)
     replay_result = models.TextField(blank=True)
@@ -105,10 +128,16 @@ class OutboxItem(models.Model):
     """An outbound message waiting for its provider's confirmation. Written in the same
     transaction as the message; sent and retried by `send_outbox_item`."""
 
-    message = models.OneToOneField("tickets.Message", on_delete=models.CASCADE, related_name="outbox")
+    message = models.OneToOneField(
+        "tickets.Message", on_delete=models.CASCADE, related_name="outbox"
+    )
     channel = models.CharField(max_length=20)
-    account = models.ForeignKey(ChannelAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    account = models.ForeignKey(
+        ChannelAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)

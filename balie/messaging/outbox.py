@@ -30,8 +30,14 @@ def enqueue_outbound(message: Any, *, account: ChannelAccount | None = None) -> 
     from .tasks import send_outbox_item
 
     if account is None or account.kind != message.channel:
-        account = ChannelAccount.objects.filter(kind=message.channel, is_active=True).order_by("id").first()
-    item = OutboxItem.objects.create(message=message, channel=message.channel, account=account, next_attempt_at=timezone.now())
+        account = (
+            ChannelAccount.objects.filter(kind=message.channel, is_active=True)
+            .order_by("id")
+            .first()
+        )
+    item = OutboxItem.objects.create(
+        message=message, channel=message.channel, account=account, next_attempt_at=timezone.now()
+    )
     transaction.on_commit(lambda: send_outbox_item.delay(item.pk))
     return item
 
@@ -42,15 +48,24 @@ def build_outbound(item: OutboxItem) -> OutboundMessage:
     message = item.message
     ticket = message.ticket
     recipients = message.recipients if isinstance(message.recipients, dict) else {}
-    from_address = item.account.address if item.account and item.account.address else settings.DEFAULT_FROM_EMAIL
+    from_address = (
+        item.account.address
+        if item.account and item.account.address
+        else settings.DEFAULT_FROM_EMAIL
+    )
     attachments = []
     for attachment in message.attachments.all():
         with attachment.file.open("rb") as fh:
-            attachments.append(OutboundAttachment(attachment.filename, attachment.content_type, fh.read()))
+            attachments.append(
+                OutboundAttachment(attachment.filename, attachment.content_type, fh.read())
+            )
     return OutboundMessage(
         channel=message.channel,
         ticket_number=ticket.pk,
-        to=tuple(Party("email" if message.channel == "email" else message.channel, v) for v in recipients.get("to", [])),
+        to=tuple(
+            Party("email" if message.channel == "email" else message.channel, v)
+            for v in recipients.get("to", [])
+        ),
         cc=tuple(Party("email", v) for v in recipients.get("cc", [])),
         subject=message.subject,
         text=message.body_text,
@@ -108,7 +123,9 @@ def deliver(item_id: int) -> OutboxItem | None:
                 item.next_attempt_at = now + backoff(item.attempts)
             else:
                 item.status = OutboxStatus.FAILED
-                mark_delivery(item.message, status=DeliveryStatus.FAILED, error=delivery.error, by=SYSTEM)
+                mark_delivery(
+                    item.message, status=DeliveryStatus.FAILED, error=delivery.error, by=SYSTEM
+                )
             item.save(update_fields=["status", "last_error", "attempts", "next_attempt_at"])
     return item
 

@@ -35,7 +35,9 @@ def process_pending_envelopes() -> int:
     """Envelopes stored but never processed (a worker died): queue them again."""
     cutoff = timezone.now() - timedelta(minutes=2)
     ids = list(
-        Envelope.objects.filter(status=EnvelopeStatus.RECEIVED, received_at__lt=cutoff).values_list("pk", flat=True)[:500]
+        Envelope.objects.filter(status=EnvelopeStatus.RECEIVED, received_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )[:500]
     )
     for envelope_id in ids:
         process_envelope.delay(envelope_id)

@@ -12,7 +12,6 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -53,7 +52,10 @@ def check_attachment(filename: str, content_type: str, size: int) -> str:
     """The reason a file is refused, or "" when it is accepted."""
     if size > settings.BALIE_ATTACHMENT_MAX_BYTES:
         limit = settings.BALIE_ATTACHMENT_MAX_BYTES // (1024 * 1024)
-        return _("te groot (%(size)s bytes, maximaal %(limit)s MB)") % {"size": size, "limit": limit}
+        return _("te groot (%(size)s bytes, maximaal %(limit)s MB)") % {
+            "size": size,
+            "limit": limit,
+        }
     lowered = filename.lower()
     if content_type.lower() in settings.BALIE_ATTACHMENT_BLOCKED_TYPES or lowered.endswith(
         (".exe", ".bat", ".cmd", ".com", ".scr", ".js", ".vbs", ".msi", ".hta", ".lnk", ".ps1")
@@ -75,10 +77,19 @@ def store_attachments(
     refused: list[dict[str, Any]] = []
     for item in files:
         filename = safe_filename(item.filename)
-        content_type = item.content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        content_type = (
+            item.content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        )
         reason = check_attachment(filename, content_type, len(item.content))
         if reason:
-            refused.append({"filename": filename, "content_type": content_type, "size": len(item.content), "reason": reason})
+            refused.append(
+                {
+                    "filename": filename,
+                    "content_type": content_type,
+                    "size": len(item.content),
+                    "reason": reason,
+                }
+            )
             continue
         attachment = Attachment(
             message=message,
@@ -124,7 +135,10 @@ def create_ticket(
         status=Status.OPEN if assignee else Status.NEW,
     )
     Participant.objects.get_or_create(
-        ticket=ticket, kind="customer", value=str(customer.pk), defaults={"role": ParticipantRole.CUSTOMER}
+        ticket=ticket,
+        kind="customer",
+        value=str(customer.pk),
+        defaults={"role": ParticipantRole.CUSTOMER},
     )
     data: dict[str, Any] = {"channel": channel, "subject": ticket.subject}
     if linked_to:
@@ -138,7 +152,10 @@ def add_participants(ticket: Ticket, parties: Iterable[Party]) -> None:
         if not party.value:
             continue
         Participant.objects.get_or_create(
-            ticket=ticket, kind=party.kind, value=party.value.lower(), defaults={"name": party.name[:200]}
+            ticket=ticket,
+            kind=party.kind,
+            value=party.value.lower(),
+            defaults={"name": party.name[:200]},
         )
 
 
@@ -147,9 +164,14 @@ def is_participant(ticket: Ticket, party: Party, customer: Customer | None) -> b
     a CC of the conversation, or an agent."""
     if customer is not None and customer.pk == ticket.customer_id:
         return True
-    if Participant.objects.filter(ticket=ticket, kind=party.kind, value=party.value.lower()).exists():
+    if Participant.objects.filter(
+        ticket=ticket, kind=party.kind, value=party.value.lower()
+    ).exists():
         return True
-    return party.kind == IdentityKind.EMAIL and Agent.objects.filter(user__email__iexact=party.value, user__is_active=True).exists()
+    return (
+        party.kind == IdentityKind.EMAIL
+        and Agent.objects.filter(user__email__iexact=party.value, user__is_active=True).exists()
+    )
 
 
 def add_inbound_message(
@@ -217,14 +239,31 @@ def add_inbound_message(
         ticket,
         events.MESSAGE_RECEIVED,
         by=by,
-        data={"message": message.pk, "channel": inbound.channel, "thread_reason": thread_reason, "refused_attachments": len(refused)},
+        data={
+            "message": message.pk,
+            "channel": inbound.channel,
+            "thread_reason": thread_reason,
+            "refused_attachments": len(refused),
+        },
     )
     if reopened_from:
-        record(ticket, events.TICKET_REOPENED, by=by, data={"from": reopened_from, "message": message.pk})
+        record(
+            ticket,
+            events.TICKET_REOPENED,
+            by=by,
+            data={"from": reopened_from, "message": message.pk},
+        )
     return message
 
 
-def add_system_message(ticket: Ticket, *, text: str, inbound: InboundMessage | None = None, reason: str = "", envelope: Any = None) -> Message:
+def add_system_message(
+    ticket: Ticket,
+    *,
+    text: str,
+    inbound: InboundMessage | None = None,
+    reason: str = "",
+    envelope: Any = None,
+) -> Message:
     """A message Balie files without changing the ticket: a bounce, an auto-reply."""
     message = Message.objects.create(
         ticket=ticket,
@@ -264,7 +303,9 @@ def reply_channel(ticket: Ticket) -> str:
 def reply_recipients(ticket: Ticket) -> tuple[list[str], list[str]]:
     """To: the address the customer last wrote from (else their first e-mail); Cc: the CCs."""
     last = (
-        ticket.messages.filter(direction=Direction.INBOUND, channel__in=[Channel.EMAIL, Channel.WEBFORM])
+        ticket.messages.filter(
+            direction=Direction.INBOUND, channel__in=[Channel.EMAIL, Channel.WEBFORM]
+        )
         .exclude(sender_address="")
         .order_by("-created_at", "-id")
         .values_list("sender_address", flat=True)
@@ -278,7 +319,9 @@ def reply_recipients(ticket: Ticket) -> tuple[list[str], list[str]]:
     cc = [
         p.value
         for p in ticket.participants.filter(kind="email", role=ParticipantRole.CC).order_by("id")
-        if p.value != (to or "").lower() and p.value not in customer_addresses and p.value not in own
+        if p.value != (to or "").lower()
+        and p.value not in customer_addresses
+        and p.value not in own
     ]
     return ([to] if to else []), cc
 
@@ -365,7 +408,18 @@ def add_reply(
             ticket.assignee = agent
             fields.append("assignee")
         ticket.save(update_fields=fields)
-        record(ticket, events.MESSAGE_SENT, by=by, data={"message": message.pk, "channel": channel, "to": to, "cc": cc_list, "automatic": automatic})
+        record(
+            ticket,
+            events.MESSAGE_SENT,
+            by=by,
+            data={
+                "message": message.pk,
+                "channel": channel,
+                "to": to,
+                "cc": cc_list,
+                "automatic": automatic,
+            },
+        )
         if status and status != ticket.status:
             update_ticket(ticket, by=by, status=status)
     return message
@@ -376,7 +430,9 @@ def outbound_subject(ticket: Ticket) -> str:
     return f"Re: {base} [#{ticket.pk}]"[:255]
 
 
-def add_note(ticket: Ticket, *, by: Agent, text: str, attachments: Sequence[UploadedFile] = ()) -> Message:
+def add_note(
+    ticket: Ticket, *, by: Agent, text: str, attachments: Sequence[UploadedFile] = ()
+) -> Message:
     if not text.strip():
         raise ValueError(_("Een notitie mag niet leeg zijn."))
     with transaction.atomic():
@@ -420,12 +476,19 @@ def update_ticket(
     changes: dict[str, tuple[Any, Any]] = {}
     fields: list[str] = []
     now = timezone.now()
-    for name, value in (("status", status), ("priority", priority), ("type", type), ("subject", subject)):
+    for name, value in (
+        ("status", status),
+        ("priority", priority),
+        ("type", type),
+        ("subject", subject),
+    ):
         if value is _UNSET or value == getattr(ticket, name):
             continue
         field = Ticket._meta.get_field(name)
         if getattr(field, "choices", None) and value not in dict(field.choices):
-            raise ValueError(_("Ongeldige waarde voor %(field)s: %(value)s") % {"field": name, "value": value})
+            raise ValueError(
+                _("Ongeldige waarde voor %(field)s: %(value)s") % {"field": name, "value": value}
+            )
         changes[name] = (getattr(ticket, name), value)
         setattr(ticket, name, value)
         fields.append(name)
@@ -496,8 +559,14 @@ def log_contact(
         raise ValueError(_("Beschrijf het contact."))
     with transaction.atomic():
         ticket = create_ticket(
-            customer=customer, subject=subject, channel=channel, by=by, team=team or _first_team(by),
-            assignee=by, type=type, priority=priority,
+            customer=customer,
+            subject=subject,
+            channel=channel,
+            by=by,
+            team=team or _first_team(by),
+            assignee=by,
+            type=type,
+            priority=priority,
         )
         message = Message.objects.create(
             ticket=ticket,
@@ -519,7 +588,12 @@ def log_contact(
             )
         ticket.last_message_at = ticket.last_inbound_at = message.created_at
         ticket.save(update_fields=["last_message_at", "last_inbound_at"])
-        record(ticket, events.MESSAGE_RECEIVED, by=by, data={"message": message.pk, "channel": channel, "logged": True})
+        record(
+            ticket,
+            events.MESSAGE_RECEIVED,
+            by=by,
+            data={"message": message.pk, "channel": channel, "logged": True},
+        )
     return ticket
 
 
@@ -533,7 +607,9 @@ def record_customer_merge(*, target: Customer, source: Customer, by: Any) -> int
     for ticket in Ticket.objects.filter(customer=source):
         ticket.customer = target
         ticket.save(update_fields=["customer", "updated_at"])
-        record(ticket, events.CUSTOMER_LINKED, by=by, data={"from": source.number, "to": target.number})
+        record(
+            ticket, events.CUSTOMER_LINKED, by=by, data={"from": source.number, "to": target.number}
+        )
         moved += 1
     return moved
 
@@ -547,7 +623,12 @@ def send_acknowledgement(ticket: Ticket, *, to_message: Message) -> Message | No
     with translation.override(language):
         text = render_to_string(
             "tickets/email/acknowledgement.txt",
-            {"ticket": ticket, "company": settings.BALIE_COMPANY_NAME, "message": to_message, "portal_url": settings.BASE_URL + "/portaal/"},
+            {
+                "ticket": ticket,
+                "company": settings.BALIE_COMPANY_NAME,
+                "message": to_message,
+                "portal_url": settings.BASE_URL + "/portaal/",
+            },
         ).strip()
     try:
         return add_reply(ticket, by=SYSTEM, text=text, automatic=True)
@@ -556,8 +637,17 @@ def send_acknowledgement(ticket: Ticket, *, to_message: Message) -> Message | No
 
 
 def mark_delivery(message: Message, *, status: str, error: str = "", by: Any = SYSTEM) -> None:
-    Message.objects.filter(pk=message.pk).update(delivery_status=status, delivery_error=error[:2000])
-    kind = events.MESSAGE_BOUNCED if status == DeliveryStatus.BOUNCED else events.MESSAGE_DELIVERY_UPDATED
-    record(message.ticket, kind, by=by, data={"message": message.pk, "status": status, "error": error[:500]})
-
-
+    Message.objects.filter(pk=message.pk).update(
+        delivery_status=status, delivery_error=error[:2000]
+    )
+    kind = (
+        events.MESSAGE_BOUNCED
+        if status == DeliveryStatus.BOUNCED
+        else events.MESSAGE_DELIVERY_UPDATED
+    )
+    record(
+        message.ticket,
+        kind,
+        by=by,
+        data={"message": message.pk, "status": status, "error": error[:500]},
+    )

@@ -84,7 +84,9 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
         private teams they are not a member of."""
         if agent.is_admin:
             return self
-        return self.filter(Q(team__isnull=True) | Q(team__is_private=False) | Q(team__in=agent.team_ids()))
+        return self.filter(
+            Q(team__isnull=True) | Q(team__is_private=False) | Q(team__in=agent.team_ids())
+        )
 
     def of_customer(self, customer: Customer) -> TicketQuerySet:
         return self.filter(customer=customer)
@@ -94,19 +96,55 @@ class Ticket(TimestampedModel):
     """A customer issue. Its primary key is the human ticket number (#10001 and up)."""
 
     subject = models.CharField(_("onderwerp"), max_length=255)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
-    priority = models.CharField(_("prioriteit"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
-    type = models.CharField(_("soort"), max_length=10, choices=TicketType.choices, default=TicketType.QUESTION)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+    priority = models.CharField(
+        _("prioriteit"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    type = models.CharField(
+        _("soort"), max_length=10, choices=TicketType.choices, default=TicketType.QUESTION
+    )
     channel = models.CharField(_("kanaal"), max_length=20, choices=Channel.choices)
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets", verbose_name=_("team"))
-    assignee = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets", verbose_name=_("behandelaar"))
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("klant"))
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+        verbose_name=_("team"),
+    )
+    assignee = models.ForeignKey(
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+        verbose_name=_("behandelaar"),
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("klant")
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="tickets", verbose_name=_("labels"))
     language = models.CharField(_("taal"), max_length=8, default="nl")
-    linked_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups", verbose_name=_("vervolg op"))
+    linked_to = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_ups",
+        verbose_name=_("vervolg op"),
+    )
     # Facts the customer gave that are not verified (customer number, order number, topic…).
     claims = models.JSONField(_("opgegeven gegevens"), default=dict, blank=True)
-    account = models.ForeignKey("messaging.ChannelAccount", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets", verbose_name=_("ontvangen op"))
+    account = models.ForeignKey(
+        "messaging.ChannelAccount",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+        verbose_name=_("ontvangen op"),
+    )
     last_message_at = models.DateTimeField(null=True, blank=True)
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
@@ -121,8 +159,14 @@ class Ticket(TimestampedModel):
         verbose_name_plural = _("tickets")
         indexes = [
             models.Index(fields=["status", "-last_message_at", "-id"], name="ticket_status_recent"),
-            models.Index(fields=["team", "status", "-last_message_at", "-id"], name="ticket_team_status_recent"),
-            models.Index(fields=["assignee", "status", "-last_message_at", "-id"], name="ticket_assignee_status"),
+            models.Index(
+                fields=["team", "status", "-last_message_at", "-id"],
+                name="ticket_team_status_recent",
+            ),
+            models.Index(
+                fields=["assignee", "status", "-last_message_at", "-id"],
+                name="ticket_assignee_status",
+            ),
             models.Index(fields=["customer", "-id"], name="ticket_customer"),
         ]
 
@@ -151,10 +195,14 @@ class Participant(models.Model):
     kind = models.CharField(max_length=20, default="email")
     value = models.CharField(max_length=254)
     name = models.CharField(max_length=200, blank=True)
-    role = models.CharField(max_length=10, choices=ParticipantRole.choices, default=ParticipantRole.CC)
+    role = models.CharField(
+        max_length=10, choices=ParticipantRole.choices, default=ParticipantRole.CC
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["ticket", "kind", "value"], name="participant_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "kind", "value"], name="participant_unique")
+        ]
 
 
 class Direction(models.TextChoices):
@@ -192,10 +240,14 @@ class Message(models.Model):
     # The whole text as received (with quoted history), one click away.
     full_text = models.TextField(blank=True)
     full_html = models.TextField(blank=True)
-    sender_identity = models.ForeignKey(Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    sender_identity = models.ForeignKey(
+        Identity, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
     sender_name = models.CharField(max_length=200, blank=True)
     sender_address = models.CharField(max_length=254, blank=True)
-    author = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    author = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
     external_id = models.CharField(max_length=255, blank=True)
     # RFC 5322 Message-ID (without angle brackets) of e-mails we sent or received.
     message_id = models.CharField(max_length=255, blank=True, db_index=True)
@@ -207,7 +259,13 @@ class Message(models.Model):
     is_automatic = models.BooleanField(default=False)
     # Why the pipeline filed the message in this ticket ("In-Reply-To <…>", "[#10023] in onderwerp", …)
     thread_reason = models.CharField(max_length=300, blank=True)
-    envelope = models.ForeignKey("messaging.Envelope", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    envelope = models.ForeignKey(
+        "messaging.Envelope",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+    )
     refused_attachments = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(db_index=False)
 
@@ -263,9 +321,13 @@ class ActivityQuerySet(models.QuerySet["Activity"]):
 class Activity(models.Model):
     """Append-only audit trail: who did what to a ticket, when. `kind` is the event name."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.DO_NOTHING, related_name="activities", db_constraint=False)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.DO_NOTHING, related_name="activities", db_constraint=False
+    )
     kind = models.CharField(max_length=60)
-    actor_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_agent = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_label = models.CharField(max_length=200)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -40,6 +40,10 @@ class EmailConnector(Connector):
                 message_id=message_id,
                 in_reply_to=(_ids(str(msg.get("In-Reply-To", ""))) or ("",))[0],
                 references=_ids(str(msg.get("References", ""))),
-                cc=tuple(Party("email", a.lower(), n) for n, a in getaddresses([str(msg.get("Cc", ""))]) if a),
+                cc=tuple(
+                    Party("email", a.lower(), n)
+                    for n, a in getaddresses([str(msg.get("Cc", ""))])
+                    if a
+                ),
             )
         ]

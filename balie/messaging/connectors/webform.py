@@ -42,7 +42,9 @@ class WebformConnector(Connector):
             )
             for a in data.get("attachments", [])
         )
-        claims = {key: str(data[key]).strip() for key in CLAIM_FIELDS if str(data.get(key, "")).strip()}
+        claims = {
+            key: str(data[key]).strip() for key in CLAIM_FIELDS if str(data.get(key, "")).strip()
+        }
         return [
             InboundMessage(
                 channel=str(data.get("channel", "webform")),
@@ -51,7 +53,9 @@ class WebformConnector(Connector):
                 subject=str(data.get("subject", "")).strip()[:255],
                 text=text,  # plain text: templates escape it, it is never rendered as HTML
                 full_text=text,
-                sent_at=parse_datetime(str(data.get("submitted_at", ""))) if data.get("submitted_at") else None,
+                sent_at=parse_datetime(str(data.get("submitted_at", "")))
+                if data.get("submitted_at")
+                else None,
                 attachments=attachments,
                 claims=claims,
                 in_reply_to=str(data.get("in_reply_to", "")),

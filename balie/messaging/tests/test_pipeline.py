@@ -13,8 +13,15 @@ from balie.tickets.models import Activity, Direction, Message, Status, Ticket
 
 
 def mail(
-    *, sender="carla.jansen@example.nl", subject="Vraag over mijn voorschot", body="Mijn voorschot is te hoog.",
-    in_reply_to="", references="", cc="", message_id=None, headers=None,
+    *,
+    sender="carla.jansen@example.nl",
+    subject="Vraag over mijn voorschot",
+    body="Mijn voorschot is te hoog.",
+    in_reply_to="",
+    references="",
+    cc="",
+    message_id=None,
+    headers=None,
 ) -> bytes:
     msg = EmailMessage()
     msg["From"] = f"Carla Jansen <{sender}>"
@@ -68,10 +75,19 @@ def test_reply_threads_by_any_id_in_the_references_chain(cast, deliver):
     deliver(mail(message_id=first_id))
     ticket = Ticket.objects.get()
 
-    deliver(mail(subject="Nog een vraag", references=f"<unknown@elsewhere> {first_id}", in_reply_to="<unknown@elsewhere>"))
+    deliver(
+        mail(
+            subject="Nog een vraag",
+            references=f"<unknown@elsewhere> {first_id}",
+            in_reply_to="<unknown@elsewhere>",
+        )
+    )
 
     assert Ticket.objects.count() == 1
-    assert ticket.messages.filter(direction=Direction.INBOUND).last().thread_reason == f"References {first_id}"
+    assert (
+        ticket.messages.filter(direction=Direction.INBOUND).last().thread_reason
+        == f"References {first_id}"
+    )
 
 
 @pytest.mark.parametrize("prefix", ["Re:", "Antw:", "Fwd:", "Doorst:", "WG:", "AW:", "RE: FW:"])
@@ -82,7 +98,10 @@ def test_ticket_number_in_subject_threads_with_any_prefix(cast, deliver, prefix)
     deliver(mail(subject=f"{prefix} Vraag over mijn voorschot [#{ticket.pk}]"))
 
     assert Ticket.objects.count() == 1
-    assert f"[#{ticket.pk}]" in ticket.messages.filter(direction=Direction.INBOUND).last().thread_reason
+    assert (
+        f"[#{ticket.pk}]"
+        in ticket.messages.filter(direction=Direction.INBOUND).last().thread_reason
+    )
 
 
 def test_stranger_with_matching_ticket_number_gets_a_new_ticket(cast, deliver):
@@ -90,7 +109,13 @@ def test_stranger_with_matching_ticket_number_gets_a_new_ticket(cast, deliver):
     ticket = Ticket.objects.get()
     sent = agent_reply(ticket, cast.anna)
 
-    deliver(mail(sender="vreemde@example.com", subject=f"Re: [#{ticket.pk}]", in_reply_to=f"<{sent.message_id}>"))
+    deliver(
+        mail(
+            sender="vreemde@example.com",
+            subject=f"Re: [#{ticket.pk}]",
+            in_reply_to=f"<{sent.message_id}>",
+        )
+    )
 
     assert Ticket.objects.count() == 2
     other = Ticket.objects.exclude(pk=ticket.pk).get()
