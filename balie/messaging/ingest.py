@@ -188,7 +188,7 @@ def find_thread(run: Run) -> Run:
         for header, mid in ids:
             if mid in known and _match_ticket(run, tickets[known[mid]], f"{header} <{mid}>"):
                 break
-    if run.ticket is None and inbound.channel in (Channel.EMAIL, Channel.WEBFORM):
+    if run.ticket is None and inbound.channel in (Channel.EMAIL, Channel.WEBFORM, Channel.PORTAL):
         for number in dict.fromkeys(SUBJECT_TOKEN.findall(inbound.subject)):
             ticket = Ticket.objects.filter(pk=int(number)).first()
             if ticket and _match_ticket(
