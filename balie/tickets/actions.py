@@ -133,6 +133,7 @@ def create_ticket(
         linked_to=linked_to,
         account=account,
         status=Status.OPEN if assignee else Status.NEW,
+        last_message_at=timezone.now(),
     )
     Participant.objects.get_or_create(
         ticket=ticket,

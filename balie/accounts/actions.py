@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from .models import Agent, ApiToken, hash_token
+
+
+def create_api_token(
+    agent: Agent, *, name: str, can_ingest: bool = False, by: Any, raw: str = ""
+) -> tuple[ApiToken, str]:
+    """Create a token; returns it with its raw value, which is shown once and never stored."""
+    raw = raw or ApiToken.generate()
+    token = ApiToken.objects.create(
+        agent=agent, name=name, prefix=raw[:10], key_hash=hash_token(raw), can_ingest=can_ingest
+    )
+    return token, raw
+
+
+def revoke_api_token(token: ApiToken, *, by: Any) -> ApiToken:
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at", "updated_at"])
+    return token

@@ -1,0 +1,156 @@
+"""Inbox views and keyset pagination, shared by the agent UI and the API.
+
+No COUNT over everything and no OFFSET: a page is "the next `limit` rows after the cursor" in
+the chosen order, which the (status, last_message_at, id)-style indexes answer directly.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from balie.accounts.models import Agent
+
+from .models import OPEN_STATUSES, Status, Ticket
+
+# view slug -> (label, filter)
+VIEWS: dict[str, Any] = {
+    "mijn": _("Mijn tickets"),
+    "niet-toegewezen": _("Niet toegewezen"),
+    "team": _("Mijn teams"),
+    "alle-open": _("Alle open"),
+    "wacht-op-klant": _("Wacht op klant"),
+    "opgelost": _("Opgelost"),
+    "alle": _("Alle tickets"),
+}
+
+# sort slug -> (label, ordering); every ordering ends in a unique column for a stable keyset
+SORTS: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "recent": (_("Laatste bericht, nieuwste eerst"), ("-last_message_at", "-id")),
+    "oudste": (_("Laatste bericht, oudste eerst"), ("last_message_at", "id")),
+    "nieuw": (_("Nieuwste tickets eerst"), ("-id",)),
+    "oud": (_("Oudste tickets eerst"), ("id",)),
+}
+DEFAULT_SORT = "recent"
+
+
+class BadCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Filters:
+    view: str = "alle-open"
+    status: Sequence[str] = ()
+    team: int | None = None
+    assignee: int | None = None  # 0 = unassigned
+    channel: Sequence[str] = ()
+    priority: Sequence[str] = ()
+    type: Sequence[str] = ()
+    tag: str = ""
+    customer: int | None = None
+    q: str = ""
+
+
+def apply_view(qs: QuerySet[Ticket], view: str, agent: Agent) -> QuerySet[Ticket]:
+    if view == "mijn":
+        return qs.filter(assignee=agent, status__in=OPEN_STATUSES)
+    if view == "niet-toegewezen":
+        return qs.filter(assignee__isnull=True, status__in=OPEN_STATUSES)
+    if view == "team":
+        return qs.filter(team__in=agent.team_ids(), status__in=OPEN_STATUSES)
+    if view == "alle-open":
+        return qs.filter(status__in=OPEN_STATUSES)
+    if view == "wacht-op-klant":
+        return qs.filter(status=Status.PENDING)
+    if view == "opgelost":
+        return qs.filter(status__in=(Status.SOLVED, Status.CLOSED))
+    return qs
+
+
+def filtered_tickets(agent: Agent, filters: Filters) -> QuerySet[Ticket]:
+    from .access import tickets_for
+
+    qs = apply_view(tickets_for(agent), filters.view, agent)
+    if filters.status:
+        qs = qs.filter(status__in=list(filters.status))
+    if filters.team is not None:
+        qs = qs.filter(team_id=filters.team)
+    if filters.assignee is not None:
+        qs = (
+            qs.filter(assignee__isnull=True)
+            if filters.assignee == 0
+            else qs.filter(assignee_id=filters.assignee)
+        )
+    if filters.channel:
+        qs = qs.filter(channel__in=list(filters.channel))
+    if filters.priority:
+        qs = qs.filter(priority__in=list(filters.priority))
+    if filters.type:
+        qs = qs.filter(type__in=list(filters.type))
+    if filters.tag:
+        qs = qs.filter(tags__name=filters.tag.strip().lower())
+    if filters.customer is not None:
+        qs = qs.filter(customer_id=filters.customer)
+    if filters.q.strip():
+        from balie.search.backends import filter_tickets
+
+        qs = filter_tickets(qs, filters.q)
+    return qs
+
+
+def _encode(values: list[Any]) -> str:
+    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, count: int) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadCursor(str(exc)) from None
+    if not isinstance(values, list) or len(values) != count:
+        raise BadCursor("cursor does not match the sort order")
+    return values
+
+
+def page(
+    qs: QuerySet[Ticket], *, sort: str = DEFAULT_SORT, cursor: str = "", limit: int = 50
+) -> tuple[list[Ticket], str]:
+    """One page of tickets after `cursor` in `sort` order, and the cursor of the next page
+    ("" when this is the last page)."""
+    ordering = SORTS.get(sort, SORTS[DEFAULT_SORT])[1]
+    fields = [o.lstrip("-") for o in ordering]
+    qs = qs.order_by(*ordering)
+    if cursor:
+        values = _decode(cursor, len(fields))
+        condition = Q()
+        equal = Q()
+        for name, order, value in zip(fields, ordering, values, strict=True):
+            if name.endswith("_at"):
+                parsed = parse_datetime(value) if isinstance(value, str) else None
+                if parsed is None:
+                    raise BadCursor("bad date in cursor")
+                value = parsed
+            elif not isinstance(value, int):
+                raise BadCursor("bad value in cursor")
+            lookup = "lt" if order.startswith("-") else "gt"
+            condition |= equal & Q(**{f"{name}__{lookup}": value})
+            equal &= Q(**{name: value})
+        qs = qs.filter(condition)
+    rows = list(qs[: limit + 1])
+    next_cursor = ""
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = _encode([getattr(last, f) for f in fields])
+    return rows, next_cursor
