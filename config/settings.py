@@ -6,6 +6,7 @@ See the README's "Settings" table for every variable.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -108,6 +109,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- redis: channel layer, cache, celery -------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Under pytest, tasks run eagerly; each xdist worker gets a Redis database of its own, so that
+# cache-based state (rate limits, presence) of parallel test processes never mixes.
+RUNNING_TESTS = (
+    os.path.basename(sys.argv[0]) in ("pytest", "py.test") or "PYTEST_XDIST_WORKER" in os.environ
+)
+if RUNNING_TESTS and REDIS_URL.startswith("redis://"):
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    REDIS_URL = (
+        REDIS_URL.rsplit("/", 1)[0] + f"/{1 + int(worker or 0) % 15}"
+        if REDIS_URL.count("/") > 2
+        else REDIS_URL + f"/{1 + int(worker or 0) % 15}"
+    )
 
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -128,7 +141,7 @@ if REDIS_URL:
         if REDIS_URL.startswith("unix://")
         else REDIS_URL
     )
-    CELERY_TASK_ALWAYS_EAGER = env_bool("BALIE_EAGER_TASKS", False)
+    CELERY_TASK_ALWAYS_EAGER = env_bool("BALIE_EAGER_TASKS", RUNNING_TESTS)
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
