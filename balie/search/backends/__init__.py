@@ -1,0 +1,170 @@
+"""One search interface for the agent UI and the API, shaped like Django's pluggable backends.
+
+`search_ticket_ids(q)` answers "which tickets match, newest first" from the ticket subject,
+every message text and the customer (name, number, contract number, e-mail, phone), and a
+ticket number (`#10023` or `10023`). The database decides how: PostgreSQL full-text search
+with the `dutch` configuration, SQLite FTS5, or a plain `icontains` for any other database.
+Visibility is not decided here: callers intersect with `tickets.access.tickets_for(agent)`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from types import ModuleType
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from balie.customers.identities import normalise_email, normalise_phone
+from balie.customers.models import Customer, Identity, IdentityKind
+from balie.tickets.models import Ticket
+
+MAX_QUERY_LENGTH = 200
+MAX_CUSTOMERS_PER_QUERY = 50
+FILTER_LIMIT = 2000
+
+_TICKET_NUMBER = re.compile(r"^#?\s*(\d{1,12})$")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_PHRASE_OR_WORD = re.compile(r'"([^"]*)"|(\S+)')
+
+
+def clean_query(q: object) -> str:
+    """The user's query made safe to hand to any database: no NULs or control characters,
+    whitespace collapsed, at most MAX_QUERY_LENGTH characters."""
+    text = str(q or "")
+    text = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") else ch for ch in text
+    )
+    return " ".join(text.split())[:MAX_QUERY_LENGTH].strip()
+
+
+def query_words(q: str) -> list[str]:
+    """The words of a query (letters and digits), lowercased, for backends without a parser."""
+    return [w.lower() for w in _WORD.findall(q)][:32]
+
+
+def query_phrases(q: str) -> list[list[str]]:
+    """The query as phrases: a quoted part is one phrase, every other word a phrase of one.
+    Words only (letters and digits); punctuation is dropped, so the result is always safe to
+    quote into a MATCH expression."""
+    phrases: list[list[str]] = []
+    for quoted, bare in _PHRASE_OR_WORD.findall(q):
+        words = query_words(quoted if quoted else bare)
+        if not words:
+            continue
+        if quoted:
+            phrases.append(words)
+        else:
+            phrases.extend([w] for w in words)
+    return phrases[:32]
+
+
+def ticket_number_in(q: str) -> int | None:
+    match = _TICKET_NUMBER.match(q)
+    if not match:
+        return None
+    number = int(match.group(1))
+    return number if 0 < number < 2**62 else None
+
+
+def get_backend() -> ModuleType:
+    if connection.vendor == "postgresql":
+        from . import postgresql
+
+        return postgresql
+    if connection.vendor == "sqlite":
+        from . import sqlite
+
+        return sqlite
+    from . import fallback
+
+    return fallback
+
+
+def matching_customer_ids(q: str, *, limit: int = MAX_CUSTOMERS_PER_QUERY) -> list[int]:
+    """Customers whose name, customer number, contract number, e-mail or phone matches."""
+    q = clean_query(q)
+    if not q:
+        return []
+    ids: list[int] = []
+
+    def add(found: list[int]) -> None:
+        for pk in found:
+            if pk not in ids:
+                ids.append(pk)
+
+    exact = Customer.objects.active().filter(Q(number=q) | Q(number=q.upper()))
+    add(list(exact.values_list("pk", flat=True)[:limit]))
+    identity_values = _identity_values(q)
+    if identity_values:
+        add(
+            list(
+                Identity.objects.filter(
+                    kind__in=[k for k, _label in IdentityKind.choices],
+                    value__in=identity_values,
+                    customer__merged_into__isnull=True,
+                ).values_list("customer_id", flat=True)[:limit]
+            )
+        )
+    add(get_backend().customer_ids(q, limit=limit))
+    return ids[:limit]
+
+
+def _identity_values(q: str) -> list[str]:
+    values = {q, q.lower()}
+    for normaliser in (normalise_email, normalise_phone):
+        try:
+            values.add(normaliser(q))
+        except (ValidationError, ValueError):
+            continue
+    return sorted(values)
+
+
+def search_ticket_ids(q: str, *, limit: int = 500) -> list[int]:
+    """Ticket numbers matching q, newest first, at most `limit`."""
+    q = clean_query(q)
+    limit = max(1, min(int(limit), 10_000))
+    if not q:
+        return []
+    backend = get_backend()
+    found: set[int] = set()
+    number = ticket_number_in(q)
+    if number is not None and Ticket.objects.filter(pk=number).exists():
+        found.add(number)
+    found.update(backend.message_ticket_ids(q, limit=limit))
+    found.update(backend.subject_ticket_ids(q, limit=limit))
+    customer_ids = matching_customer_ids(q)
+    if customer_ids:
+        found.update(
+            Ticket.objects.filter(customer_id__in=customer_ids)
+            .order_by("-id")
+            .values_list("pk", flat=True)[:limit]
+        )
+    return sorted(found, reverse=True)[:limit]
+
+
+def filter_tickets(queryset: QuerySet[Ticket], q: str, *, limit: int = FILTER_LIMIT):
+    """Restrict a Ticket queryset to the (at most `limit` newest) tickets matching q. An empty
+    query leaves the queryset as it is."""
+    if not clean_query(q):
+        return queryset
+    return queryset.filter(pk__in=search_ticket_ids(q, limit=limit))
+
+
+def search_customers(q: str, limit: int = 20) -> list[Customer]:
+    ids = matching_customer_ids(q, limit=max(1, min(int(limit), 200)))
+    if not ids:
+        return []
+    by_id = {c.pk: c for c in Customer.objects.filter(pk__in=ids).prefetch_related("identities")}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def message_snippets(ticket_ids: list[int], q: str) -> dict[int, str]:
+    """For each ticket, a short excerpt of its newest matching message, with the matched terms
+    between the sentinels START_MARK and STOP_MARK (see `balie.search.highlighting`)."""
+    q = clean_query(q)
+    if not q or not ticket_ids:
+        return {}
+    return get_backend().message_snippets(list(ticket_ids), q)

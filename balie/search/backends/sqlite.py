@@ -1,0 +1,86 @@
+"""SQLite (the embedded default): an FTS5 table over tickets_message, kept in sync by triggers
+(see `balie.search.schema`), queried with MATCH. The user's words are always quoted, so no
+FTS5 syntax (`NEAR(`, `*`, `"`, `-`, column filters) from the query reaches the parser."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models import Q
+
+from balie.customers.models import Customer
+from balie.tickets.models import Ticket
+
+from . import query_phrases, query_words
+
+FTS_TABLE = "search_message_fts"
+
+
+def match_expression(q: str) -> str:
+    """The FTS5 MATCH expression for q: every phrase quoted, all required (AND). Empty when q
+    has no words."""
+    quoted = []
+    for phrase in query_phrases(q):
+        text = " ".join(phrase).replace('"', '""')
+        quoted.append(f'"{text}"')
+    return " AND ".join(quoted)
+
+
+def message_ticket_ids(q: str, *, limit: int) -> list[int]:
+    expression = match_expression(q)
+    if not expression:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT m.ticket_id FROM {FTS_TABLE} f "  # noqa: S608 - constant name
+            "JOIN tickets_message m ON m.id = f.rowid "
+            f"WHERE {FTS_TABLE} MATCH %s ORDER BY m.ticket_id DESC LIMIT %s",
+            [expression, limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def subject_ticket_ids(q: str, *, limit: int) -> list[int]:
+    words = query_words(q)
+    if not words:
+        return []
+    condition = Q()
+    for word in words:
+        condition &= Q(subject__icontains=word)
+    return list(
+        Ticket.objects.filter(condition).order_by("-id").values_list("pk", flat=True)[:limit]
+    )
+
+
+def customer_ids(q: str, *, limit: int) -> list[int]:
+    words = query_words(q)
+    if not words:
+        return []
+    condition = Q()
+    for word in words:
+        condition &= Q(name__icontains=word)
+    condition |= Q(contract_numbers__icontains=q)
+    return list(
+        Customer.objects.active()
+        .filter(condition)
+        .order_by("name")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def message_snippets(ticket_ids: list[int], q: str) -> dict[int, str]:
+    expression = match_expression(q)
+    if not expression:
+        return {}
+    placeholders = ", ".join(["%s"] * len(ticket_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT m.ticket_id, snippet({FTS_TABLE}, -1, char(2), char(3), '…', 24) "  # noqa: S608
+            f"FROM {FTS_TABLE} f JOIN tickets_message m ON m.id = f.rowid "
+            f"WHERE {FTS_TABLE} MATCH %s AND m.ticket_id IN ({placeholders}) "
+            "ORDER BY m.id DESC",
+            [expression, *ticket_ids],
+        )
+        snippets: dict[int, str] = {}
+        for ticket_id, snippet in cursor.fetchall():
+            snippets.setdefault(ticket_id, snippet)
+    return snippets

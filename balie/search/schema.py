@@ -1,0 +1,91 @@
+"""The full-text structures of each database, created by the search app's migration.
+
+PostgreSQL: GIN indexes on the exact expressions the PostgreSQL backend queries.
+SQLite: an FTS5 table with tickets_message as external content, kept in sync by triggers.
+A later migration that rebuilds tickets_message on SQLite (Django copies the table to change
+it) drops the triggers with the old table, so `ensure_sqlite_fts` runs after every migrate and
+recreates and refills what is missing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+POSTGRES_INDEXES = {
+    "search_message_body_fts": (
+        "CREATE INDEX IF NOT EXISTS search_message_body_fts ON tickets_message "
+        "USING gin (to_tsvector('dutch'::regconfig, body_text))"
+    ),
+    "search_ticket_subject_fts": (
+        "CREATE INDEX IF NOT EXISTS search_ticket_subject_fts ON tickets_ticket "
+        "USING gin (to_tsvector('dutch'::regconfig, subject))"
+    ),
+    "search_customer_name_fts": (
+        "CREATE INDEX IF NOT EXISTS search_customer_name_fts ON customers_customer "
+        "USING gin (to_tsvector('simple'::regconfig, name))"
+    ),
+    "search_customer_contracts": (
+        "CREATE INDEX IF NOT EXISTS search_customer_contracts ON customers_customer "
+        "USING gin (contract_numbers jsonb_path_ops)"
+    ),
+}
+
+SQLITE_TABLE = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search_message_fts USING fts5("
+    "body_text, subject, content='tickets_message', content_rowid='id', "
+    "tokenize='unicode61 remove_diacritics 2')"
+)
+SQLITE_TRIGGERS = {
+    "search_message_fts_insert": (
+        "CREATE TRIGGER IF NOT EXISTS search_message_fts_insert AFTER INSERT ON tickets_message "
+        "BEGIN INSERT INTO search_message_fts(rowid, body_text, subject) "
+        "VALUES (new.id, new.body_text, new.subject); END"
+    ),
+    "search_message_fts_delete": (
+        "CREATE TRIGGER IF NOT EXISTS search_message_fts_delete AFTER DELETE ON tickets_message "
+        "BEGIN INSERT INTO search_message_fts(search_message_fts, rowid, body_text, subject) "
+        "VALUES ('delete', old.id, old.body_text, old.subject); END"
+    ),
+    "search_message_fts_update": (
+        "CREATE TRIGGER IF NOT EXISTS search_message_fts_update "
+        "AFTER UPDATE OF body_text, subject ON tickets_message "
+        "BEGIN INSERT INTO search_message_fts(search_message_fts, rowid, body_text, subject) "
+        "VALUES ('delete', old.id, old.body_text, old.subject); "
+        "INSERT INTO search_message_fts(rowid, body_text, subject) "
+        "VALUES (new.id, new.body_text, new.subject); END"
+    ),
+}
+
+
+def create_postgres_indexes(cursor: Any) -> None:
+    for sql in POSTGRES_INDEXES.values():
+        cursor.execute(sql)
+
+
+def drop_postgres_indexes(cursor: Any) -> None:
+    for name in POSTGRES_INDEXES:
+        cursor.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def ensure_sqlite_fts(cursor: Any) -> bool:
+    """Create what is missing of the FTS5 table and its triggers; refill the index when
+    anything was missing. True when something was (re)created."""
+    cursor.execute(
+        "SELECT name FROM sqlite_master WHERE name = 'search_message_fts' "
+        "OR (type = 'trigger' AND name LIKE 'search_message_fts_%')"
+    )
+    present = {row[0] for row in cursor.fetchall()}
+    missing = ({"search_message_fts"} | set(SQLITE_TRIGGERS)) - present
+    if not missing:
+        return False
+    cursor.execute(SQLITE_TABLE)
+    for sql in SQLITE_TRIGGERS.values():
+        cursor.execute(sql)
+    cursor.execute("INSERT INTO search_message_fts(search_message_fts) VALUES ('rebuild')")
+    return True
+
+
+def drop_sqlite_fts(cursor: Any) -> None:
+    for name in SQLITE_TRIGGERS:
+        cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    cursor.execute("DROP TABLE IF EXISTS search_message_fts")

@@ -1,0 +1,170 @@
+"""Search as agents use it, on whichever database the suite runs (SQLite by default,
+PostgreSQL when DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from balie.core.events import SYSTEM
+from balie.customers.actions import create_customer
+from balie.search.backends import filter_tickets, search_customers, search_ticket_ids
+from balie.tickets.models import Message, Ticket
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = [
+    '"',
+    '""',
+    "'",
+    "*",
+    "factuur*",
+    "NEAR(",
+    "NEAR(factuur meter, 2)",
+    "body_text:factuur",
+    "subject : x",
+    "a OR",
+    "AND",
+    "-",
+    "- - -",
+    "()",
+    "(((",
+    "^factuur",
+    "factuur\x00meter",
+    "\x00",
+    "!!!???",
+    "\\",
+    "%_%",
+    "'; DROP TABLE tickets_message; --",
+    "x" * 5000,
+    "factuur " * 500,
+    "😀 emoji",
+    "\u202e\u200b",
+    "#",
+    "#-1",
+    "99999999999999999999999",
+]
+
+
+def test_a_word_in_a_customer_message_finds_the_ticket(write_in):
+    meter = write_in("Meterstand doorgeven", "Mijn meterstand is 12345, klopt de jaarafrekening?")
+    write_in("Verhuizing", "Ik verhuis per 1 mei naar Utrecht.")
+
+    assert search_ticket_ids("jaarafrekening") == [meter.pk]
+
+
+def test_all_words_must_match_and_results_are_newest_first(write_in):
+    older = write_in("Storing", "Sinds vanochtend geen stroom in de hele straat.")
+    newer = write_in("Weer storing", "Opnieuw geen stroom, al twee uur.")
+    write_in("Gas", "Geen warm water, de ketel doet het niet.")
+
+    assert search_ticket_ids("stroom") == [newer.pk, older.pk]
+    assert search_ticket_ids("geen stroom straat") == [older.pk]
+
+
+def test_the_ticket_subject_is_searched(write_in):
+    ticket = write_in("Teruglevering zonnepanelen", "Zie onderwerp.")
+
+    assert search_ticket_ids("zonnepanelen") == [ticket.pk]
+
+
+def test_internal_notes_are_searched_for_agents(write_in, note_on, cast):
+    ticket = write_in("Vraag", "Wanneer komt de monteur?")
+    note_on(ticket, cast.anna, "Netbeheerder gebeld, afspraak ingepland.")
+
+    assert search_ticket_ids("netbeheerder") == [ticket.pk]
+
+
+def test_ticket_number_with_or_without_hash(write_in):
+    ticket = write_in("Vraag", "Tekst zonder dat nummer.")
+
+    assert search_ticket_ids(f"#{ticket.pk}") == [ticket.pk]
+    assert search_ticket_ids(str(ticket.pk)) == [ticket.pk]
+    assert search_ticket_ids("#1") == []
+
+
+def test_customer_name_number_and_address_find_their_tickets(write_in, cast):
+    daan = create_customer(
+        name="Daan Visser",
+        identities=[("email", "daan.visser@example.nl"), ("phone", "+31612345000")],
+        by=SYSTEM,
+    )
+    daan.contract_numbers = ["EL-2024-0042"]
+    daan.save(update_fields=["contract_numbers"])
+    ticket = write_in("Betalingsregeling", "Kan ik in termijnen betalen?", customer=daan)
+    write_in("Andere vraag", "Niets met Daan te maken.")  # carla's; "daan" in text only
+
+    assert ticket.pk in search_ticket_ids("Visser")
+    assert search_ticket_ids(daan.number) == [ticket.pk]
+    assert search_ticket_ids("daan.visser@example.nl") == [ticket.pk]
+    assert search_ticket_ids("06 12345000") == [ticket.pk]
+    assert search_ticket_ids("EL-2024-0042") == [ticket.pk]
+    assert [c.pk for c in search_customers("visser", 10)] == [daan.pk]
+
+
+def test_accents_and_case_do_not_matter(write_in):
+    ticket = write_in("Café", "Ons café heeft een zakelijk contract.")
+
+    assert search_ticket_ids("CAFÉ") == [ticket.pk]
+
+
+def test_a_quoted_phrase_must_occur_as_written(write_in):
+    ticket = write_in("Slimme meter", "De slimme meter geeft een foutcode.")
+    write_in("Meter", "Is de meter slim genoeg?")
+
+    assert search_ticket_ids('"slimme meter"') == [ticket.pk]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_queries_never_fail(write_in, query):
+    write_in("Factuur", "De factuur van de meter klopt niet.")
+
+    result = search_ticket_ids(query)
+
+    assert isinstance(result, list)
+    assert search_customers(query, 10) is not None
+    assert Message.objects.count() == 1  # nothing dropped
+
+
+def test_punctuation_only_finds_nothing(write_in):
+    write_in("Factuur", "De factuur klopt niet.")
+
+    assert search_ticket_ids("!!! ??? ...") == []
+    assert search_ticket_ids("   ") == []
+
+
+def test_filter_tickets_restricts_a_queryset(write_in, cast):
+    hit = write_in("Verhuizing", "Ik verhuis naar Zwolle.")
+    hidden = write_in("Verhuizing", "Ik verhuis ook naar Zwolle.", team=cast.techniek)
+    write_in("Anders", "Iets anders.")
+
+    visible_to_anna = filter_tickets(Ticket.objects.visible_to(cast.anna), "zwolle")
+
+    assert list(visible_to_anna.values_list("pk", flat=True)) == [hit.pk]
+    assert set(filter_tickets(Ticket.objects.all(), "zwolle").values_list("pk", flat=True)) == {
+        hit.pk,
+        hidden.pk,
+    }
+    assert filter_tickets(Ticket.objects.all(), "").count() == 3
+
+
+def test_edited_and_deleted_messages_leave_the_index(write_in):
+    ticket = write_in("Vraag", "Het woord is kolibrie.")
+    message = ticket.messages.get()
+
+    Message.objects.filter(pk=message.pk).update(body_text="Het woord is merel.")
+    assert search_ticket_ids("kolibrie") == []
+    assert search_ticket_ids("merel") == [ticket.pk]
+
+    ticket.messages.all().delete()
+    assert search_ticket_ids("merel") == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="Dutch stemming needs PostgreSQL")
+def test_dutch_stemming_on_postgresql(write_in):
+    ticket = write_in("Vraag", "Ik heb de factuur van maart nog niet ontvangen.")
+    write_in("Anders", "Mijn meterstanden kloppen niet.")
+
+    assert search_ticket_ids("facturen") == [ticket.pk]
+    assert search_ticket_ids("ontvangst factuur") == []  # different stem
+    assert len(search_ticket_ids("meterstand")) == 1
