@@ -77,6 +77,7 @@ def build_outbound(item: OutboxItem) -> OutboundMessage:
         references=tuple(message.references.split()),
         attachments=tuple(attachments),
         language=ticket.language,
+        automatic=message.is_automatic,
     )
 
 

@@ -114,6 +114,7 @@ class OutboundMessage:
     references: tuple[str, ...] = ()
     attachments: tuple[OutboundAttachment, ...] = ()
     language: str = "nl"
+    automatic: bool = False  # an automatic acknowledgement: sent with Auto-Submitted
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,153 @@
+"""Outbound e-mail: one MIME message per answer, sent over SMTP.
+
+A mailbox (`ChannelAccount`) with its own `smtp_host` is sent through directly with smtplib;
+without one, Django's mail backend with the EMAIL_* settings carries it. The mail holds the
+whole answer (never "log in to read it"), threading headers so that the customer's client
+and our pipeline keep the conversation together, and our instance marker for loop detection.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formataddr, formatdate
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core import mail as django_mail
+
+from .connectors.base import Delivery, OutboundMessage
+
+if TYPE_CHECKING:
+    from .models import ChannelAccount
+
+
+class MimeMessage(EmailMessage):
+    """A stdlib message that Django's SMTP backend can serialise (it passes `linesep`)."""
+
+    def as_bytes(self, unixfrom: bool = False, policy: Any = None, linesep: str = "\r\n") -> bytes:  # type: ignore[override]
+        return super().as_bytes(unixfrom=unixfrom, policy=(policy or SMTP).clone(linesep=linesep))
+
+
+def _angle(message_id: str) -> str:
+    message_id = message_id.strip().strip("<>")
+    return f"<{message_id}>" if message_id else ""
+
+
+def build_mime(outbound: OutboundMessage, *, from_address: str, from_name: str) -> MimeMessage:
+    msg = MimeMessage(policy=SMTP)
+    msg["From"] = formataddr((from_name, from_address)) if from_name else from_address
+    msg["To"] = ", ".join(formataddr((p.name, p.value)) for p in outbound.to)
+    if outbound.cc:
+        msg["Cc"] = ", ".join(formataddr((p.name, p.value)) for p in outbound.cc)
+    msg["Subject"] = outbound.subject
+    msg["Date"] = formatdate(localtime=True)
+    if outbound.message_id:
+        msg["Message-ID"] = _angle(outbound.message_id)
+    if outbound.in_reply_to:
+        msg["In-Reply-To"] = _angle(outbound.in_reply_to)
+    references = [_angle(r) for r in outbound.references if r.strip("<> ")]
+    if outbound.in_reply_to and _angle(outbound.in_reply_to) not in references:
+        references.append(_angle(outbound.in_reply_to))
+    if references:
+        msg["References"] = " ".join(references)
+    msg["X-Balie-Instance"] = settings.BALIE_INSTANCE_ID
+    msg["X-Balie-Ticket"] = str(outbound.ticket_number)
+    if outbound.automatic:
+        msg["Auto-Submitted"] = "auto-replied"
+        msg["X-Auto-Response-Suppress"] = "All"  # no out-of-office answers to our receipt
+    if outbound.language:
+        msg["Content-Language"] = outbound.language
+    msg.set_content(outbound.text, charset="utf-8")
+    if outbound.html:
+        msg.add_alternative(outbound.html, subtype="html", charset="utf-8")
+    for attachment in outbound.attachments:
+        maintype, _sep, subtype = (attachment.content_type or "application/octet-stream").partition(
+            "/"
+        )
+        msg.add_attachment(
+            attachment.content,
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=attachment.filename,
+        )
+    return msg
+
+
+class _DjangoWrapper(django_mail.EmailMessage):
+    """Hands a ready MIME message to any Django mail backend (SMTP, locmem in tests, …)."""
+
+    def __init__(self, mime: MimeMessage, *, from_email: str, recipients: list[str]) -> None:
+        super().__init__(from_email=from_email, to=recipients)
+        self.mime = mime
+
+    def message(self, *, policy: Any = None) -> MimeMessage:  # type: ignore[override]
+        return self.mime
+
+
+def _recipients(outbound: OutboundMessage) -> list[str]:
+    return list(dict.fromkeys(p.value for p in (*outbound.to, *outbound.cc) if p.value))
+
+
+def _send_with_account(
+    account: ChannelAccount, mime: MimeMessage, from_address: str, recipients: list[str]
+) -> None:
+    host = str(account.setting("smtp_host"))
+    use_ssl = bool(account.setting("smtp_ssl", False))
+    port = int(account.setting("smtp_port", 465 if use_ssl else 587) or 25)  # type: ignore[call-overload]
+    timeout = settings.EMAIL_TIMEOUT or 20
+    smtp: smtplib.SMTP
+    if use_ssl:
+        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+    with smtp:
+        if not use_ssl and account.setting("smtp_starttls", False):
+            smtp.starttls(context=ssl.create_default_context())
+        user = account.setting("smtp_user")
+        if user:
+            smtp.login(str(user), str(account.setting("smtp_password", "") or ""))
+        smtp.send_message(mime, from_addr=from_address, to_addrs=recipients)
+
+
+def _failure(exc: Exception) -> Delivery:
+    """A 5xx answer is permanent (the address does not exist, the mail is refused): no retry.
+    A 4xx answer, a refused connection or a time-out is tried again later."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        detail = "; ".join(
+            f"{rcpt}: {code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
+            for rcpt, (code, msg) in exc.recipients.items()
+        )
+        return Delivery(ok=False, error=detail, retry=not all(c >= 500 for c in codes))
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return Delivery(ok=False, error=f"SMTP-aanmelding mislukt: {exc.smtp_code}", retry=True)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        error = exc.smtp_error
+        text = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
+        return Delivery(ok=False, error=f"{exc.smtp_code} {text}", retry=exc.smtp_code < 500)
+    return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}", retry=True)
+
+
+def send_email(outbound: OutboundMessage, account: ChannelAccount | None) -> Delivery:
+    from_address = outbound.from_address or (account.address if account else "")
+    from_address = from_address or settings.DEFAULT_FROM_EMAIL
+    mime = build_mime(
+        outbound,
+        from_address=from_address,
+        from_name=outbound.from_name or settings.BALIE_COMPANY_NAME,
+    )
+    recipients = _recipients(outbound)
+    if not recipients:
+        return Delivery(ok=False, error="geen ontvanger", retry=False)
+    try:
+        if account is not None and account.setting("smtp_host"):
+            _send_with_account(account, mime, from_address, recipients)
+        else:
+            wrapper = _DjangoWrapper(mime, from_email=from_address, recipients=recipients)
+            django_mail.get_connection(fail_silently=False).send_messages([wrapper])
+    except (smtplib.SMTPException, OSError) as exc:
+        return _failure(exc)
+    return Delivery(ok=True, provider_id=outbound.message_id)

@@ -1,0 +1,115 @@
+"""IMAP polling of a mailbox (`ChannelAccount` of kind "email" with an `imap_host`).
+
+Each poll fetches the messages with a UID above the last one seen, stores every raw message
+as an envelope through `ingest.receive` and only then marks it \\Seen, so that a crash between
+the two never loses a mail (a second delivery of the same bytes is recognised). The last UID
+is kept in the account's config with the folder's UIDVALIDITY; when the server renumbers the
+folder (UIDVALIDITY changes) the poller starts again from the unseen messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import ssl
+from typing import Any
+
+from django.utils import timezone
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from .models import ChannelAccount
+
+logger = logging.getLogger(__name__)
+
+BATCH = 25
+FETCH_ITEM = b"BODY.PEEK[]"  # PEEK: fetching must not mark the mail \Seen before it is stored
+
+
+def _connect(account: ChannelAccount) -> IMAPClient:
+    host = str(account.setting("imap_host"))
+    use_ssl = bool(account.setting("imap_ssl", True))
+    port = int(account.setting("imap_port", 993 if use_ssl else 143))  # type: ignore[call-overload]
+    client = IMAPClient(
+        host,
+        port=port,
+        ssl=use_ssl,
+        ssl_context=ssl.create_default_context() if use_ssl else None,
+        timeout=30,
+    )
+    if not use_ssl and account.setting("imap_starttls", False):
+        client.starttls(ssl.create_default_context())
+    client.login(
+        str(account.setting("imap_user") or account.address),
+        str(account.setting("imap_password", "") or ""),
+    )
+    return client
+
+
+def _save_state(account: ChannelAccount, *, error: str, **config: Any) -> None:
+    """Written with an UPDATE of these fields only, so that an admin's concurrent edit of the
+    account's other settings is not overwritten."""
+    fresh = ChannelAccount.objects.filter(pk=account.pk).values_list("config", flat=True).first()
+    merged = {**(fresh or {}), **config}
+    ChannelAccount.objects.filter(pk=account.pk).update(
+        config=merged, last_error=error[:2000], last_polled_at=timezone.now()
+    )
+    account.config, account.last_error = merged, error[:2000]
+
+
+def _new_uids(client: IMAPClient, last_uid: int) -> list[int]:
+    if last_uid:
+        # "n:*" always matches the highest UID, even below n: filter.
+        return sorted(uid for uid in client.search(["UID", f"{last_uid + 1}:*"]) if uid > last_uid)
+    return sorted(client.search(["UNSEEN"]))
+
+
+def poll_mailbox(account: ChannelAccount) -> int:
+    """Fetch and store the new mail of one mailbox; returns how many envelopes were stored.
+    Errors are recorded in `account.last_error` (and logged), never raised: the next poll
+    tries again."""
+    from . import ingest
+
+    folder = str(account.setting("imap_folder", "INBOX") or "INBOX")
+    stored = 0
+    state: dict[str, Any] = {}
+    try:
+        client = _connect(account)
+    except (OSError, IMAPClientError) as exc:
+        logger.warning("IMAP login to %s failed: %s", account, exc)
+        _save_state(account, error=f"verbinden/aanmelden mislukt: {exc}")
+        return 0
+    try:
+        selected = client.select_folder(folder)
+        validity = int(selected.get(b"UIDVALIDITY", 0))
+        last_uid = int(account.config.get("imap_last_uid", 0) or 0)
+        if int(account.config.get("imap_uidvalidity", 0) or 0) != validity:
+            last_uid = 0
+        state = {"imap_uidvalidity": validity, "imap_last_uid": last_uid}
+        uids = _new_uids(client, last_uid)
+        for start in range(0, len(uids), BATCH):
+            batch = uids[start : start + BATCH]
+            fetched = client.fetch(batch, [FETCH_ITEM])
+            for uid in batch:
+                data = fetched.get(uid, {})
+                raw = data.get(b"BODY[]") or data.get(FETCH_ITEM)
+                if raw is None:
+                    continue
+                ingest.receive(
+                    channel="email",
+                    account=account,
+                    raw=bytes(raw),
+                    meta={"imap_uid": uid, "imap_folder": folder, "uidvalidity": validity},
+                )
+                client.add_flags([uid], [b"\\Seen"])
+                stored += 1
+                state["imap_last_uid"] = max(uid, state["imap_last_uid"])
+            _save_state(account, error="", **state)
+        _save_state(account, error="", **state)
+    except (OSError, IMAPClientError) as exc:
+        logger.warning("IMAP poll of %s failed: %s", account, exc)
+        _save_state(account, error=f"ophalen mislukt: {exc}", **state)
+    finally:
+        with contextlib.suppress(OSError, IMAPClientError):
+            client.logout()
+    return stored
