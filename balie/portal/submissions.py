@@ -1,0 +1,96 @@
+"""What the contact form and the portal's reply box hand to the ingestion pipeline.
+
+Both build the JSON envelope that `messaging.connectors.webform` parses, store it with
+`ingest.receive` (durable first) and process it at once, so the page can show the ticket
+number. Processing is idempotent: the task queued by `receive` finds the envelope done.
+Spam is kept in quarantine in the same envelope shape, so a false positive can be replayed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from django.utils import timezone, translation
+
+from balie.messaging import ingest
+from balie.messaging.models import Envelope, Quarantine
+from balie.tickets.actions import UploadedFile
+from balie.tickets.models import Direction, Message, Ticket
+
+
+def build_envelope(
+    *,
+    name: str,
+    email: str,
+    message: str,
+    subject: str = "",
+    phone: str = "",
+    customer_number: str = "",
+    order_number: str = "",
+    topic: str = "",
+    channel: str = "webform",
+    attachments: Sequence[UploadedFile] = (),
+) -> dict[str, Any]:
+    return {
+        "channel": channel,
+        "name": name,
+        "email": email,
+        "phone": phone,
+        "customer_number": customer_number,
+        "order_number": order_number,
+        "topic": topic,
+        "subject": subject,
+        "message": message,
+        "language": translation.get_language() or "nl",
+        "submitted_at": timezone.now().isoformat(),
+        "attachments": [
+            {
+                "filename": item.filename,
+                "content_type": item.content_type,
+                "content_b64": base64.b64encode(item.content).decode("ascii"),
+            }
+            for item in attachments
+        ],
+    }
+
+
+def _raw(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+def submit(data: dict[str, Any]) -> Envelope:
+    """Store the submission durably, then file it; returns the processed envelope."""
+    envelope, _created = ingest.receive(
+        channel="webform", raw=_raw(data), meta={"submission_id": str(uuid.uuid4())}
+    )
+    return ingest.process_envelope(envelope.pk)
+
+
+def keep_as_spam(*, data: dict[str, Any], reason: str, ip: str, honeypot: str = "") -> Quarantine:
+    """Nothing is created; the input is kept for inspection (and replay if it was a person)."""
+    return ingest.quarantine(
+        channel="webform",
+        source="contactformulier",
+        reason=reason,
+        raw=_raw(data),
+        meta={
+            "submission_id": str(uuid.uuid4()),
+            "spam": reason,
+            "ip": ip,
+            "website": honeypot[:500],
+        },
+    )
+
+
+def ticket_of(envelope_id: int) -> Ticket | None:
+    """The ticket an envelope's message was filed in (None while it is not processed)."""
+    message = (
+        Message.objects.filter(envelope_id=envelope_id, direction=Direction.INBOUND)
+        .select_related("ticket")
+        .first()
+    )
+    return message.ticket if message else None
