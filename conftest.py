@@ -44,6 +44,15 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sla_calendars():
+    """Compiled business-hours calendars and SLA policies are cached per process; each test
+    starts from what its database holds."""
+    from balie.sla.calendars import forget_calendars
+
+    forget_calendars()
+
+
 @dataclass
 class Cast:
     klantenservice: Team

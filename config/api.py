@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from balie.customers.api import router as customers_router
 from balie.messaging.api import router as messaging_router
+from balie.sla.api import router as sla_router
 from balie.tickets.api import router as tickets_router
 
 api = NinjaAPI(
@@ -16,3 +17,4 @@ api = NinjaAPI(
 api.add_router("/tickets", tickets_router, tags=["tickets"])
 api.add_router("/customers", customers_router, tags=["customers"])
 api.add_router("/", messaging_router, tags=["inbound"])
+api.add_router("/", sla_router, tags=["sla"])

@@ -16,4 +16,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "balie.messaging.tasks.process_pending_envelopes",
         "schedule": timedelta(minutes=2),
     },
+    "check-sla-clocks": {
+        "task": "balie.sla.tasks.check_sla_clocks",
+        "schedule": timedelta(minutes=1),
+    },
 }

@@ -20,6 +20,7 @@ from balie.accounts.models import Agent, Team
 from balie.core.events import SYSTEM, actor_fields, record
 from balie.customers.models import Customer, Identity, IdentityKind
 from balie.messaging.connectors.base import InboundAttachment, InboundMessage, Party
+from balie.sla import actions as sla_actions
 
 from . import events
 from .models import (
@@ -145,6 +146,7 @@ def create_ticket(
     if linked_to:
         data["linked_to"] = linked_to.pk
     record(ticket, events.TICKET_CREATED, by=by, data=data)
+    sla_actions.start_clocks(ticket, by=by)
     return ticket
 
 
@@ -254,6 +256,9 @@ def add_inbound_message(
             by=by,
             data={"from": reopened_from, "message": message.pk},
         )
+        sla_actions.follow_status_change(ticket, old=reopened_from, new=Status.OPEN, by=by)
+    if not inbound.automatic:
+        sla_actions.record_customer_message(ticket, by=by)
     return message
 
 
@@ -409,6 +414,8 @@ def add_reply(
             ticket.assignee = agent
             fields.append("assignee")
         ticket.save(update_fields=fields)
+        if agent:
+            sla_actions.record_agent_response(ticket, by=by, at=message.created_at)
         record(
             ticket,
             events.MESSAGE_SENT,
@@ -538,6 +545,9 @@ def update_ticket(
             record(ticket, events.TICKET_UPDATED, by=by, data=data)
             if "assignee" in changes:
                 record(ticket, events.TICKET_ASSIGNED, by=by, data={"to": changes["assignee"][1]})
+        if "status" in changes:
+            old_status, new_status = changes["status"]
+            sla_actions.follow_status_change(ticket, old=old_status, new=new_status, by=by)
     return changes
 
 
@@ -621,6 +631,7 @@ def send_acknowledgement(ticket: Ticket, *, to_message: Message) -> Message | No
     if to_message.is_automatic or reply_channel(ticket) != Channel.EMAIL:
         return None
     language = ticket.customer.language if ticket.customer.language in ("nl", "en") else "nl"
+    due_at, closed_reason = sla_actions.promise_for(ticket, language=language)
     with translation.override(language):
         text = render_to_string(
             "tickets/email/acknowledgement.txt",
@@ -629,6 +640,8 @@ def send_acknowledgement(ticket: Ticket, *, to_message: Message) -> Message | No
                 "company": settings.BALIE_COMPANY_NAME,
                 "message": to_message,
                 "portal_url": settings.BASE_URL + "/portaal/",
+                "due_at": due_at,
+                "closed_reason": closed_reason,
             },
         ).strip()
     try:

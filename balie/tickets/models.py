@@ -150,6 +150,24 @@ class Ticket(TimestampedModel):
     first_response_at = models.DateTimeField(null=True, blank=True)
     solved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # SLA: kept in step with the ticket's clocks by balie.sla.actions (empty while paused or met).
+    sla_policy = models.ForeignKey(
+        "sla.SlaPolicy",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+        verbose_name=_("SLA-beleid"),
+    )
+    first_response_due_at = models.DateTimeField(
+        _("eerste reactie uiterlijk"), null=True, blank=True
+    )
+    next_response_due_at = models.DateTimeField(
+        _("volgende reactie uiterlijk"), null=True, blank=True
+    )
+    resolution_due_at = models.DateTimeField(_("oplossing uiterlijk"), null=True, blank=True)
+    sla_next_due_at = models.DateTimeField(_("eerstvolgende deadline"), null=True, blank=True)
+    sla_breached_at = models.DateTimeField(_("SLA overschreden op"), null=True, blank=True)
 
     objects = TicketQuerySet.as_manager()
 
@@ -168,6 +186,7 @@ class Ticket(TimestampedModel):
                 name="ticket_assignee_status",
             ),
             models.Index(fields=["customer", "-id"], name="ticket_customer"),
+            models.Index(fields=["status", "sla_next_due_at", "id"], name="ticket_status_sla_due"),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,357 @@
+"""Every write on SLA clocks, called explicitly by the ticket actions at the moments that
+matter (no signals):
+
+- a ticket is created                      -> `start_clocks`
+- an agent answers                         -> `record_agent_response`
+- the customer writes again                -> `record_customer_message`
+- status changes (pending, on hold, open,
+  solved, closed, reopened)                -> `follow_status_change`
+
+After each, the ticket's due fields (`first_response_due_at`, `next_response_due_at`,
+`resolution_due_at`, `sla_next_due_at`) are brought in step with its running clocks.
+Warnings, breaches and escalations are in `escalations.py`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from . import business_time
+from .business_time import Reason
+from .calendars import business_calendar, calendar_id_for, closure_today
+from .models import ACTIVE_STATES, Calendar, ClockKind, ClockState, SlaClock, SlaPolicy
+from .policies import Target, choose_policy, targets
+
+if TYPE_CHECKING:
+    from balie.tickets.models import Ticket
+
+logger = logging.getLogger(__name__)
+
+# Statuses after which every clock of a ticket ends.
+DONE_STATUSES = ("opgelost", "gesloten")
+PENDING, ON_HOLD = "wacht_op_klant", "in_de_wacht"
+DUE_FIELDS = {
+    ClockKind.FIRST_RESPONSE: "first_response_due_at",
+    ClockKind.NEXT_RESPONSE: "next_response_due_at",
+    ClockKind.RESOLUTION: "resolution_due_at",
+}
+
+
+def _now(at: datetime | None) -> datetime:
+    return at or timezone.now()
+
+
+def paused_by(policy: SlaPolicy, status: str) -> bool:
+    return (status == PENDING and policy.pause_when_pending) or (
+        status == ON_HOLD and policy.pause_when_on_hold
+    )
+
+
+def _open_clock(
+    ticket: Ticket, *, policy: SlaPolicy, calendar_id: int, target: Target, at: datetime
+) -> SlaClock:
+    clock = SlaClock(
+        ticket=ticket,
+        policy=policy,
+        calendar_id=calendar_id,
+        kind=target.kind,
+        target_seconds=target.seconds,
+        warn_seconds=target.warn_seconds,
+        started_at=at,
+        resumed_at=at,
+    )
+    if paused_by(policy, ticket.status):
+        clock.state = ClockState.PAUSED
+    else:
+        _schedule(clock, at)
+    clock.save()
+    return clock
+
+
+def _schedule(clock: SlaClock, at: datetime) -> None:
+    """Set due and warning moments from `at` and the business time still left."""
+    cal = business_calendar(clock.calendar_id)
+    clock.resumed_at = at
+    left = max(0, clock.target_seconds - clock.used_seconds)
+    warn_left = max(0, clock.warn_seconds - clock.used_seconds)
+    clock.due_at = business_time.add_business_time(cal, at, timedelta(seconds=left))
+    clock.warn_at = business_time.add_business_time(cal, at, timedelta(seconds=warn_left))
+
+
+def sync_due_times(ticket: Ticket) -> None:
+    """Copy the due moments of the ticket's running clocks onto the ticket (for the inbox)."""
+    due: dict[str, datetime | None] = dict.fromkeys(DUE_FIELDS.values())
+    for kind, due_at in ticket.sla_clocks.filter(state=ClockState.RUNNING).values_list(
+        "kind", "due_at"
+    ):
+        name = DUE_FIELDS[ClockKind(kind)]
+        if due_at and (due[name] is None or due_at < due[name]):
+            due[name] = due_at
+    moments = [d for d in due.values() if d]
+    due["sla_next_due_at"] = min(moments) if moments else None
+    for name, value in due.items():
+        setattr(ticket, name, value)
+    ticket.save(update_fields=[*due, "sla_policy"])
+
+
+def start_clocks(ticket: Ticket, *, by: Any, at: datetime | None = None) -> list[SlaClock]:
+    """A new ticket: choose its policy and calendar, start first-response and resolution."""
+    at = _now(at)
+    tier = getattr(ticket.customer, "tier", "standaard")
+    policy = choose_policy(
+        channel=ticket.channel, priority=ticket.priority, type=ticket.type, tier=tier
+    )
+    ticket.sla_policy = policy
+    clocks = []
+    try:
+        calendar_id = calendar_id_for(channel=ticket.channel, team_id=ticket.team_id)
+    except Calendar.DoesNotExist:
+        logger.warning("no business-hours calendar: ticket #%s gets no SLA clocks", ticket.pk)
+        policy = ticket.sla_policy = None
+    if policy is not None:
+        found = targets(policy, priority=ticket.priority)
+        with transaction.atomic():
+            for kind in (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION):
+                if kind in found:
+                    clocks.append(
+                        _open_clock(
+                            ticket,
+                            policy=policy,
+                            calendar_id=calendar_id,
+                            target=found[kind],
+                            at=at,
+                        )
+                    )
+    sync_due_times(ticket)
+    return clocks
+
+
+def _active(ticket: Ticket, kinds: Iterable[str] | None = None) -> list[SlaClock]:
+    qs = SlaClock.objects.filter(ticket=ticket, state__in=ACTIVE_STATES)
+    if kinds is not None:
+        qs = qs.filter(kind__in=list(kinds))
+    return list(qs.select_for_update())
+
+
+def _end(clocks: Iterable[SlaClock], *, state: str, at: datetime) -> int:
+    ended = 0
+    for clock in clocks:
+        clock.state = state
+        clock.ended_at = at
+        clock.save(update_fields=["state", "ended_at"])
+        ended += 1
+    return ended
+
+
+def record_agent_response(ticket: Ticket, *, by: Any, at: datetime | None = None) -> int:
+    """An agent answered the customer: the first and next response targets are met."""
+    at = _now(at)
+    with transaction.atomic():
+        met = _end(
+            _active(ticket, [ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE]),
+            state=ClockState.MET,
+            at=at,
+        )
+        if met:
+            sync_due_times(ticket)
+    return met
+
+
+def record_customer_message(
+    ticket: Ticket, *, by: Any, at: datetime | None = None
+) -> SlaClock | None:
+    """The customer wrote again: a next-response clock starts unless a response is already
+    owed (the first response, or an earlier next response)."""
+    policy = ticket.sla_policy
+    if policy is None or ticket.status in DONE_STATUSES:
+        return None
+    at = _now(at)
+    target = targets(policy, priority=ticket.priority).get(ClockKind.NEXT_RESPONSE)
+    with transaction.atomic():
+        if target is None or _active(ticket, [ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE]):
+            return None
+        calendar_id = calendar_id_for(channel=ticket.channel, team_id=ticket.team_id)
+        clock = _open_clock(ticket, policy=policy, calendar_id=calendar_id, target=target, at=at)
+        sync_due_times(ticket)
+    return clock
+
+
+def follow_status_change(
+    ticket: Ticket, *, old: str, new: str, by: Any, at: datetime | None = None
+) -> None:
+    """Solved or closed: resolution met, other clocks stopped. Reopened: a new resolution clock.
+    Waiting on the customer or on hold: clocks pause (per policy); back to open: they resume."""
+    policy = ticket.sla_policy
+    if policy is None or old == new:
+        return
+    at = _now(at)
+    with transaction.atomic():
+        if new in DONE_STATUSES:
+            clocks = _active(ticket)
+            _end([c for c in clocks if c.kind == ClockKind.RESOLUTION], state=ClockState.MET, at=at)
+            _end(
+                [c for c in clocks if c.kind != ClockKind.RESOLUTION],
+                state=ClockState.STOPPED,
+                at=at,
+            )
+        elif old in DONE_STATUSES:
+            target = targets(policy, priority=ticket.priority).get(ClockKind.RESOLUTION)
+            if target and not _active(ticket, [ClockKind.RESOLUTION]):
+                calendar_id = calendar_id_for(channel=ticket.channel, team_id=ticket.team_id)
+                _open_clock(ticket, policy=policy, calendar_id=calendar_id, target=target, at=at)
+        elif paused_by(policy, new):
+            pause_clocks(_active(ticket), at=at)
+        else:
+            resume_clocks(_active(ticket), at=at)
+        sync_due_times(ticket)
+
+
+def pause_clocks(clocks: Iterable[SlaClock], *, at: datetime) -> int:
+    paused = 0
+    for clock in clocks:
+        if clock.state != ClockState.RUNNING:
+            continue
+        cal = business_calendar(clock.calendar_id)
+        spent = business_time.business_time_between(cal, clock.resumed_at, at)
+        clock.used_seconds += max(0, int(spent.total_seconds()))
+        clock.state = ClockState.PAUSED
+        clock.due_at = clock.warn_at = None
+        clock.save(update_fields=["used_seconds", "state", "due_at", "warn_at"])
+        paused += 1
+    return paused
+
+
+def resume_clocks(clocks: Iterable[SlaClock], *, at: datetime) -> int:
+    resumed = 0
+    for clock in clocks:
+        if clock.state != ClockState.PAUSED:
+            continue
+        clock.state = ClockState.RUNNING
+        _schedule(clock, at)
+        clock.save(update_fields=["state", "resumed_at", "due_at", "warn_at"])
+        resumed += 1
+    return resumed
+
+
+def promise_for(
+    ticket: Ticket, *, at: datetime | None = None, language: str | None = None
+) -> tuple[datetime | None, str | None]:
+    """What we tell the customer: the moment by which they will have an answer (the first
+    running response clock), and the reason we are closed today, if we are."""
+    at = _now(at)
+    language = language or getattr(ticket.customer, "language", "nl") or "nl"
+    clock = (
+        ticket.sla_clocks.filter(
+            state=ClockState.RUNNING,
+            kind__in=[ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE],
+        )
+        .order_by("due_at")
+        .first()
+    )
+    try:
+        calendar_id = (
+            clock.calendar_id
+            if clock
+            else calendar_id_for(channel=ticket.channel, team_id=ticket.team_id)
+        )
+    except Calendar.DoesNotExist:
+        return None, None
+    closed: Reason | None = closure_today(business_calendar(calendar_id), at)
+    return (clock.due_at if clock else None), (closed.text(language) if closed else None)
+
+
+def recompute_due_times(*, calendar_id: int | None = None, batch: int = 5000) -> int:
+    """Recompute due and warning moments of every running clock (after an admin changed a
+    calendar), and the due fields of their tickets. Returns the number of clocks."""
+    from balie.tickets.models import Ticket
+
+    clocks = SlaClock.objects.filter(state=ClockState.RUNNING)
+    if calendar_id is not None:
+        clocks = clocks.filter(calendar_id=calendar_id)
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = clocks.values_list(
+        "id",
+        "ticket_id",
+        "kind",
+        "calendar_id",
+        "resumed_at",
+        "target_seconds",
+        "warn_seconds",
+        "used_seconds",
+    ).order_by("id")
+    clock_table = SlaClock._meta.db_table
+    ticket_ids: set[int] = set()
+    updates: list[tuple[Any, Any, int]] = []
+    count = 0
+    for pk, ticket_id, _kind, cal_id, resumed_at, target, warn, used in rows.iterator(
+        chunk_size=batch
+    ):
+        cal = business_calendar(cal_id)
+        due = business_time.add_business_time(
+            cal, resumed_at, timedelta(seconds=max(0, target - used))
+        )
+        warn_at = business_time.add_business_time(
+            cal, resumed_at, timedelta(seconds=max(0, warn - used))
+        )
+        updates.append((adapt(due), adapt(warn_at), pk))
+        ticket_ids.add(ticket_id)
+        count += 1
+        if len(updates) >= batch:
+            _write(clock_table, updates)
+            updates = []
+    _write(clock_table, updates)
+    _resync_tickets(Ticket, ticket_ids, batch)
+    return count
+
+
+def _write(table: str, updates: list[tuple[Any, Any, int]]) -> None:
+    if not updates:
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET due_at = %s, warn_at = %s WHERE id = %s",  # noqa: S608
+            updates,
+        )
+
+
+def _resync_tickets(ticket_model: Any, ticket_ids: set[int], batch: int) -> None:
+    """The due fields of many tickets from their running clocks, in batches."""
+    adapt = connection.ops.adapt_datetimefield_value
+    ids = sorted(ticket_ids)
+    table = ticket_model._meta.db_table
+    for i in range(0, len(ids), batch):
+        chunk = ids[i : i + batch]
+        due: dict[int, dict[str, datetime | None]] = {
+            t: dict.fromkeys(DUE_FIELDS.values()) for t in chunk
+        }
+        for ticket_id, kind, due_at in SlaClock.objects.filter(
+            ticket_id__in=chunk, state=ClockState.RUNNING
+        ).values_list("ticket_id", "kind", "due_at"):
+            name = DUE_FIELDS[ClockKind(kind)]
+            current = due[ticket_id][name]
+            if due_at and (current is None or due_at < current):
+                due[ticket_id][name] = due_at
+        params = []
+        for ticket_id, fields in due.items():
+            moments = [d for d in fields.values() if d]
+            params.append(
+                (
+                    adapt(fields["first_response_due_at"]),
+                    adapt(fields["next_response_due_at"]),
+                    adapt(fields["resolution_due_at"]),
+                    adapt(min(moments) if moments else None),
+                    ticket_id,
+                )
+            )
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET first_response_due_at = %s, next_response_due_at = %s, "  # noqa: S608
+                "resolution_due_at = %s, sla_next_due_at = %s WHERE id = %s",
+                params,
+            )

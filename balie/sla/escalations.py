@@ -1,0 +1,176 @@
+"""Warnings and breaches of SLA clocks, and the escalation actions a policy sets for them.
+
+`check_clocks` is the periodic job. It is idempotent: each warning and breach is claimed with a
+conditional UPDATE (`... WHERE warned_at IS NULL`), so a second run, a retry or a second
+scheduler never records or sends one twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from balie.accounts.models import Agent, Role
+from balie.core import realtime
+from balie.core.events import SYSTEM, record
+
+from . import events
+from .models import ClockState, SlaClock, SlaPolicy
+
+WARNING, BREACH = "warning", "breach"
+HIGHER_PRIORITY = {"laag": "normaal", "normaal": "hoog", "hoog": "urgent"}
+
+
+@dataclass
+class CheckResult:
+    warned: int = 0
+    breached: int = 0
+
+
+def check_clocks(*, now: datetime | None = None, limit: int = 2000) -> CheckResult:
+    """Record warnings and breaches that are due, and run their escalations."""
+    now = now or timezone.now()
+    result = CheckResult()
+    due_warnings = (
+        SlaClock.objects.filter(
+            state=ClockState.RUNNING, warn_at__lte=now, due_at__gt=now, warned_at__isnull=True
+        )
+        .order_by("warn_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in list(due_warnings):
+        result.warned += warn_clock(pk, now=now)
+    due_breaches = (
+        SlaClock.objects.filter(state=ClockState.RUNNING, due_at__lte=now, breached_at__isnull=True)
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in list(due_breaches):
+        result.breached += breach_clock(pk, now=now)
+    return result
+
+
+def warn_clock(clock_id: int, *, now: datetime) -> bool:
+    with transaction.atomic():
+        claimed = SlaClock.objects.filter(
+            pk=clock_id, state=ClockState.RUNNING, warned_at__isnull=True
+        ).update(warned_at=now)
+        if not claimed:
+            return False
+        clock = SlaClock.objects.select_related("ticket", "policy").get(pk=clock_id)
+        record(clock.ticket, events.SLA_WARNING, by=SYSTEM, data=_event_data(clock))
+        escalate(clock, stage=WARNING)
+    return True
+
+
+def breach_clock(clock_id: int, *, now: datetime) -> bool:
+    from balie.tickets.models import Ticket
+
+    with transaction.atomic():
+        claimed = SlaClock.objects.filter(
+            pk=clock_id, state=ClockState.RUNNING, breached_at__isnull=True
+        ).update(breached_at=now)
+        if not claimed:
+            return False
+        clock = SlaClock.objects.select_related("ticket", "policy").get(pk=clock_id)
+        Ticket.objects.filter(pk=clock.ticket_id, sla_breached_at__isnull=True).update(
+            sla_breached_at=now
+        )
+        record(clock.ticket, events.SLA_BREACHED, by=SYSTEM, data=_event_data(clock))
+        escalate(clock, stage=BREACH)
+    return True
+
+
+def _event_data(clock: SlaClock) -> dict:
+    return {
+        "clock": clock.pk,
+        "kind": clock.kind,
+        "policy": clock.policy.name,
+        "due_at": clock.due_at.isoformat() if clock.due_at else None,
+    }
+
+
+def escalate(clock: SlaClock, *, stage: str) -> list[str]:
+    """Run the escalation actions the policy sets for this stage; returns what was done."""
+    from balie.tickets.actions import update_ticket
+
+    policy: SlaPolicy = clock.policy
+    ticket = clock.ticket
+    notify = policy.warning_notify_lead if stage == WARNING else policy.breach_notify_lead
+    raise_priority = (
+        policy.warning_raise_priority if stage == WARNING else policy.breach_raise_priority
+    )
+    move_to = policy.warning_move_to_team if stage == WARNING else policy.breach_move_to_team
+    done = []
+    if raise_priority and ticket.priority in HIGHER_PRIORITY:
+        update_ticket(ticket, by=SYSTEM, priority=HIGHER_PRIORITY[ticket.priority])
+        done.append("priority")
+    if move_to is not None and move_to.pk != ticket.team_id:
+        update_ticket(ticket, by=SYSTEM, team=move_to)
+        done.append("team")
+    if notify:
+        leads = notify_team_leads(clock, stage=stage)
+        if leads:
+            done.append("notified")
+    return done
+
+
+def team_leads(ticket) -> list[Agent]:
+    """The team leads of the ticket's team; without any, the administrators."""
+    agents = Agent.objects.active().select_related("user")
+    leads = []
+    if ticket.team_id:
+        leads = list(agents.filter(teams=ticket.team_id, role__in=[Role.TEAM_LEAD, Role.ADMIN]))
+    return leads or list(agents.filter(role=Role.ADMIN))
+
+
+def notify_team_leads(clock: SlaClock, *, stage: str) -> list[Agent]:
+    """E-mail each team lead (after commit) and push the event to their live notifications."""
+    ticket = clock.ticket
+    leads = [lead for lead in team_leads(ticket) if lead.user.email or lead.pk]
+    if not leads:
+        return []
+    kind = events.SLA_WARNING if stage == WARNING else events.SLA_BREACHED
+    realtime.publish(
+        [f"agent.{lead.pk}" for lead in leads],
+        kind,
+        {"ticket": ticket.pk, "clock": clock.pk, "stage": stage},
+    )
+    lead_ids = [lead.pk for lead in leads if lead.user.email]
+    if lead_ids:
+        from .tasks import send_sla_notice
+
+        transaction.on_commit(lambda: send_sla_notice.delay(clock.pk, stage, lead_ids))
+    return leads
+
+
+def send_notice(clock_id: int, stage: str, agent_ids: list[int]) -> int:
+    """The e-mail to team leads about a warning or breach, in each lead's language."""
+    clock = SlaClock.objects.select_related("ticket__team", "policy").get(pk=clock_id)
+    sent = 0
+    for lead in Agent.objects.filter(pk__in=agent_ids).select_related("user"):
+        language = lead.language if lead.language in ("nl", "en") else "nl"
+        with translation.override(language):
+            context = {
+                "clock": clock,
+                "ticket": clock.ticket,
+                "stage": stage,
+                "lead": lead,
+                "url": f"{settings.BASE_URL}/tickets/{clock.ticket_id}/",
+            }
+            subject = render_to_string("sla/email/notice_subject.txt", context).strip()
+            body = render_to_string("sla/email/notice.txt", context).strip()
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [lead.user.email])
+        sent += 1
+    return sent
+
+
+def breached_tickets_filter() -> Q:
+    return Q(sla_breached_at__isnull=False)
