@@ -1,3 +1,167 @@
-from ninja import Router
+"""Inbound endpoints for machines: a mail server (MTA) delivers raw e-mail here.
+
+`POST /api/v1/inbound/email` takes the raw RFC 822 message as the request body. It checks the
+bearer token (an `ApiToken` with `can_ingest`), looks at the headers only (is there a From?),
+stores the envelope durably and answers 202; parsing and filing happen in the worker. Anything
+refused is answered with a 4xx and its reason, and a bounded copy is kept in quarantine.
+"""
+
+from __future__ import annotations
+
+import re
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import getaddresses
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from balie.accounts.api_auth import ingest_token
+
+from . import ingest
+from .email_parsing import repair_headers
+from .models import ChannelAccount
 
 router = Router()
+
+QUARANTINE_MAX_BYTES = 256 * 1024  # what is kept of refused input
+HEADER_MAX_BYTES = 256 * 1024
+HEADER_END = re.compile(rb"\r?\n\r?\n")
+MAIL_CONTENT_TYPES = ("message/rfc822", "application/octet-stream", "text/plain", "")
+
+
+class InboundOut(Schema):
+    envelope: int
+    status: str
+
+
+class InboundError(Schema):
+    detail: str
+
+
+class InboundQuery(Schema):
+    mailbox: str = ""
+
+
+def _refuse(request: HttpRequest, raw: bytes, *, status: int, reason: str) -> HttpError:
+    ingest.quarantine(
+        channel="email",
+        source="api:inbound/email",
+        reason=f"{status}: {reason}",
+        raw=raw[:QUARANTINE_MAX_BYTES],
+        meta={
+            "remote_addr": request.META.get("REMOTE_ADDR", ""),
+            "content_type": request.content_type or "",
+            "size": len(raw),
+            "truncated": len(raw) > QUARANTINE_MAX_BYTES,
+        },
+    )
+    return HttpError(status, reason)
+
+
+def _headers_only(raw: bytes) -> tuple[str, list[str]]:
+    """The sender and the recipient addresses, from the header section alone (fast)."""
+    head = raw[:HEADER_MAX_BYTES]
+    end = HEADER_END.search(head)
+    head = repair_headers(head[: end.end()] if end else head)
+    headers = BytesHeaderParser(policy=compat32).parsebytes(head)
+    senders = [a for _n, a in getaddresses([str(v) for v in headers.get_all("From", [])])]
+    recipients = [
+        a.lower()
+        for _n, a in getaddresses(
+            [
+                str(v)
+                for name in ("Delivered-To", "X-Original-To", "To", "Cc")
+                for v in headers.get_all(name, [])
+            ]
+        )
+        if "@" in a
+    ]
+    return next((s for s in senders if "@" in s), ""), recipients
+
+
+def _account(mailbox: str, recipients: list[str]) -> ChannelAccount | None:
+    accounts = ChannelAccount.objects.filter(kind="email", is_active=True)
+    if mailbox:
+        return accounts.filter(address__iexact=mailbox.strip()).first()
+    if not recipients:
+        return None
+    by_address = {a.address.lower(): a for a in accounts.filter(address__in=recipients[:50])}
+    return next((by_address[r] for r in recipients if r in by_address), None)
+
+
+@router.post(
+    "/inbound/email",
+    auth=None,
+    response={202: InboundOut, 400: InboundError, 401: InboundError, 413: InboundError},
+    summary="Ruwe e-mail afleveren (voor mailservers)",
+    description=(
+        "De body is het volledige bericht (RFC 822), Content-Type `message/rfc822` of "
+        "`application/octet-stream`. Authenticatie: `Authorization: Bearer <token>` van een "
+        "API-token met 'mag berichten aanleveren'. `?mailbox=<adres>` kiest de mailbox; "
+        "zonder wordt die gezocht in Delivered-To/To/Cc. Antwoord 202 zodra het bericht "
+        "duurzaam is opgeslagen; een herhaalde aflevering geeft status `duplicate`."
+    ),
+)
+def inbound_email(
+    request: HttpRequest, filters: Query[InboundQuery]
+) -> tuple[int, InboundOut]:
+    limit = int(settings.BALIE_INBOUND_MAX_BYTES)
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    if declared > limit:
+        prefix = request.read(QUARANTINE_MAX_BYTES)
+        raise _refuse(
+            request,
+            prefix,
+            status=413,
+            reason=_("bericht te groot (%(size)s bytes, maximaal %(limit)s)")
+            % {"size": declared, "limit": limit},
+        )
+    token = ingest_token(request)
+    if token is None:
+        reason = (
+            _("ontbrekend token: gebruik Authorization: Bearer <token>")
+            if not request.headers.get("Authorization")
+            else _("ongeldig token, of token zonder recht om berichten aan te leveren")
+        )
+        raise _refuse(request, request.read(QUARANTINE_MAX_BYTES), status=401, reason=reason)
+    raw = request.body
+    if len(raw) > limit:
+        raise _refuse(
+            request,
+            raw,
+            status=413,
+            reason=_("bericht te groot (%(size)s bytes, maximaal %(limit)s)")
+            % {"size": len(raw), "limit": limit},
+        )
+    if not raw.strip():
+        raise _refuse(request, raw, status=400, reason=_("leeg bericht"))
+    content_type = (request.content_type or "").lower()
+    if content_type not in MAIL_CONTENT_TYPES:
+        raise _refuse(
+            request,
+            raw,
+            status=400,
+            reason=_("verwacht Content-Type message/rfc822, niet %(type)s") % {"type": content_type},
+        )
+    sender, recipients = _headers_only(raw)
+    if not sender:
+        raise _refuse(request, raw, status=400, reason=_("geen e-mail: geen geldig From-adres"))
+    account = _account(filters.mailbox, recipients)
+    if filters.mailbox and account is None:
+        raise _refuse(
+            request,
+            raw,
+            status=400,
+            reason=_("onbekende mailbox: %(m)s") % {"m": filters.mailbox[:254]},
+        )
+    envelope, created = ingest.receive(
+        channel="email",
+        account=account,
+        raw=raw,
+        meta={"source": "mta", "token": token.prefix, "mailbox": filters.mailbox[:254]},
+    )
+    return 202, InboundOut(envelope=envelope.pk, status="received" if created else "duplicate")

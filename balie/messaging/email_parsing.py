@@ -471,7 +471,7 @@ def classify(msg: Message, body: Body) -> AutomaticVerdict:
 # --- the whole mail -------------------------------------------------------------------------
 
 
-def _repair_headers(raw: bytes) -> bytes:
+def repair_headers(raw: bytes) -> bytes:
     """Drop blank lines and a stray non-header line before the headers (some exports start
     with an empty line or "---- Original email message ----"), and fold header lines that a
     broken mailer wrapped without indenting, so that From and friends stay headers."""
@@ -506,7 +506,7 @@ def _sent_at(value: str) -> datetime | None:
 
 
 def parse_message(raw: bytes) -> Message:
-    return message_from_bytes(_repair_headers(raw), policy=compat32)
+    return message_from_bytes(repair_headers(raw), policy=compat32)
 
 
 def parse_email(raw: bytes, *, fallback_id: str) -> InboundMessage:
