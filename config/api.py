@@ -1,6 +1,12 @@
 """The REST API under /api/v1/, with its OpenAPI schema at /api/v1/docs."""
 
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from balie.customers.api import router as customers_router
 from balie.messaging.api import router as messaging_router
@@ -18,3 +24,91 @@ api.add_router("/tickets", tickets_router, tags=["tickets"])
 api.add_router("/customers", customers_router, tags=["customers"])
 api.add_router("/", messaging_router, tags=["inbound"])
 api.add_router("/", sla_router, tags=["sla"])
+
+
+# --- errors: always JSON {"detail": "<Dutch reason>"} with the right 4xx ---------------------
+
+_FRAMEWORK_MESSAGES = {
+    "Cannot parse request body": _("De inhoud van het verzoek is geen geldige JSON."),
+    "CSRF check Failed": _(
+        "CSRF-controle mislukt; stuur het CSRF-token mee of gebruik een API-token."
+    ),
+}
+
+
+def _dutch_error(error: dict[str, Any]) -> str:
+    """A pydantic error in Dutch; the field path without the parameter's internal name."""
+    ctx = error.get("ctx") or {}
+    kind = error.get("type", "")
+    messages = {
+        "missing": _("verplicht veld"),
+        "string_too_long": _("te lang (maximaal %(n)s tekens)") % {"n": ctx.get("max_length")},
+        "string_too_short": _("te kort (minimaal %(n)s tekens)") % {"n": ctx.get("min_length")},
+        "too_long": _("te veel waarden (maximaal %(n)s)") % {"n": ctx.get("max_length")},
+        "enum": _("onbekende waarde; toegestaan: %(v)s") % {"v": ctx.get("expected")},
+        "literal_error": _("onbekende waarde; toegestaan: %(v)s") % {"v": ctx.get("expected")},
+        "int_parsing": _("moet een geheel getal zijn"),
+        "int_type": _("moet een geheel getal zijn"),
+        "int_from_float": _("moet een geheel getal zijn"),
+        "greater_than_equal": _("moet minstens %(n)s zijn") % {"n": ctx.get("ge")},
+        "less_than_equal": _("mag hoogstens %(n)s zijn") % {"n": ctx.get("le")},
+        "string_type": _("moet tekst zijn"),
+        "string_pattern_mismatch": _("heeft niet de juiste vorm"),
+        "bool_parsing": _("moet true of false zijn"),
+        "bool_type": _("moet true of false zijn"),
+        "list_type": _("moet een lijst zijn"),
+        "dict_type": _("moet een object zijn"),
+        "model_attributes_type": _("moet een object zijn"),
+        "model_type": _("moet een object zijn"),
+        "json_invalid": _("geen geldige JSON"),
+        "value_error": str(ctx.get("error", "")),
+    }
+    message = messages.get(kind) or _("ongeldige waarde")
+    where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("payload",))
+    return f"{where}: {message}" if where else message
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    reasons = [_dutch_error(error) for error in exc.errors]
+    return api.create_response(
+        request,
+        {
+            "detail": _("Ongeldige invoer: %(reasons)s") % {"reasons": "; ".join(reasons)},
+            "errors": [
+                {"loc": [str(p) for p in e.get("loc", ())], "type": e.get("type", ""), "msg": r}
+                for e, r in zip(exc.errors, reasons, strict=True)
+            ],
+        },
+        status=422,
+    )
+
+
+@api.exception_handler(DjangoValidationError)
+def on_django_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    return api.create_response(request, {"detail": "; ".join(exc.messages)}, status=422)
+
+
+@api.exception_handler(ValueError)
+def on_value_error(request: HttpRequest, exc: ValueError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=400)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": _("Niet gevonden.")}, status=404)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"detail": _("Niet aangemeld: gebruik een geldig API-token (Authorization: Bearer …).")},
+        status=401,
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    message = _FRAMEWORK_MESSAGES.get(str(exc).split(" (")[0], str(exc))
+    return api.create_response(request, {"detail": message}, status=exc.status_code)

@@ -1,3 +1,446 @@
-from ninja import Router
+"""Tickets in the REST API. Every endpoint needs an agent (bearer token or session); the
+agent's permissions apply exactly as in the UI: a ticket the agent may not see answers 404,
+the same as one that does not exist. Endpoints parse input, call one action, return a schema."""
 
-router = Router()
+from __future__ import annotations
+
+from typing import Any
+
+import nh3
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.http import FileResponse, HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Path, Query, Router
+from ninja.errors import HttpError
+
+from balie.accounts.api_auth import agent_auth
+from balie.accounts.models import Agent, Team
+from balie.customers.actions import find_or_create_customer
+from balie.customers.api_schemas import MAX_ID, ErrorOut
+from balie.customers.models import Customer, Identity, IdentityKind
+from balie.messaging.connectors.base import InboundMessage, Party
+
+from .access import get_ticket_for
+from .actions import (
+    add_inbound_message,
+    add_note,
+    add_reply,
+    create_ticket,
+    log_contact,
+    update_ticket,
+)
+from .api_schemas import (
+    MessageList,
+    MessageOut,
+    MessagePage,
+    NoteIn,
+    ReplyIn,
+    TicketFilters,
+    TicketIn,
+    TicketList,
+    TicketOut,
+    TicketPatch,
+)
+from .inbox import BadCursor, Filters, filtered_tickets, page
+from .models import LOGGED_CHANNELS, Attachment, Message, Ticket
+
+router = Router(auth=agent_auth)
+
+# Messages shown with a ticket; older ones through /messages.
+DETAIL_MESSAGES = 100
+ERRORS: dict[int | str, Any] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+def _agent(request: HttpRequest) -> Agent:
+    return request.agent  # type: ignore[attr-defined]
+
+
+def _value(choice: Any) -> str:
+    """The plain value of an enum member (or of a default that is already a plain string)."""
+    return str(getattr(choice, "value", choice))
+
+
+def _number() -> Any:
+    return Path(..., ge=1, le=MAX_ID, description="Ticketnummer")
+
+
+# --- output -------------------------------------------------------------------------------
+
+
+def ticket_summary(ticket: Ticket) -> dict[str, Any]:
+    customer = ticket.customer
+    return {
+        "number": ticket.pk,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "type": ticket.type,
+        "channel": ticket.channel,
+        "team": {"id": ticket.team.pk, "name": ticket.team.name} if ticket.team else None,
+        "assignee": (
+            {"id": ticket.assignee.pk, "name": ticket.assignee.display_name}
+            if ticket.assignee
+            else None
+        ),
+        "customer": {
+            "id": customer.pk,
+            "number": customer.number,
+            "name": customer.name,
+            "email": customer.primary_email,
+            "tier": customer.tier,
+        },
+        "tags": sorted(tag.name for tag in ticket.tags.all()),
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "last_message_at": ticket.last_message_at,
+    }
+
+
+def message_out(message: Message) -> dict[str, Any]:
+    refused = message.refused_attachments if isinstance(message.refused_attachments, list) else []
+    return {
+        "id": message.pk,
+        "direction": message.direction,
+        "channel": message.channel,
+        "created_at": message.created_at,
+        "sender": {
+            "name": message.sender_name,
+            "address": message.sender_address,
+            "agent": message.author_id,
+            "identity": message.sender_identity_id,
+        },
+        "subject": message.subject,
+        "body_text": message.body_text,
+        "body_html": message.body_html,
+        "delivery_status": message.delivery_status,
+        "thread_reason": message.thread_reason,
+        "attachments": [
+            {
+                "id": a.pk,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "inline": a.inline,
+                "url": reverse(
+                    "api:ticket_attachment",
+                    kwargs={"number": message.ticket_id, "attachment_id": a.pk},
+                ),
+            }
+            for a in message.attachments.all()
+        ],
+        "refused_attachments": [
+            {
+                "filename": str(r.get("filename", "")),
+                "content_type": str(r.get("content_type", "")),
+                "size": int(r.get("size") or 0),
+                "reason": str(r.get("reason", "")),
+            }
+            for r in refused
+            if isinstance(r, dict)
+        ],
+    }
+
+
+def ticket_out(ticket: Ticket) -> dict[str, Any]:
+    latest = list(
+        ticket.messages.prefetch_related("attachments").order_by("-created_at", "-id")[
+            : DETAIL_MESSAGES + 1
+        ]
+    )
+    more = len(latest) > DETAIL_MESSAGES
+    messages = reversed(latest[:DETAIL_MESSAGES])
+    return {
+        **ticket_summary(ticket),
+        "language": ticket.language,
+        "claims": ticket.claims if isinstance(ticket.claims, dict) else {},
+        "linked_to": ticket.linked_to_id,
+        "first_response_at": ticket.first_response_at,
+        "solved_at": ticket.solved_at,
+        "closed_at": ticket.closed_at,
+        "messages": [message_out(m) for m in messages],
+        "more_messages": more,
+    }
+
+
+def _ticket(request: HttpRequest, number: int) -> Ticket:
+    return get_ticket_for(_agent(request), number)
+
+
+# --- lookups of ids given in a request ----------------------------------------------------
+
+
+def _team(team_id: int) -> Team:
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise HttpError(422, _("Team %(id)s bestaat niet.") % {"id": team_id})
+    return team
+
+
+def _assignee(agent_id: int) -> Agent:
+    agent = Agent.objects.active().filter(pk=agent_id).first()
+    if agent is None:
+        raise HttpError(
+            422, _("Medewerker %(id)s bestaat niet of is niet actief.") % {"id": agent_id}
+        )
+    return agent
+
+
+def _customer(customer_id: int) -> Customer:
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        raise HttpError(422, _("Klant %(id)s bestaat niet.") % {"id": customer_id})
+    seen: set[int] = set()
+    while customer.merged_into_id and customer.pk not in seen:  # follow merges
+        seen.add(customer.pk)
+        customer = customer.merged_into  # type: ignore[assignment]
+    return customer
+
+
+# --- endpoints ----------------------------------------------------------------------------
+
+
+@router.get("", response={200: TicketList, **ERRORS}, summary="Tickets (gefilterd, gepagineerd)")
+def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[str, Any]:
+    agent = _agent(request)
+    qs = filtered_tickets(
+        agent,
+        Filters(
+            view=_value(filters.view),
+            status=[_value(s) for s in filters.status],
+            team=filters.team,
+            assignee=filters.assignee,
+            channel=[_value(c) for c in filters.channel],
+            priority=[_value(p) for p in filters.priority],
+            type=[_value(t) for t in filters.type],
+            tag=filters.tag,
+            customer=filters.customer,
+            q=filters.q,
+        ),
+    ).select_related("team", "assignee", "customer")
+    qs = qs.prefetch_related("tags", "customer__identities")
+    try:
+        rows, next_cursor = page(
+            qs, sort=_value(filters.sort), cursor=filters.cursor, limit=filters.limit
+        )
+    except (BadCursor, ValueError, OverflowError) as exc:
+        raise HttpError(400, _("Ongeldige cursor: %(reason)s") % {"reason": exc}) from None
+    return {"items": [ticket_summary(t) for t in rows], "next_cursor": next_cursor or None}
+
+
+@router.post("", response={201: TicketOut, **ERRORS}, summary="Ticket aanmaken")
+def post_ticket(request: HttpRequest, payload: TicketIn) -> tuple[int, dict[str, Any]]:
+    agent = _agent(request)
+    if (payload.customer is None) == (payload.identity is None):
+        raise HttpError(422, _("Geef een klant (customer) óf een identiteit (identity) op."))
+    team = _team(payload.team) if payload.team else None
+    identity: Identity | None = None
+    if payload.customer is not None:
+        customer = _customer(payload.customer)
+    else:
+        assert payload.identity is not None
+        try:
+            customer, identity, _created = find_or_create_customer(
+                kind=payload.identity.kind,
+                value=payload.identity.value,
+                name=payload.name.strip() or payload.identity.display_name.strip(),
+                by=agent,
+            )
+        except DjangoValidationError as exc:
+            raise HttpError(422, "; ".join(str(m) for m in exc.messages)) from None
+    try:
+        ticket = _create(payload, customer=customer, identity=identity, team=team, by=agent)
+    except ValueError as exc:
+        raise HttpError(400, str(exc)) from None
+    return 201, ticket_out(ticket)
+
+
+def _first_line(text: str) -> str:
+    return (text.strip().splitlines() or [""])[0][:80]
+
+
+def _create(
+    payload: TicketIn,
+    *,
+    customer: Customer,
+    identity: Identity | None,
+    team: Team | None,
+    by: Agent,
+) -> Ticket:
+    if not payload.text.strip():
+        raise ValueError(_("Beschrijf het contact."))
+    subject = payload.subject.strip() or _first_line(payload.text)
+    if _value(payload.channel) in LOGGED_CHANNELS:
+        return log_contact(
+            customer,
+            by=by,
+            channel=_value(payload.channel),
+            subject=subject,
+            text=payload.text,
+            team=team,
+            type=_value(payload.type),
+            priority=_value(payload.priority),
+        )
+    return _open_ticket(payload, customer=customer, identity=identity, team=team, by=by)
+
+
+def _open_ticket(
+    payload: TicketIn,
+    *,
+    customer: Customer,
+    identity: Identity | None,
+    team: Team | None,
+    by: Agent,
+) -> Ticket:
+    """An e-mail or web-form contact that reached the agent another way: the ticket with the
+    customer's message filed in it, as the pipeline would have filed it."""
+    from balie.routing.actions import choose_team
+
+    channel = _value(payload.channel)
+    if identity is None:
+        identity = customer.identities.filter(kind=IdentityKind.EMAIL).order_by("id").first()
+    sender = Party(
+        kind=identity.kind if identity else IdentityKind.EMAIL,
+        value=identity.value if identity else "",
+        name=customer.name,
+    )
+    subject = payload.subject.strip() or _first_line(payload.text)
+    with transaction.atomic():
+        ticket = create_ticket(
+            customer=customer,
+            subject=subject,
+            channel=channel,
+            by=by,
+            team=team or choose_team(channel=channel),
+            priority=_value(payload.priority),
+            type=_value(payload.type),
+        )
+        add_inbound_message(
+            ticket,
+            InboundMessage(
+                channel=channel,
+                external_id="",
+                sender=sender,
+                subject=ticket.subject,
+                text=payload.text,
+                full_text=payload.text,
+            ),
+            by=by,
+            identity=identity,
+            thread_reason=_("vastgelegd via de API door %(agent)s") % {"agent": by.display_name},
+        )
+    return ticket
+
+
+@router.get("/{number}", response={200: TicketOut, **ERRORS}, summary="Eén ticket met berichten")
+def get_ticket(request: HttpRequest, number: int = _number()) -> dict[str, Any]:
+    return ticket_out(_ticket(request, number))
+
+
+@router.patch("/{number}", response={200: TicketOut, **ERRORS}, summary="Ticket wijzigen")
+def patch_ticket(
+    request: HttpRequest, payload: TicketPatch, number: int = _number()
+) -> dict[str, Any]:
+    ticket = _ticket(request, number)
+    given = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
+    changes: dict[str, Any] = {}
+    for name in ("status", "priority", "type", "subject", "tags"):
+        if name in given:
+            changes[name] = given[name]
+    if "team" in given:
+        changes["team"] = _team(given["team"]) if given["team"] else None
+    if "assignee" in given:
+        changes["assignee"] = _assignee(given["assignee"]) if given["assignee"] else None
+    try:
+        update_ticket(ticket, by=_agent(request), **changes)
+    except ValueError as exc:
+        raise HttpError(422, str(exc)) from None
+    return ticket_out(ticket)
+
+
+@router.get(
+    "/{number}/messages", response={200: MessageList, **ERRORS}, summary="Berichten van een ticket"
+)
+def list_messages(
+    request: HttpRequest, params: Query[MessagePage], number: int = _number()
+) -> dict[str, Any]:
+    ticket = _ticket(request, number)
+    rows = list(
+        ticket.messages.filter(pk__gt=params.after)
+        .prefetch_related("attachments")
+        .order_by("id")[: params.limit + 1]
+    )
+    next_cursor = None
+    if len(rows) > params.limit:
+        rows = rows[: params.limit]
+        next_cursor = str(rows[-1].pk)
+    return {"items": [message_out(m) for m in rows], "next_cursor": next_cursor}
+
+
+@router.post(
+    "/{number}/reply",
+    response={201: MessageOut, **ERRORS},
+    summary="Antwoord aan de klant",
+    description="Het antwoord gaat in de uitgaande wachtrij (delivery_status `queued`).",
+)
+def post_reply(
+    request: HttpRequest, payload: ReplyIn, number: int = _number()
+) -> tuple[int, dict[str, Any]]:
+    ticket = _ticket(request, number)
+    try:
+        message = add_reply(
+            ticket,
+            by=_agent(request),
+            text=payload.text,
+            html=nh3.clean(payload.html) if payload.html.strip() else "",
+            status=_value(payload.status_after) if payload.status_after else None,
+        )
+    except ValueError as exc:
+        raise HttpError(400, str(exc)) from None
+    return 201, message_out(message)
+
+
+@router.post(
+    "/{number}/notes", response={201: MessageOut, **ERRORS}, summary="Interne notitie toevoegen"
+)
+def post_note(
+    request: HttpRequest, payload: NoteIn, number: int = _number()
+) -> tuple[int, dict[str, Any]]:
+    ticket = _ticket(request, number)
+    try:
+        message = add_note(ticket, by=_agent(request), text=payload.text)
+    except ValueError as exc:
+        raise HttpError(400, str(exc)) from None
+    return 201, message_out(message)
+
+
+@router.get(
+    "/{number}/attachments/{attachment_id}",
+    response={401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    url_name="ticket_attachment",
+    summary="Bijlage downloaden",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "Het bestand",
+                "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def download_attachment(
+    request: HttpRequest,
+    number: int = _number(),
+    attachment_id: int = Path(..., ge=1, le=MAX_ID),
+) -> FileResponse:
+    ticket = _ticket(request, number)
+    attachment = Attachment.objects.filter(pk=attachment_id, message__ticket=ticket).first()
+    if attachment is None:
+        raise HttpError(404, _("Bijlage bestaat niet."))
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
