@@ -10,6 +10,9 @@ import pytest
 
 from balie.accounts.models import Agent, Role, Team
 
+# Real mail servers (`smtp_server`, `dovecot`) for any test that sends or polls mail.
+pytest_plugins = ["balie.messaging.tests.mailservers"]
+
 
 @pytest.fixture(autouse=True)
 def _block_network(monkeypatch):
