@@ -120,8 +120,9 @@ class BusinessCalendar:
             return LIBERATION_DAY
         return None
 
-    def _at(self, day: date, moment: time) -> datetime:
-        if moment == time(0):
+    def _at(self, day: date, moment: time, *, end: bool = False) -> datetime:
+        """A local time of a date in UTC; as an end, 00:00 means the midnight after it."""
+        if end and moment == time(0):
             day, moment = day + ONE_DAY, time(0)
         return datetime.combine(day, moment, tzinfo=self.tz).astimezone(UTC)
 
@@ -133,11 +134,11 @@ class BusinessCalendar:
         result: list[Window] = []
         if self.holiday(day) is None:
             result = merge(
-                (self._at(day, opens), self._at(day, closes))
+                (self._at(day, opens), self._at(day, closes, end=True))
                 for opens, closes in self.weekly_hours.get(day.weekday(), ())
             )
             cuts = [
-                (self._at(day, c.start), self._at(day, c.end))
+                (self._at(day, c.start), self._at(day, c.end, end=True))
                 for c in self.weekly_closures
                 if c.applies(day)
             ]
@@ -165,9 +166,9 @@ class BusinessCalendar:
             if start <= moment < end:
                 return reason
         for closure in self.weekly_closures:
-            if closure.applies(day) and self._at(day, closure.start) <= moment < self._at(
-                day, closure.end
-            ):
+            if not closure.applies(day):
+                continue
+            if self._at(day, closure.start) <= moment < self._at(day, closure.end, end=True):
                 return closure.reason
         return None
 
