@@ -1,3 +1,9 @@
 """WebSocket routes of every app."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from balie.core.consumers import AgentConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/agent/", AgentConsumer.as_asgi()),
+]

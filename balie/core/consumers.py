@@ -1,0 +1,81 @@
+"""The agents' live connection: one WebSocket per open page, authenticated by the session.
+
+It joins `inbox`, `agent.<id>`, `team.<id>` of the agent's teams and, on a ticket page,
+`ticket.<id>`, and relays the `balie.event` messages that `balie.core.realtime` publishes as
+JSON (`{"event": ..., "data": {...}}`). The page then re-fetches the htmx partial that changed.
+Events about tickets of a private team the agent is not in are dropped, because `inbox` reaches
+every agent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+
+
+class AgentConsumer(AsyncJsonWebsocketConsumer):
+    agent: Any
+    joined: list[str]
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        ticket_number = (query.get("ticket") or [""])[0]
+        joined = await self._groups_for(user, ticket_number)
+        if joined is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.joined = joined
+        for group in joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """Agents only listen on this socket; writes go through the HTTP views."""
+
+    async def balie_event(self, message: dict[str, Any]) -> None:
+        data = message.get("data") or {}
+        ticket_id = data.get("ticket")
+        if ticket_id is not None and not await self._may_see(ticket_id):
+            return
+        await self.send_json({"event": message.get("event", ""), "data": data})
+
+    @database_sync_to_async
+    def _groups_for(self, user: Any, ticket_number: str) -> list[str] | None:
+        from django.http import Http404
+
+        from balie.accounts.models import Agent
+        from balie.tickets.access import get_ticket_for
+
+        agent = Agent.objects.filter(user=user, user__is_active=True).first()
+        if agent is None:
+            return None
+        self.agent = agent
+        self.team_ids = agent.team_ids()
+        groups = ["inbox", f"agent.{agent.pk}", *(f"team.{t}" for t in sorted(self.team_ids))]
+        if ticket_number:
+            try:
+                ticket = get_ticket_for(agent, ticket_number)
+            except Http404:
+                return None
+            groups.append(f"ticket.{ticket.pk}")
+        return groups
+
+    @database_sync_to_async
+    def _may_see(self, ticket_id: Any) -> bool:
+        from balie.tickets.access import tickets_for
+
+        return tickets_for(self.agent).filter(pk=ticket_id).exists()

@@ -1,0 +1,225 @@
+"""Template tags of the agent UI: Dutch relative times, channel and status labels, the wording
+of audit-trail entries, and query strings for filter links."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from balie.tickets.models import Channel, DeliveryStatus, Priority, Status, TicketType
+
+register = template.Library()
+
+CHANNEL_ICONS = {
+    Channel.EMAIL: "✉",
+    Channel.WEBFORM: "▤",
+    Channel.CHAT: "💬",
+    Channel.WHATSAPP: "◉",
+    Channel.MESSENGER: "◎",
+    Channel.INSTAGRAM: "◈",
+    Channel.X: "✕",
+    Channel.SMS: "▯",
+    Channel.PHONE: "☎",
+    Channel.WALK_IN: "⌂",
+    Channel.LETTER: "✉",
+    Channel.PORTAL: "⌘",
+}
+
+CLAIM_LABELS = {
+    "customer_number": gettext_lazy("Klantnummer"),
+    "order_number": gettext_lazy("Ordernummer"),
+    "topic": gettext_lazy("Gekozen onderwerp"),
+    "phone": gettext_lazy("Telefoonnummer"),
+    "language": gettext_lazy("Taal"),
+}
+
+FIELD_LABELS = {
+    "status": (gettext_lazy("status"), Status),
+    "priority": (gettext_lazy("prioriteit"), Priority),
+    "type": (gettext_lazy("soort"), TicketType),
+    "subject": (gettext_lazy("onderwerp"), None),
+    "team": (gettext_lazy("team"), None),
+    "assignee": (gettext_lazy("behandelaar"), None),
+    "tags": (gettext_lazy("labels"), None),
+}
+
+
+def _label(choices: Any, value: Any) -> str:
+    if value in (None, "", []):
+        return _("(leeg)")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or _("(leeg)")
+    if choices is not None:
+        try:
+            return str(choices(value).label)
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+@register.filter
+def sinds(value: datetime | None) -> str:
+    """Relative time in Dutch for the last day ("3 minuten geleden"), else a Dutch date;
+    the exact Amsterdam time is in the title."""
+    if not value:
+        return "—"
+    local = timezone.localtime(value)
+    exact = date_format(local, "j F Y H:i")
+    if timezone.now() - value < timedelta(hours=22):
+        shown = naturaltime(value)
+    elif local.year == timezone.localtime().year:
+        shown = date_format(local, "j M H:i")
+    else:
+        shown = date_format(local, "j M Y")
+    return format_html('<time datetime="{}" title="{}">{}</time>', local.isoformat(), exact, shown)
+
+
+@register.filter
+def tijdstip(value: datetime | None) -> str:
+    """Exact Dutch date and time in Europe/Amsterdam: "3 mrt 2025 14:05"."""
+    if not value:
+        return "—"
+    local = timezone.localtime(value)
+    return format_html(
+        '<time datetime="{}">{}</time>', local.isoformat(), date_format(local, "j M Y H:i")
+    )
+
+
+@register.simple_tag
+def channel_label(channel: str) -> str:
+    try:
+        label = Channel(channel).label
+    except ValueError:
+        label = channel
+    return format_html(
+        '<span class="channel channel-{}"><span aria-hidden="true">{}</span> {}</span>',
+        channel,
+        CHANNEL_ICONS.get(channel, "•"),
+        label,
+    )
+
+
+@register.simple_tag
+def status_badge(status: str) -> str:
+    return format_html('<span class="badge status-{}">{}</span>', status, _label(Status, status))
+
+
+@register.simple_tag
+def priority_badge(priority: str) -> str:
+    return format_html('<span class="prio prio-{}">{}</span>', priority, _label(Priority, priority))
+
+
+@register.simple_tag
+def delivery_label(status: str) -> str:
+    if not status or status == DeliveryStatus.RECEIVED:
+        return ""
+    return format_html(
+        '<span class="delivery delivery-{}">{}</span>', status, _label(DeliveryStatus, status)
+    )
+
+
+@register.filter
+def claim_label(key: str) -> str:
+    return str(CLAIM_LABELS.get(key, key))
+
+
+@register.filter
+def filesize(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} kB"
+    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+
+
+def _changes(data: dict[str, Any]) -> list[str]:
+    parts = []
+    for field, change in data.items():
+        label, choices = FIELD_LABELS.get(field, (field, None))
+        if not isinstance(change, dict):
+            continue
+        parts.append(
+            _("%(field)s van %(old)s naar %(new)s")
+            % {
+                "field": label,
+                "old": _label(choices, change.get("from")),
+                "new": _label(choices, change.get("to")),
+            }
+        )
+    return parts
+
+
+@register.filter
+def activity_text(activity: Any) -> str:
+    """What happened, in Dutch, for one audit-trail entry."""
+    data = activity.data or {}
+    kind = activity.kind
+    channel = _label(Channel, data.get("channel")) if data.get("channel") else ""
+    if kind == "ticket.created":
+        return _("maakte het ticket aan via %(channel)s") % {"channel": channel}
+    if kind == "ticket.updated":
+        return _("wijzigde %(changes)s") % {"changes": "; ".join(_changes(data))}
+    if kind == "ticket.assigned":
+        if data.get("to"):
+            return _("wees het ticket toe aan %(agent)s") % {"agent": data["to"]}
+        return _("haalde de toewijzing weg")
+    if kind == "ticket.reopened":
+        return _("heropende het ticket (was %(status)s)") % {
+            "status": _label(Status, data.get("from"))
+        }
+    if kind == "message.received":
+        if data.get("logged"):
+            return _("legde een contact vast via %(channel)s") % {"channel": channel}
+        return _("bericht ontvangen via %(channel)s") % {"channel": channel}
+    if kind == "message.sent":
+        to = ", ".join(data.get("to") or [])
+        if data.get("automatic"):
+            return _("automatisch antwoord verstuurd aan %(to)s") % {"to": to}
+        return _("stuurde een antwoord via %(channel)s aan %(to)s") % {"channel": channel, "to": to}
+    if kind == "message.delivery_updated":
+        return _("bezorgstatus gewijzigd: %(status)s") % {
+            "status": _label(DeliveryStatus, data.get("status"))
+        }
+    if kind == "message.bounced":
+        return _("bericht was onbestelbaar: %(error)s") % {"error": data.get("error", "")}
+    if kind == "note.added":
+        return _("voegde een interne notitie toe")
+    if kind == "ticket.customer_changed":
+        return _("klant gewijzigd van %(old)s naar %(new)s") % {
+            "old": data.get("from"),
+            "new": data.get("to"),
+        }
+    if kind == "ticket.merged":
+        return _("voegde het ticket samen")
+    return kind
+
+
+@register.simple_tag(takes_context=True)
+def query(context: dict[str, Any], **changes: Any) -> str:
+    """The current query string with some keys replaced (None or "" removes them); the cursor
+    is dropped unless it is set explicitly, because any other change starts at page one."""
+    request = context["request"]
+    params: QueryDict = request.GET.copy()
+    params.pop("cursor", None)
+    for key, value in changes.items():
+        params.pop(key, None)
+        if value not in (None, ""):
+            params[key] = value
+    encoded = params.urlencode()
+    return "?" + encoded if encoded else "?"
+
+
+@register.simple_tag
+def company_name() -> str:
+    from django.conf import settings
+
+    return settings.BALIE_COMPANY_NAME

@@ -1,0 +1,255 @@
+"""Forms of the agent UI for tickets: inbox filters, reply/note, ticket fields, log a contact."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from balie.accounts.models import Agent, Team
+from balie.customers.models import Customer
+
+from .actions import UploadedFile
+from .inbox import DEFAULT_SORT, SORTS, VIEWS, Filters
+from .models import LOGGED_CHANNELS, Channel, Priority, Status, TicketType
+
+ANY = [("", _("Alle"))]
+
+
+def visible_teams(agent: Agent):
+    """Teams whose tickets the agent may see: public teams and their own (admins: all)."""
+    teams = Team.objects.all()
+    if not agent.is_admin:
+        teams = teams.filter(Q(is_private=False) | Q(pk__in=agent.team_ids()))
+    return teams.order_by("name")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+def uploaded_files(files: list[Any]) -> list[UploadedFile]:
+    return [
+        UploadedFile(
+            filename=f.name, content_type=f.content_type or "", content=b"".join(f.chunks())
+        )
+        for f in files
+    ]
+
+
+class InboxFilterForm(forms.Form):
+    view = forms.ChoiceField(label=_("Weergave"), choices=list(VIEWS.items()), required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=ANY + Status.choices, required=False)
+    team = forms.ChoiceField(label=_("Team"), required=False)
+    assignee = forms.ChoiceField(label=_("Behandelaar"), required=False)
+    channel = forms.ChoiceField(label=_("Kanaal"), choices=ANY + Channel.choices, required=False)
+    priority = forms.ChoiceField(
+        label=_("Prioriteit"), choices=ANY + Priority.choices, required=False
+    )
+    type = forms.ChoiceField(label=_("Soort"), choices=ANY + TicketType.choices, required=False)
+    tag = forms.CharField(label=_("Label"), required=False, max_length=50)
+    sort = forms.ChoiceField(
+        label=_("Sorteren"),
+        choices=[(key, label) for key, (label, _order) in SORTS.items()],
+        required=False,
+    )
+
+    def __init__(self, *args: Any, agent: Agent, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.teams = list(visible_teams(agent))
+        self.fields["team"].choices = ANY + [(str(t.pk), t.name) for t in self.teams]
+        self.fields["assignee"].choices = [
+            ("", _("Iedereen")),
+            ("0", _("Niet toegewezen")),
+            (str(agent.pk), _("Ikzelf")),
+        ] + [
+            (str(a.pk), a.display_name)
+            for a in Agent.objects.active().exclude(pk=agent.pk).order_by("display_name")
+        ]
+
+    def value(self, name: str) -> str:
+        """The cleaned value, or "" for a field with an invalid value (ignored, not an error)."""
+        if not self.is_bound:
+            return ""
+        self.is_valid()
+        return str(self.cleaned_data.get(name) or "")
+
+    def filters(self) -> Filters:
+        def one(name: str) -> tuple[str, ...]:
+            value = self.value(name)
+            return (value,) if value else ()
+
+        team, assignee = self.value("team"), self.value("assignee")
+        return Filters(
+            view=self.value("view") or "alle-open",
+            status=one("status"),
+            team=int(team) if team else None,
+            assignee=int(assignee) if assignee else None,
+            channel=one("channel"),
+            priority=one("priority"),
+            type=one("type"),
+            tag=self.value("tag"),
+        )
+
+    def sort_order(self) -> str:
+        return self.value("sort") or DEFAULT_SORT
+
+
+class ReplyMode:
+    REPLY = "antwoord"
+    NOTE = "notitie"
+
+
+STATUS_AFTER_CHOICES = [
+    ("", _("Verzenden")),
+    (Status.PENDING, _("Verzenden en op wacht op klant zetten")),
+    (Status.ON_HOLD, _("Verzenden en in de wacht zetten")),
+    (Status.SOLVED, _("Verzenden en oplossen")),
+]
+
+
+class ReplyForm(forms.Form):
+    mode = forms.ChoiceField(
+        label=_("Soort bericht"),
+        choices=[
+            (ReplyMode.REPLY, _("Antwoord aan klant")),
+            (ReplyMode.NOTE, _("Interne notitie")),
+        ],
+        initial=ReplyMode.REPLY,
+        widget=forms.RadioSelect,
+    )
+    text = forms.CharField(
+        label=_("Bericht"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": _("Schrijf eerst een bericht.")},
+    )
+    attachments = MultipleFileField(label=_("Bijlagen"))
+    status_after = forms.ChoiceField(
+        label=_("Na verzenden"), choices=STATUS_AFTER_CHOICES, required=False
+    )
+
+
+class TicketFieldsForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
+    priority = forms.ChoiceField(label=_("Prioriteit"), choices=Priority.choices)
+    type = forms.ChoiceField(label=_("Soort"), choices=TicketType.choices)
+    team = forms.ChoiceField(label=_("Team"), required=False)
+    assignee = forms.ChoiceField(label=_("Behandelaar"), required=False)
+    tags = forms.CharField(
+        label=_("Labels"),
+        required=False,
+        max_length=500,
+        help_text=_("Gescheiden door komma's."),
+    )
+
+    def __init__(self, *args: Any, agent: Agent, ticket: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.teams = {str(t.pk): t for t in visible_teams(agent)}
+        if ticket.team_id and str(ticket.team_id) not in self.teams and ticket.team:
+            self.teams[str(ticket.team_id)] = ticket.team
+        self.fields["team"].choices = [("", _("(geen team)"))] + [
+            (key, team.name) for key, team in self.teams.items()
+        ]
+        agents = list(Agent.objects.active().prefetch_related("teams").order_by("display_name"))
+        self.agents = {str(a.pk): a for a in agents}
+        in_team = [a for a in agents if ticket.team_id in {t.pk for t in a.teams.all()}]
+        others = [a for a in agents if a not in in_team]
+        choices: list[Any] = [("", _("(niemand)"))]
+        if in_team:
+            choices.append(
+                (
+                    _("Team %(team)s") % {"team": ticket.team.name},
+                    [(str(a.pk), a.display_name) for a in in_team],
+                )
+            )
+        if others:
+            choices.append((_("Andere medewerkers"), [(str(a.pk), a.display_name) for a in others]))
+        self.fields["assignee"].choices = choices
+
+    def changes(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "status": data["status"],
+            "priority": data["priority"],
+            "type": data["type"],
+            "team": self.teams.get(data["team"]),
+            "assignee": self.agents.get(data["assignee"]),
+            "tags": [t for t in data["tags"].split(",") if t.strip()],
+        }
+
+
+LOGGED_CHANNEL_CHOICES = [(c.value, c.label) for c in LOGGED_CHANNELS]
+
+
+class LogContactForm(forms.Form):
+    channel = forms.ChoiceField(
+        label=_("Hoe nam de klant contact op?"),
+        choices=LOGGED_CHANNEL_CHOICES,
+        initial=Channel.PHONE,
+        widget=forms.RadioSelect,
+    )
+    customer = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    new_name = forms.CharField(label=_("Naam"), required=False, max_length=200)
+    new_email = forms.EmailField(label=_("E-mailadres"), required=False)
+    new_phone = forms.CharField(label=_("Telefoonnummer"), required=False, max_length=40)
+    subject = forms.CharField(
+        label=_("Onderwerp"),
+        max_length=255,
+        error_messages={"required": _("Geef het contact een onderwerp.")},
+    )
+    text = forms.CharField(
+        label=_("Wat wilde de klant?"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": _("Beschrijf het contact.")},
+    )
+    type = forms.ChoiceField(label=_("Soort"), choices=TicketType.choices)
+    priority = forms.ChoiceField(
+        label=_("Prioriteit"), choices=Priority.choices, initial=Priority.NORMAL
+    )
+    team = forms.ChoiceField(label=_("Team"), required=False)
+    attachments = MultipleFileField(label=_("Bijlagen (bijvoorbeeld de gescande brief)"))
+
+    def __init__(self, *args: Any, agent: Agent, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.teams = {str(t.pk): t for t in visible_teams(agent)}
+        self.fields["team"].choices = [("", _("Mijn eerste team"))] + [
+            (key, team.name) for key, team in self.teams.items()
+        ]
+        self.customer: Customer | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        customer_id = data.get("customer")
+        if customer_id:
+            self.customer = Customer.objects.active().filter(pk=customer_id).first()
+            if self.customer is None:
+                self.add_error(None, _("Deze klant bestaat niet (meer); kies opnieuw."))
+        elif not (data.get("new_name") or data.get("new_email") or data.get("new_phone")):
+            self.add_error(
+                None, _("Kies een bestaande klant of vul de gegevens van een nieuwe klant in.")
+            )
+        return data
+
+    def new_identities(self) -> list[tuple[str, str]]:
+        data = self.cleaned_data
+        identities = []
+        if data.get("new_email"):
+            identities.append(("email", data["new_email"]))
+        if data.get("new_phone"):
+            identities.append(("phone", data["new_phone"]))
+        return identities

@@ -1,0 +1,319 @@
+"""Agent pages for tickets: the inbox, the ticket page with its htmx partials, and logging a
+phone call, visit or letter. Views parse input, call one action, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from balie.accounts.views import agent_required
+from balie.customers.actions import create_customer
+from balie.customers.views import chosen_customer, search_customers
+from balie.routing import presence
+
+from . import actions
+from .access import get_ticket_for, tickets_for
+from .forms import (
+    InboxFilterForm,
+    LogContactForm,
+    ReplyForm,
+    ReplyMode,
+    TicketFieldsForm,
+    uploaded_files,
+)
+from .inbox import VIEWS, BadCursor, filtered_tickets, page
+from .models import Attachment, Ticket
+
+LIST_TARGET = "ticket-list"
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# --- inbox ---------------------------------------------------------------------------------
+
+
+@agent_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    agent = request.agent  # type: ignore[attr-defined]
+    form = InboxFilterForm(request.GET or None, agent=agent)
+    filters = form.filters()
+    sort = form.sort_order()
+    tickets = filtered_tickets(agent, filters).select_related("customer", "team", "assignee")
+    cursor = request.GET.get("cursor", "")
+    try:
+        rows, next_cursor = page(tickets, sort=sort, cursor=cursor)
+    except BadCursor:
+        cursor = ""
+        rows, next_cursor = page(tickets, sort=sort)
+    context = {
+        "form": form,
+        "tickets": rows,
+        "next_cursor": next_cursor,
+        "cursor": cursor,
+        "filters": filters,
+        "views": VIEWS,
+        "teams": form.teams,
+        "view_label": VIEWS.get(filters.view, ""),
+    }
+    if is_htmx(request) and request.headers.get("HX-Target") == LIST_TARGET:
+        return render(request, "tickets/partials/ticket_list.html", context)
+    return render(request, "tickets/inbox.html", context)
+
+
+# --- ticket page ---------------------------------------------------------------------------
+
+
+def conversation_context(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "ticket": ticket,
+        "conversation": list(
+            ticket.messages.select_related("author").prefetch_related("attachments")
+        ),
+        "activities": list(ticket.activities.select_related("actor_agent")),
+    }
+
+
+def header_context(agent: Any, ticket: Ticket) -> dict[str, Any]:
+    visible = tickets_for(agent)
+    return {
+        "ticket": ticket,
+        "tags": [t.name for t in ticket.tags.all()],
+        "linked_to": visible.filter(pk=ticket.linked_to_id).first()
+        if ticket.linked_to_id
+        else None,
+        "follow_ups": list(visible.filter(linked_to=ticket).only("id", "subject", "status")),
+    }
+
+
+def fields_form(agent: Any, ticket: Ticket, data: Any = None) -> TicketFieldsForm:
+    initial = {
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "type": ticket.type,
+        "team": str(ticket.team_id or ""),
+        "assignee": str(ticket.assignee_id or ""),
+        "tags": ", ".join(t.name for t in ticket.tags.all()),
+    }
+    return TicketFieldsForm(data, agent=agent, ticket=ticket, initial=initial)
+
+
+def ticket_page_context(request: HttpRequest, ticket: Ticket, **forms: Any) -> dict[str, Any]:
+    agent = request.agent  # type: ignore[attr-defined]
+    customer = ticket.customer
+    return {
+        **conversation_context(ticket),
+        **header_context(agent, ticket),
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "fields_form": forms.get("fields_form") or fields_form(agent, ticket),
+        "customer": customer,
+        "identities": list(customer.identities.all()),
+        "other_tickets": list(
+            tickets_for(agent)
+            .filter(customer=customer)
+            .exclude(pk=ticket.pk)
+            .only("id", "subject", "status")
+            .order_by("-id")[:10]
+        ),
+        "typing": presence.typing_agents(ticket, excluding=agent),
+    }
+
+
+@agent_required
+@require_GET
+def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = get_ticket_for(request.agent, number)  # type: ignore[attr-defined]
+    return render(request, "tickets/ticket.html", ticket_page_context(request, ticket))
+
+
+@agent_required
+@require_GET
+def ticket_conversation(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = get_ticket_for(request.agent, number)  # type: ignore[attr-defined]
+    return render(request, "tickets/partials/conversation.html", conversation_context(ticket))
+
+
+def _after_change(request: HttpRequest, ticket: Ticket, **extra: Any) -> HttpResponse:
+    """The htmx answer to a successful post: fresh conversation, header and fields form."""
+    agent = request.agent  # type: ignore[attr-defined]
+    ticket = get_ticket_for(agent, ticket.pk)
+    context = {
+        **conversation_context(ticket),
+        **header_context(agent, ticket),
+        "reply_form": ReplyForm(),
+        "fields_form": fields_form(agent, ticket),
+        "oob": True,
+        **extra,
+    }
+    return render(request, "tickets/partials/after_change.html", context)
+
+
+@agent_required
+@require_POST
+def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
+    agent = request.agent  # type: ignore[attr-defined]
+    ticket = get_ticket_for(agent, number)
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        files = uploaded_files(data["attachments"])
+        try:
+            if data["mode"] == ReplyMode.NOTE:
+                actions.add_note(ticket, by=agent, text=data["text"], attachments=files)
+            else:
+                actions.add_reply(
+                    ticket,
+                    by=agent,
+                    text=data["text"],
+                    attachments=files,
+                    status=data["status_after"] or None,
+                )
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+        else:
+            presence.clear_typing(ticket, by=agent)
+            if is_htmx(request):
+                return _after_change(request, ticket)
+            if data["mode"] == ReplyMode.NOTE:
+                messages.success(request, _("Notitie toegevoegd."))
+            else:
+                messages.success(request, _("Antwoord in de wachtrij gezet voor verzending."))
+            return redirect("tickets:detail", number=ticket.pk)
+    if is_htmx(request):
+        response = render(
+            request, "tickets/partials/reply_form.html", {"ticket": ticket, "reply_form": form}
+        )
+        response["HX-Retarget"] = "#reply-form"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    context = ticket_page_context(request, ticket, reply_form=form)
+    return render(request, "tickets/ticket.html", context, status=400)
+
+
+@agent_required
+@require_POST
+def ticket_update(request: HttpRequest, number: int) -> HttpResponse:
+    agent = request.agent  # type: ignore[attr-defined]
+    ticket = get_ticket_for(agent, number)
+    form = fields_form(agent, ticket, request.POST)
+    if form.is_valid():
+        try:
+            changes = actions.update_ticket(ticket, by=agent, **form.changes())
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+        else:
+            notice = _("Wijzigingen opgeslagen.") if changes else _("Er was niets gewijzigd.")
+            if is_htmx(request):
+                return _after_change(request, ticket, saved=notice, primary="fields")
+            messages.success(request, notice)
+            return redirect("tickets:detail", number=ticket.pk)
+    if is_htmx(request):
+        response = render(
+            request, "tickets/partials/fields_form.html", {"ticket": ticket, "fields_form": form}
+        )
+        response["HX-Retarget"] = "#ticket-fields"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    context = ticket_page_context(request, ticket, fields_form=form)
+    return render(request, "tickets/ticket.html", context, status=400)
+
+
+@agent_required
+@require_POST
+def ticket_typing(request: HttpRequest, number: int) -> HttpResponse:
+    agent = request.agent  # type: ignore[attr-defined]
+    ticket = get_ticket_for(agent, number)
+    presence.mark_typing(ticket, by=agent)
+    return HttpResponse(status=204)
+
+
+@agent_required
+@require_GET
+def ticket_presence(request: HttpRequest, number: int) -> HttpResponse:
+    agent = request.agent  # type: ignore[attr-defined]
+    ticket = get_ticket_for(agent, number)
+    typing = presence.typing_agents(ticket, excluding=agent)
+    return render(request, "tickets/partials/presence.html", {"ticket": ticket, "typing": typing})
+
+
+@agent_required
+@require_GET
+def attachment_download(request: HttpRequest, number: int, attachment_id: int) -> FileResponse:
+    ticket = get_ticket_for(request.agent, number)  # type: ignore[attr-defined]
+    attachment = Attachment.objects.filter(pk=attachment_id, message__ticket=ticket).first()
+    if attachment is None:
+        raise Http404(_("Bijlage bestaat niet"))
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("Het bestand van deze bijlage ontbreekt")) from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- log a contact -------------------------------------------------------------------------
+
+
+@agent_required
+def log_contact(request: HttpRequest) -> HttpResponse:
+    """A phone call, a visit at the office or a letter, logged by the agent as a new ticket."""
+    agent = request.agent  # type: ignore[attr-defined]
+    query = request.GET.get("q", "").strip()
+    if request.method == "POST":
+        form = LogContactForm(request.POST, request.FILES, agent=agent)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    customer = form.customer or create_customer(
+                        name=data["new_name"], identities=form.new_identities(), by=agent
+                    )
+                    ticket = actions.log_contact(
+                        customer,
+                        by=agent,
+                        channel=data["channel"],
+                        subject=data["subject"],
+                        text=data["text"],
+                        team=form.teams.get(data["team"]),
+                        type=data["type"],
+                        priority=data["priority"],
+                        attachments=uploaded_files(data["attachments"]),
+                    )
+            except (ValueError, ValidationError) as exc:
+                message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+                form.add_error(None, message)
+            else:
+                messages.success(
+                    request, _("Ticket #%(number)s is aangemaakt.") % {"number": ticket.pk}
+                )
+                return redirect("tickets:detail", number=ticket.pk)
+        status = 400
+    else:
+        initial = {"customer": request.GET.get("klant") or None}
+        form = LogContactForm(initial=initial, agent=agent)
+        status = 200
+    chosen_id = form.data.get("customer") if form.is_bound else request.GET.get("klant")
+    context = {
+        "form": form,
+        "q": query,
+        "results": search_customers(query) if query else [],
+        "chosen": chosen_customer(chosen_id),
+        "picker_url": reverse("customers:picker"),
+    }
+    return render(request, "tickets/log_contact.html", context, status=status)
