@@ -1,0 +1,85 @@
+"""The agent's search page, as an agent uses it."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def anna_client(client, cast):
+    client.force_login(cast.anna.user)
+    return client
+
+
+def test_search_needs_a_login(client, cast):
+    response = client.get("/zoeken/?q=factuur")
+
+    assert response.status_code == 302
+    assert "/zoeken/" in response["Location"]
+
+
+def test_agent_sees_matching_tickets_with_highlighted_snippet(anna_client, write_in):
+    ticket = write_in("Jaarafrekening 2024", "Mijn jaarafrekening is veel te hoog dit jaar.")
+    write_in("Verhuizing", "Ik verhuis naar Delft.")
+
+    response = anna_client.get(reverse("search:search"), {"q": "jaarafrekening"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f"#{ticket.pk}" in html
+    assert "Jaarafrekening 2024" in html
+    assert "<mark>jaarafrekening</mark>" in html.lower()
+    assert "Delft" not in html
+    assert "Carla Jansen" in html
+
+
+def test_agent_does_not_find_tickets_of_a_private_team(anna_client, write_in, cast):
+    hidden = write_in("Storing", "Storing bij de transformator in Vleuten.", team=cast.techniek)
+    shown = write_in("Storing", "Geen stroom in Vleuten.")
+
+    html = anna_client.get("/zoeken/", {"q": "Vleuten"}).content.decode()
+    by_number = anna_client.get("/zoeken/", {"q": f"#{hidden.pk}"}).content.decode()
+
+    assert f"#{shown.pk}" in html
+    assert f"#{hidden.pk}" not in html
+    assert "transformator" not in html
+    assert f"#{hidden.pk}</a>" not in by_number
+
+
+def test_member_of_the_private_team_finds_its_tickets(client, write_in, cast):
+    hidden = write_in("Storing", "Storing bij de transformator in Vleuten.", team=cast.techniek)
+    client.force_login(cast.bram.user)
+
+    html = client.get("/zoeken/", {"q": "transformator"}).content.decode()
+
+    assert f"#{hidden.pk}" in html
+
+
+def test_message_text_is_escaped_in_snippets(anna_client, write_in):
+    write_in("Vraag", 'Zie <script>alert("x")</script> in mijn factuur & meer.')
+
+    html = anna_client.get("/zoeken/", {"q": "factuur"}).content.decode()
+
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_customers_are_found_by_name(anna_client, cast):
+    html = anna_client.get("/zoeken/", {"q": "Jansen"}).content.decode()
+
+    assert "Carla Jansen" in html
+    assert cast.carla.number in html
+
+
+@pytest.mark.parametrize(
+    "q", ['"', "NEAR(", "*", "\x00", "x" * 3000, "'; --", "%", "factuur\x00", "((("]
+)
+def test_hostile_queries_give_a_page_not_an_error(anna_client, write_in, q):
+    write_in("Factuur", "De factuur klopt niet.")
+
+    response = anna_client.get("/zoeken/", {"q": q})
+
+    assert response.status_code == 200

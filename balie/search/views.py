@@ -1,0 +1,38 @@
+"""The agent's search page: tickets and customers matching a query."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from balie.accounts.views import agent_required
+from balie.tickets.access import tickets_for
+
+from .backends import clean_query, message_snippets, search_customers, search_ticket_ids
+from .highlighting import render_snippet
+
+PAGE_SIZE = 50
+
+
+@agent_required
+def search(request: HttpRequest) -> HttpResponse:
+    q = clean_query(request.GET.get("q", ""))
+    tickets: list = []
+    customers: list = []
+    if q:
+        ids = search_ticket_ids(q, limit=PAGE_SIZE * 4)
+        tickets = list(
+            tickets_for(request.agent)  # type: ignore[attr-defined]
+            .filter(pk__in=ids)
+            .select_related("customer", "team", "assignee")
+            .order_by("-id")[:PAGE_SIZE]
+        )
+        snippets = message_snippets([t.pk for t in tickets], q)
+        for ticket in tickets:
+            ticket.snippet = render_snippet(snippets.get(ticket.pk, ""))
+        customers = search_customers(q, 10)
+    return render(
+        request,
+        "search/results.html",
+        {"q": q, "tickets": tickets, "customers": customers, "page_size": PAGE_SIZE},
+    )
