@@ -66,9 +66,19 @@ def check_token(token: str) -> LinkHolder:
     if cache.get(_used_key(token)):
         raise InvalidLink(_("Deze inloglink is al gebruikt. Vraag een nieuwe aan."))
     found = find_customer("email", str(data["v"]))
-    if found is None or data["c"] not in (found[0].pk, found[1].customer_id):
+    if found is None or _current(data["c"]) != found[0].pk:
         raise InvalidLink(_("Deze inloglink is ongeldig. Vraag een nieuwe aan."))
     return LinkHolder(customer=found[0], email=found[1].value)
+
+
+def _current(customer_id: object) -> int | None:
+    """The id a customer lives on under after merges (a link sent before a merge still works)."""
+    seen: set[int] = set()
+    current = Customer.objects.filter(pk=customer_id).values_list("pk", "merged_into").first()
+    while current and current[1] and current[0] not in seen:
+        seen.add(current[0])
+        current = Customer.objects.filter(pk=current[1]).values_list("pk", "merged_into").first()
+    return current[0] if current else None
 
 
 def use_token(token: str) -> LinkHolder:
