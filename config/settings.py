@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "balie.chat",
     "balie.portal",
     "balie.search",
+    "balie.automation",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from balie.automation.actions import run_triggers
 from balie.core.events import SYSTEM
 from balie.customers.actions import find_customer, find_or_create_customer
 from balie.customers.models import Customer, Identity
@@ -248,6 +249,7 @@ def file_message(run: Run) -> Run:
             linked_to=run.link_to,
             account=run.account,
             language=inbound.claims.get("language", ""),
+            run_automation=False,
         )
         run.created_ticket = True
     run.message = ticket_actions.add_inbound_message(
@@ -257,7 +259,14 @@ def file_message(run: Run) -> Run:
         identity=run.identity,
         thread_reason=run.thread_reason,
         envelope=run.envelope,
+        run_automation=False,
     )
+    # Trigger rules run once the message is filed, so that they can read it: first the rules
+    # of a new ticket, then those of every inbound message.
+    context = {"message": run.message}
+    if run.created_ticket:
+        run_triggers(run.ticket, "ticket.created", by=run.customer, context=context)
+    run_triggers(run.ticket, "message.received", by=run.customer, context=context)
     if run.created_ticket:
         ticket_actions.send_acknowledgement(run.ticket, to_message=run.message)
     return run

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from balie.accounts.models import Agent, Team
+from balie.automation import actions as automation_actions
 from balie.core.events import SYSTEM, actor_fields, record
 from balie.customers.models import Customer, Identity, IdentityKind
 from balie.messaging.connectors.base import InboundAttachment, InboundMessage, Party
@@ -120,7 +121,10 @@ def create_ticket(
     claims: dict[str, str] | None = None,
     linked_to: Ticket | None = None,
     account: Any = None,
+    run_automation: bool = True,
 ) -> Ticket:
+    """A new ticket. With `run_automation` the ticket.created rules run at once; a caller that
+    files the first message afterwards passes False and runs them itself (see ingest)."""
     ticket = Ticket.objects.create(
         subject=(subject.strip() or _("(geen onderwerp)"))[:255],
         channel=channel,
@@ -147,6 +151,8 @@ def create_ticket(
         data["linked_to"] = linked_to.pk
     record(ticket, events.TICKET_CREATED, by=by, data=data)
     sla_actions.start_clocks(ticket, by=by)
+    if run_automation:
+        automation_actions.run_triggers(ticket, "ticket.created", by=by)
     return ticket
 
 
@@ -185,6 +191,7 @@ def add_inbound_message(
     identity: Identity | None = None,
     thread_reason: str = "",
     envelope: Any = None,
+    run_automation: bool = True,
 ) -> Message:
     """File a customer's message in a ticket; a reply reopens a solved or pending ticket."""
     now = timezone.now()
@@ -259,6 +266,10 @@ def add_inbound_message(
         sla_actions.follow_status_change(ticket, old=reopened_from, new=Status.OPEN, by=by)
     if not inbound.automatic:
         sla_actions.record_customer_message(ticket, by=by)
+    if run_automation and not inbound.automatic:
+        automation_actions.run_triggers(
+            ticket, "message.received", by=by, context={"message": message}
+        )
     return message
 
 
@@ -542,12 +553,16 @@ def update_ticket(
             ticket.save(update_fields=[*dict.fromkeys(fields), "updated_at"])
         if changes:
             data = {name: {"from": old, "to": new} for name, (old, new) in changes.items()}
-            record(ticket, events.TICKET_UPDATED, by=by, data=data)
+            updated = record(ticket, events.TICKET_UPDATED, by=by, data=data)
             if "assignee" in changes:
                 record(ticket, events.TICKET_ASSIGNED, by=by, data={"to": changes["assignee"][1]})
         if "status" in changes:
             old_status, new_status = changes["status"]
             sla_actions.follow_status_change(ticket, old=old_status, new=new_status, by=by)
+        if changes:
+            automation_actions.run_triggers(
+                ticket, "ticket.updated", by=by, context={"key": f"activity:{updated.pk}"}
+            )
     return changes
 
 
@@ -578,6 +593,7 @@ def log_contact(
             assignee=by,
             type=type,
             priority=priority,
+            run_automation=False,
         )
         message = Message.objects.create(
             ticket=ticket,
@@ -604,6 +620,9 @@ def log_contact(
             events.MESSAGE_RECEIVED,
             by=by,
             data={"message": message.pk, "channel": channel, "logged": True},
+        )
+        automation_actions.run_triggers(
+            ticket, "ticket.created", by=by, context={"message": message}
         )
     return ticket
 

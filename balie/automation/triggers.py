@@ -1,0 +1,132 @@
+"""Running the trigger rules of one event on one ticket.
+
+Order: active rules of the event by `position`, then id. Each rule sees the ticket as the rules
+before it left it. No loops: while a run is in progress (a context variable), the changes its
+actions make (`update_ticket` calls `run_triggers` again) fire no rules. Each rule fires at most
+once per ticket per event occurrence: a `RuleFiring` row keyed by (rule, ticket, event, key)
+claims it, so a retried event fires nothing twice. Each rule runs in a savepoint: a failing rule
+is rolled back and recorded in the audit trail; the event itself and the other rules go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from balie.core.events import System, record
+
+from .models import Event, Rule, RuleFiring
+from .rule_conditions import Occurrence, conditions_hold
+from .rule_effects import perform_action
+
+logger = logging.getLogger(__name__)
+
+RULE_APPLIED = "automation.rule_applied"
+RULE_FAILED = "automation.rule_failed"
+
+_running: ContextVar[bool] = ContextVar("balie_automation_running", default=False)
+
+
+@contextmanager
+def triggers_suppressed() -> Iterator[None]:
+    """Changes made inside fire no triggers (a run in progress, or a bulk job)."""
+    token = _running.set(True)
+    try:
+        yield
+    finally:
+        _running.reset(token)
+
+
+def rule_actor(rule: Rule) -> System:
+    return System(label=f"Regel: {rule.name}"[:200])
+
+
+def event_key(event: str, context: dict[str, Any]) -> str:
+    """What makes one occurrence of an event: the message for an inbound message, the clock
+    for an SLA event, the audit entry for an update; a ticket is created once."""
+    if "key" in context:
+        return str(context["key"])[:80]
+    if event == Event.TICKET_CREATED:
+        return ""
+    if message := context.get("message"):
+        return f"message:{message.pk}"
+    return uuid.uuid4().hex
+
+
+def run_rules(ticket: Any, event: str, *, by: Any, context: dict[str, Any]) -> list[Rule]:
+    if event not in Event.values:
+        raise ValueError(f"unknown trigger event {event!r}")
+    if _running.get():
+        return []
+    rules = list(Rule.objects.for_event(event))
+    if not rules:
+        return []
+    occurrence = Occurrence(
+        ticket=ticket,
+        event=event,
+        by=by,
+        message=context.get("message"),
+        data={k: v for k, v in context.items() if k not in ("message", "key")},
+    )
+    key = event_key(event, context)
+    fired: list[Rule] = []
+    with triggers_suppressed():
+        for rule in rules:
+            if not conditions_hold(rule.conditions, occurrence):
+                continue
+            if _fire(rule, occurrence, key=key):
+                fired.append(rule)
+    return fired
+
+
+def _fire(rule: Rule, occurrence: Occurrence, *, key: str) -> bool:
+    ticket = occurrence.ticket
+    actor = rule_actor(rule)
+    try:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    firing = RuleFiring.objects.create(
+                        rule=rule, ticket=ticket, event=occurrence.event, key=key
+                    )
+            except IntegrityError:
+                return False  # this rule already fired for this occurrence
+            outcome = [
+                perform_action(action, occurrence, rule=rule, actor=actor)
+                for action in rule.actions
+            ]
+            firing.outcome = outcome
+            firing.save(update_fields=["outcome"])
+            record(
+                ticket,
+                RULE_APPLIED,
+                by=actor,
+                data={
+                    "rule": rule.pk,
+                    "name": rule.name,
+                    "event": occurrence.event,
+                    "actions": outcome,
+                },
+            )
+        return True
+    except Exception as error:  # a broken rule must not stop the event it runs on
+        logger.warning("rule %s failed on ticket %s", rule.pk, ticket.pk, exc_info=True)
+        ticket.refresh_from_db()
+        record(
+            ticket,
+            RULE_FAILED,
+            by=actor,
+            data={
+                "rule": rule.pk,
+                "name": rule.name,
+                "event": occurrence.event,
+                "error": str(error)[:500],
+            },
+        )
+        return False
