@@ -1,0 +1,105 @@
+"""The agents' WebSocket: events of visible tickets arrive, private ones and anonymous
+connections do not."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.auth import AuthMiddlewareStack
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from balie.core import realtime
+from balie.core.events import SYSTEM
+from balie.core.routing import websocket_urlpatterns
+from balie.tickets import actions
+
+application = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+async def connect(path: str, cookie: str = ""):
+    headers = [(b"cookie", cookie.encode())] if cookie else []
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, code = await communicator.connect()
+    return communicator, connected, code
+
+
+def create_ticket(cast, team):
+    return actions.create_ticket(
+        customer=cast.carla, subject="Geen stroom", channel="email", by=SYSTEM, team=team
+    )
+
+
+publish_now = sync_to_async(realtime.send)
+
+
+def test_agent_receives_events_of_a_visible_ticket(cast):
+    ticket = create_ticket(cast, cast.klantenservice)
+    cookie = session_cookie(cast.anna.user)
+
+    @async_to_sync
+    async def scenario():
+        communicator, connected, _code = await connect(f"/ws/agent/?ticket={ticket.pk}", cookie)
+        assert connected
+        await publish_now(
+            [f"ticket.{ticket.pk}"], "message.received", {"ticket": ticket.pk, "activity": 1}
+        )
+        assert await communicator.receive_json_from(timeout=2) == {
+            "event": "message.received",
+            "data": {"ticket": ticket.pk, "activity": 1},
+        }
+        await publish_now(
+            [f"team.{cast.klantenservice.pk}"], "ticket.updated", {"ticket": ticket.pk}
+        )
+        assert (await communicator.receive_json_from(timeout=2))["event"] == "ticket.updated"
+        await communicator.disconnect()
+
+    scenario()
+
+
+def test_events_of_private_team_tickets_are_not_relayed(cast):
+    secret = create_ticket(cast, cast.techniek)
+    cookie = session_cookie(cast.anna.user)
+
+    @async_to_sync
+    async def scenario():
+        communicator, connected, _code = await connect("/ws/agent/", cookie)
+        assert connected
+        await publish_now(["inbox"], "ticket.created", {"ticket": secret.pk})
+        assert await communicator.receive_nothing(timeout=0.5)
+        await communicator.disconnect()
+
+    scenario()
+
+
+def test_ticket_page_of_a_hidden_ticket_is_refused(cast):
+    secret = create_ticket(cast, cast.techniek)
+    cookie = session_cookie(cast.anna.user)
+
+    @async_to_sync
+    async def scenario():
+        _communicator, connected, code = await connect(f"/ws/agent/?ticket={secret.pk}", cookie)
+        assert not connected
+        assert code == 4403
+
+    scenario()
+
+
+def test_anonymous_connection_is_refused(cast):
+    @async_to_sync
+    async def scenario():
+        _communicator, connected, code = await connect("/ws/agent/")
+        assert not connected
+        assert code == 4401
+
+    scenario()
