@@ -12,6 +12,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "balie.messaging.tasks.retry_outbox",
         "schedule": timedelta(seconds=30),
     },
+    "record-worker-heartbeat": {
+        "task": "balie.core.tasks.record_worker_heartbeat",
+        "schedule": timedelta(seconds=20),
+    },
     "replay-stuck-envelopes": {
         "task": "balie.messaging.tasks.process_pending_envelopes",
         "schedule": timedelta(minutes=2),
