@@ -24,4 +24,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "balie.sla.tasks.check_sla_clocks",
         "schedule": timedelta(minutes=1),
     },
+    "run-ticket-lifecycle": {
+        "task": "balie.automation.tasks.run_lifecycle",
+        "schedule": timedelta(minutes=15),
+    },
+    "wake-snoozed-tickets": {
+        "task": "balie.automation.tasks.wake_snoozed_tickets",
+        "schedule": timedelta(minutes=1),
+    },
 }

@@ -281,13 +281,15 @@ def close_solved_tickets(*, now: datetime, config: LifecycleSettings) -> int:
 
 
 def run_lifecycle(*, now: datetime | None = None) -> LifecycleRun:
-    """The periodic job: remind, give final notice, solve, close."""
+    """The periodic job: close what was solved long enough ago, then remind, give the final
+    notice or solve what waits on the customer."""
     now = now or timezone.now()
     config = LifecycleSettings.current()
     if not config.is_active:
         return LifecycleRun()
+    closed = close_solved_tickets(now=now, config=config)  # first: never one solved just now
     result = remind_waiting_tickets(now=now, config=config)
-    result.closed = close_solved_tickets(now=now, config=config)
+    result.closed = closed
     return result
 
 
