@@ -46,7 +46,10 @@ class InboundQuery(Schema):
     mailbox: str = ""
 
 
-def _refuse(request: HttpRequest, raw: bytes, *, status: int, reason: str) -> HttpError:
+def _refuse(
+    request: HttpRequest, raw: bytes, *, status: int, reason: str, size: int | None = None
+) -> HttpError:
+    size = len(raw) if size is None else size
     ingest.quarantine(
         channel="email",
         source="api:inbound/email",
@@ -55,8 +58,8 @@ def _refuse(request: HttpRequest, raw: bytes, *, status: int, reason: str) -> Ht
         meta={
             "remote_addr": request.META.get("REMOTE_ADDR", ""),
             "content_type": request.content_type or "",
-            "size": len(raw),
-            "truncated": len(raw) > QUARANTINE_MAX_BYTES,
+            "size": size,
+            "truncated": size > QUARANTINE_MAX_BYTES,
         },
     )
     return HttpError(status, reason)
@@ -119,6 +122,7 @@ def inbound_email(
             status=413,
             reason=_("bericht te groot (%(size)s bytes, maximaal %(limit)s)")
             % {"size": declared, "limit": limit},
+            size=declared,
         )
     token = ingest_token(request)
     if token is None:
