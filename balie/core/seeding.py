@@ -21,14 +21,12 @@ import math
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection, models, transaction
-from django.utils import timezone
+from django.db import transaction
 
+from .bulk_tables import TableWriter, allocate_ids, bulk_load, dt
 from .seed_text import TextFactory, Topic, person
 
 COMPANY = "Voorbeeld Energie"
@@ -133,135 +131,10 @@ class SeedReport:
     identities: int = 0
     tickets: int = 0
     messages: int = 0
+    clocks: int = 0
     first_ticket: int = 0
     last_ticket: int = 0
     seconds: float = 0.0
-
-
-# --- writing rows -----------------------------------------------------------------------------
-
-
-class TableWriter:
-    """Writes rows (tuples in the order of `fields`) into a model's table. Columns the generator
-    does not know (added later by another app) get their field default."""
-
-    def __init__(self, model: type[models.Model], fields: Sequence[str]) -> None:
-        self.table = model._meta.db_table
-        meta = model._meta
-        self.columns = [meta.get_field(name).column for name in fields]
-        extras: list[Any] = []
-        for field in meta.concrete_fields:
-            if field.column in self.columns or getattr(field, "generated", False):
-                continue
-            if field.primary_key:
-                continue
-            if field.has_default():
-                value = field.get_default()
-            elif field.null:
-                value = None
-            elif isinstance(field, models.DateTimeField):
-                value = timezone.now()
-            else:
-                raise RuntimeError(f"seed: no value for {self.table}.{field.column}")
-            if isinstance(field, models.JSONField):
-                value = json.dumps(value)
-            elif isinstance(value, datetime):
-                value = dt(value.timestamp())
-            self.columns.append(field.column)
-            extras.append(value)
-        self.extras = tuple(extras)
-
-    def write(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        extras = self.extras
-        cols = ", ".join(connection.ops.quote_name(c) for c in self.columns)
-        table = connection.ops.quote_name(self.table)
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row + extras if extras else row)
-            else:
-                marks = ", ".join("?" * len(self.columns))
-                if extras:
-                    rows = [row + extras for row in rows]
-                # The plain sqlite3 connection, inside the batch's transaction.
-                connection.connection.executemany(
-                    f"INSERT INTO {table} ({cols}) VALUES ({marks})",  # noqa: S608
-                    rows,
-                )
-
-
-def dt(epoch: float) -> Any:
-    """A timestamp in the form the database driver takes fastest."""
-    if connection.vendor == "postgresql":
-        return datetime.fromtimestamp(epoch, UTC)
-    return datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None).isoformat(" ")
-
-
-def allocate_ids(model: type[models.Model], count: int, *, minimum: int = 1) -> list[int]:
-    """Take `count` ids for rows of `model` from its sequence, so that the application's next
-    insert does not collide. Call inside the batch's transaction."""
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-            sequence = cursor.fetchone()[0]
-            cursor.execute("SELECT last_value, is_called FROM " + sequence)  # noqa: S608
-            last_value, is_called = cursor.fetchone()
-            if (last_value if is_called else last_value - 1) < minimum - 1:
-                cursor.execute("SELECT setval(%s, %s, true)", [sequence, minimum - 1])
-            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, count])
-            return [row[0] for row in cursor.fetchall()]
-        # SQLite: the batch holds the write lock (BEGIN IMMEDIATE), so max(id) is ours.
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
-        highest = cursor.fetchone()[0]
-        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-        row = cursor.fetchone()
-        start = max(highest, row[0] if row else 0, minimum - 1) + 1
-        return list(range(start, start + count))
-
-
-@contextmanager
-def bulk_load(
-    tables: Sequence[str], *, drop_indexes: bool, progress: Callable[[str], None] | None = None
-) -> Iterator[None]:
-    """On PostgreSQL, optionally drop the plain (non-unique) indexes of the big tables during
-    the load and build them again afterwards: one sort beats millions of index inserts."""
-    saved: list[str] = []
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET synchronous_commit = off")
-            if drop_indexes:
-                cursor.execute(
-                    """
-                    SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-                    FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
-                    WHERE t.relname = ANY(%s) AND NOT i.indisunique AND NOT i.indisprimary
-                    AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-                    """,
-                    [list(tables)],
-                )
-                for name, definition in cursor.fetchall():
-                    saved.append(definition)
-                    cursor.execute(f"DROP INDEX {name}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            if saved:
-                cursor.execute("SET maintenance_work_mem = '512MB'")
-                for definition in saved:
-                    cursor.execute(definition)
-                    if progress:
-                        progress(definition.split(" USING ")[0])
-            for table in tables:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
-                if progress:
-                    progress(f"ANALYZE {table}")
-            if connection.vendor == "postgresql":
-                cursor.execute("SET synchronous_commit = on")
 
 
 # --- the cast: teams and agents -----------------------------------------------------------------
@@ -307,148 +180,200 @@ def ensure_staff() -> Staff:
     return Staff(team_ids=team_ids, agents_by_team=agents_by_team)
 
 
+# --- SLA clocks -------------------------------------------------------------------------------
+
+
+class ClockPlanner:
+    """The SLA clocks an open ticket has, as `balie.sla` would have started them: policy and
+    calendar chosen by the SLA app's own rules; due moments are left to its
+    `recompute_due_times`, run once after the load."""
+
+    def __init__(self) -> None:
+        from balie.sla import actions, calendars, policies
+        from balie.sla.models import SlaClock
+
+        self._actions, self._calendars, self._policies = actions, calendars, policies
+        self.writer = TableWriter(
+            SlaClock,
+            [
+                "ticket",
+                "policy",
+                "calendar",
+                "kind",
+                "state",
+                "target_seconds",
+                "warn_seconds",
+                "used_seconds",
+                "started_at",
+                "resumed_at",
+            ],
+        )
+        self.model = SlaClock
+        self._cache: dict[tuple[str, str, str, str, int | None], Any] = {}
+
+    def plan(
+        self, *, channel: str, priority: str, type: str, tier: str, team_id: int | None
+    ) -> Any:
+        key = (channel, priority, type, tier, team_id)
+        found = self._cache.get(key, False)
+        if found is False:
+            policy = self._policies.choose_policy(
+                channel=channel, priority=priority, type=type, tier=tier
+            )
+            try:
+                calendar_id = self._calendars.calendar_id_for(channel=channel, team_id=team_id)
+            except Exception:
+                policy = None
+            found = None
+            if policy is not None:
+                found = (
+                    policy,
+                    calendar_id,
+                    self._policies.targets(policy, priority=priority),
+                )
+            self._cache[key] = found
+        return found
+
+    def clocks(
+        self, number: int, plan: Any, *, status: str, kinds: Sequence[tuple[str, float]]
+    ) -> list[tuple[Any, ...]]:
+        policy, calendar_id, found = plan
+        paused = self._actions.paused_by(policy, status)
+        rows = []
+        for kind, started in kinds:
+            target = found.get(kind)
+            if target is None:
+                continue
+            rows.append(
+                (
+                    number,
+                    policy.pk,
+                    calendar_id,
+                    kind,
+                    "paused" if paused else "running",
+                    target.seconds,
+                    target.warn_seconds,
+                    min(target.seconds, 3600) if paused else 0,
+                    dt(started),
+                    dt(started),
+                )
+            )
+        return rows
+
+    def finish(self) -> int:
+        return self._actions.recompute_due_times()
+
+
+def clock_planner() -> ClockPlanner | None:
+    try:
+        return ClockPlanner()
+    except (ImportError, AttributeError, LookupError):
+        return None
+
+
 # --- the generator --------------------------------------------------------------------------
+
+MESSAGE_FIELDS = (
+    "ticket", "direction", "channel", "subject", "body_text", "full_text", "sender_identity",
+    "sender_name", "sender_address", "author", "message_id", "in_reply_to", "recipients",
+    "delivery_status", "thread_reason", "created_at",
+)  # fmt: skip
+
+
+def _message(
+    number: int,
+    direction: str,
+    channel: str,
+    body: str,
+    at: float,
+    *,
+    subject: str = "",
+    identity: int | None = None,
+    name: str = "",
+    address: str = "",
+    author: int | None = None,
+    message_id: str = "",
+    in_reply_to: str = "",
+    recipients: str = "{}",
+    status: str = "",
+    reason: str = "",
+) -> tuple[Any, ...]:
+    return (
+        number, direction, channel, subject, body, body, identity, name, address, author,
+        message_id, in_reply_to, recipients, status, reason, dt(at),
+    )  # fmt: skip
+
+
+def tier_of(customer_id: int) -> str:
+    bucket = (customer_id * 2654435761) % 1000
+    return "vip" if bucket < 8 else ("zakelijk" if bucket < 70 else "standaard")
 
 
 class Generator:
-    def __init__(
-        self,
-        *,
-        staff: Staff,
-        messages_per_ticket: float,
-        seed: int,
-        now: float,
-        span_days: float = 365,
-    ) -> None:
+    def __init__(self, *, staff: Staff, messages_per_ticket: float, seed: int, now: float) -> None:
+        from balie.customers.models import Customer, Identity
+        from balie.tickets.models import Activity, Message, Participant, Ticket
+
         self.rng = random.Random(seed)
         self.text = TextFactory(random.Random(seed + 1))
         self.staff = staff
         self.messages_per_ticket = max(1.0, messages_per_ticket)
         self.now = now
-        self.span = span_days * DAY
+        self.span = 365 * DAY
         self.channels = [c for c, _w in CHANNELS]
         self.channel_cum = _cumulative([w for _c, w in CHANNELS])
-        from balie.customers.models import Customer, Identity
-        from balie.tickets.models import Activity, Message, Participant, Ticket
-
+        self.sla = clock_planner()
+        self.customer_model, self.identity_model = Customer, Identity
         self.customers = TableWriter(
             Customer,
-            [
-                "id",
-                "number",
-                "name",
-                "language",
-                "tier",
-                "contract_numbers",
-                "notes",
-                "created_at",
-                "updated_at",
-            ],
-        )
+            ["id", "number", "name", "language", "tier", "contract_numbers", "created_at",
+             "updated_at"],
+        )  # fmt: skip
         self.identities = TableWriter(
             Identity,
-            [
-                "id",
-                "customer",
-                "kind",
-                "value",
-                "display_name",
-                "verified",
-                "created_at",
-                "updated_at",
-            ],
-        )
+            ["id", "customer", "kind", "value", "display_name", "verified", "created_at",
+             "updated_at"],
+        )  # fmt: skip
         self.tickets = TableWriter(
             Ticket,
-            [
-                "id",
-                "subject",
-                "status",
-                "priority",
-                "type",
-                "channel",
-                "team",
-                "assignee",
-                "customer",
-                "language",
-                "claims",
-                "last_message_at",
-                "last_inbound_at",
-                "first_response_at",
-                "solved_at",
-                "closed_at",
-                "created_at",
-                "updated_at",
-            ],
-        )
-        self.messages = TableWriter(
-            Message,
-            [
-                "ticket",
-                "direction",
-                "channel",
-                "subject",
-                "body_text",
-                "body_html",
-                "full_text",
-                "full_html",
-                "sender_identity",
-                "sender_name",
-                "sender_address",
-                "author",
-                "external_id",
-                "message_id",
-                "in_reply_to",
-                "references",
-                "recipients",
-                "delivery_status",
-                "delivery_error",
-                "is_automatic",
-                "thread_reason",
-                "refused_attachments",
-                "created_at",
-            ],
-        )
-        self.participants = TableWriter(Participant, ["ticket", "kind", "value", "name", "role"])
+            ["id", "subject", "status", "priority", "type", "channel", "team", "assignee",
+             "customer", "language", "last_message_at", "last_inbound_at", "first_response_at",
+             "solved_at", "closed_at", "created_at", "updated_at",
+             *(["sla_policy"] if self.sla else [])],
+        )  # fmt: skip
+        self.messages = TableWriter(Message, MESSAGE_FIELDS)
+        self.participants = TableWriter(Participant, ["ticket", "kind", "value", "role"])
         self.activities = TableWriter(
             Activity, ["ticket", "kind", "actor_label", "data", "created_at"]
         )
-        self.models = {"customer": Customer, "identity": Identity, "ticket": Ticket}
+        self.clock_count = 0
 
     # customers -----------------------------------------------------------------------------
     def add_customers(self, count: int) -> tuple[int, list[int], list[int]]:
         """Customers with an e-mail identity each (and a phone for a third of them). Returns
         (identities written, customer ids, their e-mail identity ids)."""
         rng = self.rng
-        ids = allocate_ids(self.models["customer"], count)
-        identity_ids = iter(allocate_ids(self.models["identity"], count * 2))
-        customer_rows, identity_rows, email_ids = [], [], []
+        ids = allocate_ids(self.customer_model, count)
+        identity_ids = iter(allocate_ids(self.identity_model, count * 2))
+        customers, identities, email_ids = [], [], []
         for cid in ids:
-            first, name, email = person(cid)
-            joined = self.now - self.span - rng.uniform(30, 1500) * DAY
-            stamp = dt(joined)
-            tier = (
-                "zakelijk"
-                if rng.random() < 0.06
-                else ("vip" if rng.random() < 0.01 else "standaard")
-            )
+            _first, name, email = person(cid)
+            stamp = dt(self.now - self.span - rng.uniform(30, 1500) * DAY)
             contracts = json.dumps([f"C{rng.randint(10**6, 10**7 - 1)}"])
-            customer_rows.append(
-                (cid, f"K{100000 + cid}", name, "nl", tier, contracts, "", stamp, stamp)
+            customers.append(
+                (cid, f"K{100000 + cid}", name, "nl", tier_of(cid), contracts, stamp, stamp)
             )
-            email_id = next(identity_ids)
-            email_ids.append(email_id)
-            identity_rows.append(
-                (email_id, cid, "email", email, name, rng.random() < 0.4, stamp, stamp)
-            )
+            email_ids.append(next(identity_ids))
+            verified = rng.random() < 0.4
+            identities.append((email_ids[-1], cid, "email", email, name, verified, stamp, stamp))
             if rng.random() < 0.33:
                 phone = f"+316{(cid * 7 + 10_000_000) % 100_000_000:08d}"
-                identity_rows.append(
+                identities.append(
                     (next(identity_ids), cid, "phone", phone, name, False, stamp, stamp)
                 )
-        self.customers.write(customer_rows)
-        self.identities.write(identity_rows)
-        return len(identity_rows), ids, email_ids
+        self.customers.write(customers)
+        self.identities.write(identities)
+        return len(identities), ids, email_ids
 
     # tickets -------------------------------------------------------------------------------
     def message_count(self) -> int:
@@ -458,17 +383,28 @@ class Generator:
     def gap(self, mean_hours: float) -> float:
         return self.rng.expovariate(1.0 / (mean_hours * 3600.0)) + 60.0
 
-    def add_tickets(
-        self,
-        ticket_ids: Sequence[int],
-        created: Sequence[float],
-        customers: Sequence[int],
-        email_identity: dict[int, int],
-    ) -> int:
+    def directions(self, status: str) -> list[str]:
+        """Customer and agent take turns; "new" tickets have no answer yet, "waiting for the
+        customer" ends with the agent, "open" mostly with the customer."""
         rng = self.rng
-        text = self.text
-        ticket_rows, message_rows, participant_rows, activity_rows = [], [], [], []
-        for number, t0 in zip(ticket_ids, created, strict=True):
+        if status == "nieuw":
+            return ["inbound"] * (1 if rng.random() < 0.7 else self.message_count())
+        turns = ["inbound" if i % 2 == 0 else "outbound" for i in range(self.message_count())]
+        if status == "wacht_op_klant" and turns[-1] == "inbound":
+            turns.append("outbound")
+        elif status == "open" and turns[-1] == "outbound" and rng.random() < 0.7:
+            turns.append("inbound")
+        return turns
+
+    def add_tickets(
+        self, numbers: Sequence[int], created: Sequence[float], customers: Sequence[int],
+        email_identity: dict[int, int],
+    ) -> int:  # fmt: skip
+        rng, text = self.rng, self.text
+        tickets: list[tuple[Any, ...]] = []
+        messages: list[tuple[Any, ...]] = []
+        participants, activities, clocks = [], [], []
+        for number, t0 in zip(numbers, created, strict=True):
             cid = customers[int(len(customers) * rng.random() ** 1.6)]
             first, name, email = person(cid)
             topic: Topic = text.topic()
@@ -478,198 +414,108 @@ class Generator:
             if ticket_type == "storing" and rng.random() < 0.5:
                 priority = "hoog" if rng.random() < 0.7 else "urgent"
             slug = topic.team if rng.random() < 0.92 else "klantenservice"
-            team_id: int | None = self.staff.team_ids[slug] if rng.random() > 0.03 else None
+            team_id = self.staff.team_ids[slug] if rng.random() > 0.03 else None
             agents = self.staff.agents_by_team[slug]
             status = _weighted(rng, _status_weights((self.now - t0) / DAY))
-            assignee: tuple[int, str] | None = None
-            if status != "nieuw" and rng.random() < 0.93:
+            turns = self.directions(status)
+            assignee = None
+            if "outbound" in turns or (status != "nieuw" and rng.random() < 0.93):
                 assignee = rng.choice(agents)
             subject = text.subject(topic)
             chatty = channel in CHATTY
+            mail_in = channel in EMAIL_LIKE
             reply_channel = "email" if channel in REPLY_BY_EMAIL else channel
-            count = 1 if status == "nieuw" and rng.random() < 0.7 else self.message_count()
-            # Alternate customer and agent; "new" tickets have no answer yet, "waiting for
-            # the customer" ends with the agent, "open" mostly with the customer.
-            directions = ["inbound" if i % 2 == 0 else "outbound" for i in range(count)]
-            if status == "nieuw":
-                directions = ["inbound"] * count
-            elif status == "wacht_op_klant" and directions[-1] == "inbound":
-                directions.append("outbound")
-            elif status == "open" and directions[-1] == "outbound" and rng.random() < 0.7:
-                directions.append("inbound")
-            if assignee is None and "outbound" in directions:
-                assignee = rng.choice(agents)
-            t = t0
+            domain = email.rpartition("@")[2]
+            t = last = t0
             last_inbound = first_response = None
-            previous_id = ""
-            for index, direction in enumerate(directions):
+            previous = ""  # Message-ID of the last mail, for In-Reply-To
+            for index, direction in enumerate(turns):
                 if index:
                     t += self.gap(20.0 if direction == "inbound" else 5.0)
                     if t > self.now - 60:
                         break
+                last = t
                 if direction == "inbound":
                     last_inbound = t
                     body = text.customer_message(
                         topic, first=first, name=name, chatty=chatty, follow_up=index > 0
                     )
-                    email_kind = channel in EMAIL_LIKE
-                    message_id = (
-                        f"seed.{number}.{index}@{email.rpartition('@')[2]}"
-                        if channel == "email"
-                        else ""
-                    )
-                    message_rows.append(
-                        (
-                            number,
-                            "inbound",
-                            channel,
-                            subject if email_kind else "",
-                            body,
-                            "",
-                            body,
-                            "",
-                            email_identity[cid] if email_kind else None,
-                            name,
-                            email if email_kind else "",
-                            None,
-                            "",
-                            message_id,
-                            previous_id,
-                            "",
-                            "{}",
-                            "received",
-                            "",
-                            False,
-                            "nieuw ticket" if index == 0 else "",
-                            "[]",
-                            dt(t),
-                        )
-                    )
-                else:
-                    agent_id, agent_name = assignee or rng.choice(agents)
-                    if first_response is None:
-                        first_response = t
-                    if rng.random() < 0.08:
-                        message_rows.append(
-                            (
-                                number,
-                                "note",
-                                channel,
-                                "",
-                                text.note(),
-                                "",
-                                text.note(),
-                                "",
-                                None,
-                                agent_name,
-                                "",
-                                agent_id,
-                                "",
-                                "",
-                                "",
-                                "",
-                                "{}",
-                                "",
-                                "",
-                                False,
-                                "",
-                                "[]",
-                                dt(t - 30),
-                            )
-                        )
-                    body = text.agent_message(
-                        topic,
-                        customer_first=first,
-                        customer_name=name,
-                        agent=agent_name,
-                        company=COMPANY,
-                        chatty=chatty,
-                    )
-                    is_mail = reply_channel == "email"
-                    message_id = (
-                        f"balie.{number}.{index}{rng.getrandbits(40):x}@voorbeeld-energie.nl"
-                        if is_mail
-                        else ""
-                    )
-                    recipients = json.dumps({"to": [email], "cc": []}) if is_mail else "{}"
-                    message_rows.append(
-                        (
-                            number,
-                            "outbound",
-                            reply_channel,
-                            f"Re: {subject} [#{number}]" if is_mail else "",
-                            body,
-                            "",
-                            body,
-                            "",
-                            None,
-                            agent_name,
-                            "",
-                            agent_id,
-                            "",
-                            message_id,
-                            previous_id,
-                            "",
-                            recipients,
-                            "delivered",
-                            "",
-                            False,
-                            "",
-                            "[]",
-                            dt(t),
-                        )
-                    )
-                    if is_mail:
-                        previous_id = message_id
-                last = t
-                if direction == "inbound" and channel == "email":
-                    previous_id = message_rows[-1][13]
+                    message_id = f"seed.{number}.{index}@{domain}" if channel == "email" else ""
+                    messages.append(_message(
+                        number, "inbound", channel, body, t,
+                        subject=subject if mail_in else "",
+                        identity=email_identity[cid] if mail_in else None, name=name,
+                        address=email if mail_in else "", message_id=message_id,
+                        in_reply_to=previous, status="received",
+                        reason="nieuw ticket" if index == 0 else "",
+                    ))  # fmt: skip
+                    previous = message_id or previous
+                    continue
+                agent_id, agent_name = assignee or rng.choice(agents)
+                first_response = first_response or t
+                if rng.random() < 0.08:
+                    messages.append(_message(
+                        number, "note", channel, text.note(), t - 30, name=agent_name,
+                        author=agent_id,
+                    ))  # fmt: skip
+                body = text.agent_message(
+                    topic, customer_first=first, customer_name=name, agent=agent_name,
+                    company=COMPANY, chatty=chatty,
+                )  # fmt: skip
+                is_mail = reply_channel == "email"
+                message_id = (
+                    f"balie.{number}.{rng.getrandbits(48):x}@voorbeeld-energie.nl"
+                    if is_mail
+                    else ""
+                )
+                messages.append(_message(
+                    number, "outbound", reply_channel, body, t,
+                    subject=f"Re: {subject} [#{number}]" if is_mail else "", name=agent_name,
+                    author=agent_id, message_id=message_id, in_reply_to=previous,
+                    recipients=json.dumps({"to": [email], "cc": []}) if is_mail else "{}",
+                    status="delivered",
+                ))  # fmt: skip
+                previous = message_id or previous
             solved_at = closed_at = None
             if status in ("opgelost", "gesloten"):
                 solved_at = min(last + self.gap(6.0), self.now - 30)
-                if status == "gesloten":
-                    closed_at = min(solved_at + 7 * DAY, self.now - 10)
-                    if closed_at <= solved_at:
-                        status = "opgelost"
-                        closed_at = None
-            updated = max(x for x in (last, solved_at, closed_at) if x is not None)
-            ticket_rows.append(
-                (
-                    number,
-                    subject,
-                    status,
-                    priority,
-                    ticket_type,
-                    channel,
-                    team_id,
-                    assignee[0] if assignee else None,
-                    cid,
-                    "nl",
-                    "{}",
-                    dt(last),
-                    dt(last_inbound) if last_inbound else None,
-                    dt(first_response) if first_response else None,
-                    dt(solved_at) if solved_at else None,
-                    dt(closed_at) if closed_at else None,
-                    dt(t0),
-                    dt(updated),
-                )
-            )
-            participant_rows.append((number, "customer", str(cid), "", "customer"))
-            activity_rows.append(
-                (
-                    number,
-                    "ticket.created",
-                    name,
-                    json.dumps({"channel": channel, "subject": subject, "seeded": True}),
-                    dt(t0),
-                )
-            )
-        self.tickets.write(ticket_rows)
-        self.messages.write(message_rows)
-        self.participants.write(participant_rows)
-        self.activities.write(activity_rows)
-        return len(message_rows)
+                closed_at = solved_at + 7 * DAY if status == "gesloten" else None
+                if closed_at is not None and closed_at > self.now - 10:
+                    status, closed_at = "opgelost", None
+            plan = None
+            if self.sla and status not in ("opgelost", "gesloten"):
+                plan = self.sla.plan(
+                    channel=channel, priority=priority, type=ticket_type, tier=tier_of(cid),
+                    team_id=team_id,
+                )  # fmt: skip
+            if plan is not None:
+                kinds = [("resolution", t0)]
+                if first_response is None:
+                    kinds.append(("first_response", t0))
+                elif last_inbound and last_inbound > first_response and status == "open":
+                    kinds.append(("next_response", last_inbound))
+                clocks += self.sla.clocks(number, plan, status=status, kinds=kinds)
+            stamp = dt(t0)
+            tickets.append((
+                number, subject, status, priority, ticket_type, channel, team_id,
+                assignee[0] if assignee else None, cid, "nl", dt(last),
+                dt(last_inbound) if last_inbound else None,
+                dt(first_response) if first_response else None,
+                dt(solved_at) if solved_at else None, dt(closed_at) if closed_at else None,
+                stamp, dt(max(last, solved_at or 0, closed_at or 0)),
+                *([plan[0].pk if plan else None] if self.sla else []),
+            ))  # fmt: skip
+            participants.append((number, "customer", str(cid), "customer"))
+            data = json.dumps({"channel": channel, "subject": subject, "seeded": True})
+            activities.append((number, "ticket.created", name, data, stamp))
+        self.tickets.write(tickets)
+        self.messages.write(messages)
+        self.participants.write(participants)
+        self.activities.write(activities)
+        if self.sla:
+            self.sla.writer.write(clocks)
+            self.clock_count += len(clocks)
+        return len(messages)
 
     def arrival_times(self, count: int) -> Iterator[float]:
         """`count` creation times over the last year, rising, busier in office hours: arrival
@@ -706,8 +552,7 @@ def _pick(rng: random.Random, cum: Sequence[float]) -> int:
 
 
 def _weighted(rng: random.Random, pairs: Sequence[tuple[str, float]]) -> str:
-    total = sum(w for _v, w in pairs)
-    x = rng.random() * total
+    x = rng.random() * sum(w for _v, w in pairs)
     for value, w in pairs:
         x -= w
         if x < 0:
@@ -725,22 +570,22 @@ def seed(
     drop_indexes: bool | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> SeedReport:
-    """Generate `tickets` tickets (with about `messages_per_ticket` messages each) for
-    `customers` new customers (default: one per three tickets)."""
+    """Generate `tickets` tickets (about `messages_per_ticket` messages each) for `customers`
+    new customers (default: one per three tickets)."""
     from balie.tickets.models import Activity, Message, Participant, Ticket
 
     started = time.monotonic()
     report = SeedReport()
     customers = customers if customers is not None else max(1, math.ceil(tickets / 3))
     batch = max(100, batch)
-    staff = ensure_staff()
     gen = Generator(
-        staff=staff,
-        messages_per_ticket=messages_per_ticket,
-        seed=random_seed,
+        staff=ensure_staff(), messages_per_ticket=messages_per_ticket, seed=random_seed,
         now=time.time(),
-    )
-    tables = [m._meta.db_table for m in (Ticket, Message, Participant, Activity)]
+    )  # fmt: skip
+    models_ = [Ticket, Message, Participant, Activity]
+    if gen.sla:
+        models_.append(gen.sla.model)
+    tables = [m._meta.db_table for m in models_]
     if drop_indexes is None:
         drop_indexes = tickets >= 100_000
 
@@ -751,9 +596,8 @@ def seed(
     with bulk_load(tables, drop_indexes=drop_indexes, progress=say):
         customer_ids: list[int] = []
         email_identity: dict[int, int] = {}
-        customer_batch = max(batch, 20_000)
         while len(customer_ids) < customers:
-            size = min(customer_batch, customers - len(customer_ids))
+            size = min(max(batch, 20_000), customers - len(customer_ids))
             with transaction.atomic():
                 written, ids, email_ids = gen.add_customers(size)
             customer_ids.extend(ids)
@@ -774,9 +618,9 @@ def seed(
             say(f"tickets {report.tickets}/{tickets}, berichten {report.messages}")
         if drop_indexes:
             say("indexen opbouwen")
+    if gen.sla and gen.clock_count:
+        say(f"SLA-klokken {gen.clock_count}: deadlines berekenen")
+        report.clocks = gen.clock_count
+        gen.sla.finish()
     report.seconds = time.monotonic() - started
     return report
-
-
-def now_epoch() -> float:
-    return datetime.now(UTC).timestamp()
