@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("balie.messaging.urls")),
     path("", include("balie.portal.urls")),
     path("", include("balie.search.urls")),
+    path("", include("balie.automation.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

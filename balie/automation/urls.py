@@ -1,0 +1,36 @@
+from django.urls import path
+
+from . import views
+
+app_name = "automation"
+
+urlpatterns = [
+    path("beheer/regels/", views.rule_list, name="rules"),
+    path("beheer/regels/nieuw/", views.rule_edit, name="rule_new"),
+    path("beheer/regels/<int:pk>/", views.rule_edit, name="rule_edit"),
+    path("beheer/regels/<int:pk>/aan-uit/", views.rule_toggle, name="rule_toggle"),
+    path("beheer/regels/<int:pk>/verwijderen/", views.rule_delete, name="rule_delete"),
+    path(
+        "beheer/regels/<int:pk>/omhoog/",
+        views.rule_move,
+        {"direction": "omhoog"},
+        name="rule_up",
+    ),
+    path(
+        "beheer/regels/<int:pk>/omlaag/",
+        views.rule_move,
+        {"direction": "omlaag"},
+        name="rule_down",
+    ),
+    path("beheer/macros/", views.macro_list, name="macros"),
+    path("beheer/macros/nieuw/", views.macro_edit, name="macro_new"),
+    path("beheer/macros/<int:pk>/", views.macro_edit, name="macro_edit"),
+    path("beheer/macros/<int:pk>/verwijderen/", views.macro_delete, name="macro_delete"),
+    path("beheer/levenscyclus/", views.lifecycle_settings, name="lifecycle"),
+    path(
+        "tickets/<int:number>/macros/<int:pk>/toepassen/",
+        views.macro_apply,
+        name="macro_apply",
+    ),
+    path("tickets/<int:number>/in-de-wacht/", views.ticket_snooze, name="snooze"),
+]

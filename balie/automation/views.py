@@ -1,0 +1,257 @@
+"""Admin pages for trigger rules, macros and lifecycle settings (`/beheer/…`, admins only), and
+the two things an agent does from the ticket page: apply a macro, snooze the ticket."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from balie.accounts.views import agent_required
+from balie.tickets.access import get_ticket_for
+
+from . import actions
+from .forms import LifecycleSettingsForm, MacroForm, RuleForm, SnoozeForm
+from .models import Event, LifecycleSettings, Macro, Rule
+from .placeholders import ALIASES
+from .rule_conditions import OPS
+from .rule_effects import KEYS
+
+
+def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @agent_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.agent.is_admin:  # type: ignore[attr-defined]
+            return render(request, "403.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# --- rules ----------------------------------------------------------------------------------
+
+
+@admin_required
+def rule_list(request: HttpRequest) -> HttpResponse:
+    rules = list(Rule.objects.order_by("position", "id"))
+    return render(request, "automation/rule_list.html", {"rules": rules, "events": Event})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    agent = request.agent  # type: ignore[attr-defined]
+    rule = get_object_or_404(Rule, pk=pk) if pk else None
+    if request.method == "POST":
+        form = RuleForm(request.POST)
+        if form.is_valid():
+            if rule is None:
+                rule = actions.create_rule(by=agent, **form.cleaned_data)
+                messages.success(request, _("Regel «%(name)s» aangemaakt.") % {"name": rule.name})
+            else:
+                actions.update_rule(rule, by=agent, **form.cleaned_data)
+                messages.success(request, _("Regel «%(name)s» opgeslagen.") % {"name": rule.name})
+            return redirect("automation:rules")
+    else:
+        initial = (
+            {
+                "name": rule.name,
+                "event": rule.event,
+                "is_active": rule.is_active,
+                "conditions": rule.conditions,
+                "actions": rule.actions,
+                "description": rule.description,
+            }
+            if rule
+            else None
+        )
+        form = RuleForm(initial=initial)
+    context = {
+        "form": form,
+        "rule": rule,
+        "condition_fields": OPS,
+        "action_types": KEYS,
+        "placeholders": ALIASES,
+    }
+    return render(request, "automation/rule_form.html", context, status=400 if form.errors else 200)
+
+
+@admin_required
+@require_POST
+def rule_move(request: HttpRequest, pk: int, direction: str) -> HttpResponse:
+    rule = get_object_or_404(Rule, pk=pk)
+    actions.move_rule(rule, by=request.agent, direction=-1 if direction == "omhoog" else 1)  # type: ignore[attr-defined]
+    return redirect("automation:rules")
+
+
+@admin_required
+@require_POST
+def rule_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(Rule, pk=pk)
+    actions.set_rule_active(rule, by=request.agent, active=not rule.is_active)  # type: ignore[attr-defined]
+    notice = (
+        _("Regel «%(name)s» staat aan.") if rule.is_active else _("Regel «%(name)s» staat uit.")
+    )
+    messages.success(request, notice % {"name": rule.name})
+    return redirect("automation:rules")
+
+
+@admin_required
+@require_POST
+def rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = get_object_or_404(Rule, pk=pk)
+    actions.delete_rule(rule, by=request.agent)  # type: ignore[attr-defined]
+    messages.success(request, _("Regel «%(name)s» verwijderd.") % {"name": rule.name})
+    return redirect("automation:rules")
+
+
+# --- macros ---------------------------------------------------------------------------------
+
+
+@admin_required
+def macro_list(request: HttpRequest) -> HttpResponse:
+    macros = list(Macro.objects.select_related("team"))
+    return render(request, "automation/macro_list.html", {"macros": macros})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def macro_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    agent = request.agent  # type: ignore[attr-defined]
+    macro = get_object_or_404(Macro, pk=pk) if pk else None
+    if request.method == "POST":
+        form = MacroForm(request.POST)
+        if form.is_valid():
+            macro = actions.save_macro(macro, by=agent, **form.cleaned_data)
+            messages.success(request, _("Macro «%(name)s» opgeslagen.") % {"name": macro.name})
+            return redirect("automation:macros")
+    else:
+        initial = None
+        if macro:
+            initial = {
+                "name": macro.name,
+                "language": macro.language,
+                "body": macro.body,
+                "status": macro.status,
+                "priority": macro.priority,
+                "team": macro.team_id,
+                "add_tags": ", ".join(macro.add_tags),
+                "is_active": macro.is_active,
+            }
+        form = MacroForm(initial=initial)
+    return render(
+        request,
+        "automation/macro_form.html",
+        {"form": form, "macro": macro},
+        status=400 if form.errors else 200,
+    )
+
+
+@admin_required
+@require_POST
+def macro_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    macro = get_object_or_404(Macro, pk=pk)
+    actions.delete_macro(macro, by=request.agent)  # type: ignore[attr-defined]
+    messages.success(request, _("Macro «%(name)s» verwijderd.") % {"name": macro.name})
+    return redirect("automation:macros")
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def lifecycle_settings(request: HttpRequest) -> HttpResponse:
+    current = LifecycleSettings.current()
+    form = LifecycleSettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        actions.save_lifecycle_settings(by=request.agent, **form.cleaned_data)  # type: ignore[attr-defined]
+        messages.success(request, _("Instellingen opgeslagen."))
+        return redirect("automation:lifecycle")
+    return render(
+        request,
+        "automation/lifecycle_form.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- on the ticket page ---------------------------------------------------------------------
+
+
+@agent_required
+@require_POST
+def macro_apply(request: HttpRequest, number: int, pk: int) -> HttpResponse:
+    """One click: the macro's field changes happen at once; its filled text goes into the reply
+    box (htmx: an event the picker's script handles; without JavaScript: a page with the reply
+    form filled in). With `send=1` the text is sent to the customer at once."""
+    agent = request.agent  # type: ignore[attr-defined]
+    ticket = get_ticket_for(agent, number)
+    macro = get_object_or_404(Macro, pk=pk, is_active=True)
+    send = request.POST.get("send") == "1"
+    try:
+        applied = actions.apply_macro(ticket, macro, by=agent, send=send)
+    except ValueError as error:
+        if is_htmx(request):
+            return render(
+                request,
+                "automation/partials/macro_result.html",
+                {"error": str(error), "macro": macro},
+                status=400,
+            )
+        messages.error(request, str(error))
+        return redirect("tickets:detail", number=ticket.pk)
+    if send:
+        if is_htmx(request):
+            response = HttpResponse(status=204)
+            response["HX-Refresh"] = "true"
+            return response
+        messages.success(request, _("Macro «%(name)s» verzonden.") % {"name": macro.name})
+        return redirect("tickets:detail", number=ticket.pk)
+    if is_htmx(request):
+        response = render(
+            request,
+            "automation/partials/macro_result.html",
+            {"macro": macro, "applied": applied},
+        )
+        response["HX-Trigger"] = json.dumps({"balie:macro": {"text": applied.text}})
+        return response
+    from balie.tickets.forms import ReplyForm
+
+    reply_form = ReplyForm(initial={"text": applied.text})
+    return render(
+        request,
+        "automation/macro_applied.html",
+        {"ticket": ticket, "macro": macro, "applied": applied, "reply_form": reply_form},
+    )
+
+
+@agent_required
+@require_POST
+def ticket_snooze(request: HttpRequest, number: int) -> HttpResponse:
+    agent = request.agent  # type: ignore[attr-defined]
+    ticket = get_ticket_for(agent, number)
+    form = SnoozeForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.snooze_ticket(ticket, by=agent, until=form.cleaned_data["until"])
+        except ValueError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Het ticket staat in de wacht."))
+    else:
+        messages.error(request, " ".join(str(e) for e in form.errors.get("until", [])))
+    if is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return redirect("tickets:detail", number=ticket.pk)
