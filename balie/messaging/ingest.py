@@ -358,7 +358,10 @@ def process_envelope(envelope_id: int, *, force: bool = False) -> Envelope:
     try:
         with transaction.atomic():
             locked = (
-                Envelope.objects.select_for_update().select_related("account").get(pk=envelope_id)
+                # of=("self",): PostgreSQL cannot lock the nullable side of the account join.
+                Envelope.objects.select_for_update(of=("self",))
+                .select_related("account")
+                .get(pk=envelope_id)
             )
             if locked.status in DONE and not force:
                 return locked

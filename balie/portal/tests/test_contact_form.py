@@ -3,6 +3,7 @@ gets (a thank-you page and nothing else)."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -51,6 +52,27 @@ def test_a_storing_goes_to_techniek_and_the_customer_sees_the_ticket_number(
     assert f"#{ticket.pk}" in thanks
     assert "Onderwerp: Storing" in thanks
     assert "Dorpsstraat" not in thanks  # only the number and subject, never the text
+
+
+def test_the_submission_is_stored_first_and_the_queued_task_changes_nothing_twice(
+    cast, client, contact_data, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        submit(client, contact_data(customer_number="K123456"))
+
+    assert queued  # processing (and sending) was queued as well as done at once
+    envelope = Envelope.objects.get()
+    assert envelope.channel == "webform"
+    assert envelope.status == "processed"
+    assert envelope.meta["submission_id"]
+    raw = json.loads(bytes(envelope.raw))
+    assert raw["email"] == "piet.deboer@example.nl"
+    assert raw["customer_number"] == "K123456"
+    assert raw["language"] == "nl"
+    assert raw["submitted_at"]
+    ticket = Ticket.objects.get()
+    assert ticket.messages.filter(direction=Direction.INBOUND).count() == 1
+    assert ticket.messages.filter(direction=Direction.OUTBOUND, is_automatic=True).count() == 1
 
 
 def test_a_question_goes_to_klantenservice_under_the_subject_typed(cast, client, contact_data):
