@@ -305,7 +305,8 @@ def log_contact(request: HttpRequest) -> HttpResponse:
                 return redirect("tickets:detail", number=ticket.pk)
         status = 400
     else:
-        initial = {"customer": request.GET.get("klant") or None}
+        # The no-JS customer search reloads this page by GET with what was typed so far.
+        initial = {**request.GET.dict(), "customer": request.GET.get("klant") or None}
         form = LogContactForm(initial=initial, agent=agent)
         status = 200
     chosen_id = form.data.get("customer") if form.is_bound else request.GET.get("klant")

@@ -22,15 +22,15 @@ register = template.Library()
 CHANNEL_ICONS = {
     Channel.EMAIL: "✉",
     Channel.WEBFORM: "▤",
-    Channel.CHAT: "💬",
+    Channel.CHAT: "❝",
     Channel.WHATSAPP: "◉",
     Channel.MESSENGER: "◎",
     Channel.INSTAGRAM: "◈",
     Channel.X: "✕",
-    Channel.SMS: "▯",
+    Channel.SMS: "✆",
     Channel.PHONE: "☎",
     Channel.WALK_IN: "⌂",
-    Channel.LETTER: "✉",
+    Channel.LETTER: "✍",
     Channel.PORTAL: "⌘",
 }
 
@@ -77,9 +77,9 @@ def sinds(value: datetime | None) -> str:
     if timezone.now() - value < timedelta(hours=22):
         shown = naturaltime(value)
     elif local.year == timezone.localtime().year:
-        shown = date_format(local, "j M H:i")
+        shown = date_format(local, "j b H:i")
     else:
-        shown = date_format(local, "j M Y")
+        shown = date_format(local, "j b Y")
     return format_html('<time datetime="{}" title="{}">{}</time>', local.isoformat(), exact, shown)
 
 
@@ -90,7 +90,7 @@ def tijdstip(value: datetime | None) -> str:
         return "—"
     local = timezone.localtime(value)
     return format_html(
-        '<time datetime="{}">{}</time>', local.isoformat(), date_format(local, "j M Y H:i")
+        '<time datetime="{}">{}</time>', local.isoformat(), date_format(local, "j b Y H:i")
     )
 
 
