@@ -1,0 +1,104 @@
+"""`balie load_demo`: the demo company as someone trying Balie finds it."""
+
+from __future__ import annotations
+
+import io
+import stat
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from balie.accounts.models import Agent, ApiToken, Team
+from balie.customers.models import Customer, Identity
+from balie.messaging.models import ChannelAccount, OutboxItem
+from balie.tickets.models import Activity, Channel, Message, Status, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def counts() -> dict[str, int]:
+    return {
+        "teams": Team.objects.count(),
+        "agents": Agent.objects.count(),
+        "customers": Customer.objects.count(),
+        "identities": Identity.objects.count(),
+        "tickets": Ticket.objects.count(),
+        "messages": Message.objects.count(),
+        "activities": Activity.objects.count(),
+        "tokens": ApiToken.objects.count(),
+        "accounts": ChannelAccount.objects.count(),
+    }
+
+
+def load(token_file) -> str:
+    out = io.StringIO()
+    call_command("load_demo", token_file=str(token_file), stdout=out)
+    return out.getvalue()
+
+
+def test_load_demo_twice_changes_nothing_and_sends_nothing(tmp_path, settings):
+    token_file = tmp_path / "demo-token.txt"
+
+    first_output = load(token_file)
+    first = counts()
+    second_output = load(token_file)
+
+    assert counts() == first
+    assert first["tickets"] == 200 and first["customers"] == 50 and first["agents"] == 5
+    assert OutboxItem.objects.count() == 0
+    assert "aangemaakt" in first_output and "niets gewijzigd" in second_output
+    token_line = [line for line in first_output.splitlines() if line.startswith("api token: ")]
+    assert token_line and token_line[0] in second_output.splitlines()
+
+
+def test_the_demo_is_a_realistic_inbox(tmp_path):
+    load(tmp_path / "token.txt")
+
+    assert set(Team.objects.values_list("slug", flat=True)) == {
+        "klantenservice",
+        "facturen",
+        "techniek",
+    }
+    assert set(Ticket.objects.values_list("status", flat=True)) == {s.value for s in Status}
+    channels = set(Ticket.objects.values_list("channel", flat=True))
+    assert {
+        Channel.EMAIL,
+        Channel.WEBFORM,
+        Channel.PHONE,
+        Channel.WALK_IN,
+        Channel.LETTER,
+    } <= channels
+    assert Ticket.objects.filter(assignee__isnull=False).exists()
+    assert Ticket.objects.filter(tags__isnull=False).exists()
+    assert Message.objects.filter(direction="note").exists()
+    oldest = Ticket.objects.order_by("created_at").first()
+    newest = Ticket.objects.order_by("-created_at").first()
+    assert (newest.created_at - oldest.created_at).days >= 45
+    for ticket in Ticket.objects.all()[:50]:
+        times = list(ticket.messages.values_list("created_at", flat=True))
+        assert times == sorted(times) and times[0] >= ticket.created_at
+    assert Identity.objects.filter(kind="phone", value__startswith="+316").exists()
+    assert not Identity.objects.exclude(kind="phone").exclude(value__contains="example.nl").exists()
+    mailbox = ChannelAccount.objects.get(address="klantenservice@voorbeeld-energie.nl")
+    assert mailbox.team.slug == "klantenservice" and not mailbox.config.get("imap_host")
+
+
+def test_demo_logins_and_token_work(tmp_path):
+    token_file = tmp_path / "token.txt"
+    output = load(token_file)
+
+    assert authenticate(username="anna", password="balie-demo").agent.is_admin
+    assert authenticate(username="fleur", password="balie-demo") is not None
+    raw = token_file.read_text().strip()
+    assert f"api token: {raw}" in output
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    token = ApiToken.objects.find(raw)
+    assert token.can_ingest and token.agent.user.username == "anna"
+
+    token_file.unlink()  # lost: the next run makes a new token that works
+    output = load(token_file)
+
+    new = token_file.read_text().strip()
+    assert new != raw and f"api token: {new}" in output
+    assert ApiToken.objects.find(new) is not None
