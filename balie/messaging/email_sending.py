@@ -20,6 +20,10 @@ from django.core import mail as django_mail
 
 from .connectors.base import Delivery, OutboundMessage
 
+# Headers up to RFC 5322's hard limit: a long Message-ID is not folded onto a line of its own
+# (some clients and ticket systems then fail to thread).
+POLICY = SMTP.clone(max_line_length=998)
+
 if TYPE_CHECKING:
     from .models import ChannelAccount
 
@@ -28,7 +32,7 @@ class MimeMessage(EmailMessage):
     """A stdlib message that Django's SMTP backend can serialise (it passes `linesep`)."""
 
     def as_bytes(self, unixfrom: bool = False, policy: Any = None, linesep: str = "\r\n") -> bytes:  # type: ignore[override]
-        return super().as_bytes(unixfrom=unixfrom, policy=(policy or SMTP).clone(linesep=linesep))
+        return super().as_bytes(unixfrom=unixfrom, policy=(policy or POLICY).clone(linesep=linesep))
 
 
 def _angle(message_id: str) -> str:
@@ -37,7 +41,7 @@ def _angle(message_id: str) -> str:
 
 
 def build_mime(outbound: OutboundMessage, *, from_address: str, from_name: str) -> MimeMessage:
-    msg = MimeMessage(policy=SMTP)
+    msg = MimeMessage(policy=POLICY)
     msg["From"] = formataddr((from_name, from_address)) if from_name else from_address
     msg["To"] = ", ".join(formataddr((p.name, p.value)) for p in outbound.to)
     if outbound.cc:
@@ -58,8 +62,6 @@ def build_mime(outbound: OutboundMessage, *, from_address: str, from_name: str) 
     if outbound.automatic:
         msg["Auto-Submitted"] = "auto-replied"
         msg["X-Auto-Response-Suppress"] = "All"  # no out-of-office answers to our receipt
-    if outbound.language:
-        msg["Content-Language"] = outbound.language
     msg.set_content(outbound.text, charset="utf-8")
     if outbound.html:
         msg.add_alternative(outbound.html, subtype="html", charset="utf-8")
@@ -73,6 +75,8 @@ def build_mime(outbound: OutboundMessage, *, from_address: str, from_name: str) 
             subtype=subtype or "octet-stream",
             filename=attachment.filename,
         )
+    # Last: set_content and add_alternative move or clear every Content-* header.
+    msg["Content-Language"] = outbound.language or settings.LANGUAGE_CODE.split("-")[0]
     return msg
 
 

@@ -85,8 +85,12 @@ def poll_mailbox(account: ChannelAccount) -> int:
         last_uid = int(account.config.get("imap_last_uid", 0) or 0)
         if int(account.config.get("imap_uidvalidity", 0) or 0) != validity:
             last_uid = 0
-        state = {"imap_uidvalidity": validity, "imap_last_uid": last_uid}
         uids = _new_uids(client, last_uid)
+        if not last_uid:
+            # First poll (or a renumbered folder): the unseen mail is taken; from now on every
+            # UID above what the folder held at SELECT, read by someone else or not.
+            last_uid = max(int(selected.get(b"UIDNEXT", 1)) - 1, 0)
+        state = {"imap_uidvalidity": validity, "imap_last_uid": last_uid}
         for start in range(0, len(uids), BATCH):
             batch = uids[start : start + BATCH]
             fetched = client.fetch(batch, [FETCH_ITEM])
