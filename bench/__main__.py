@@ -1,0 +1,120 @@
+"""Entry point: `python -m bench [--quick] [--reuse] [--scales 10000,100000]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import subprocess
+import sys
+import time
+
+from . import suite
+from .report import Result, table, write
+from .stack import ROOT, VAR, Processes, bench_database, child_env, django_json, run_django
+
+QUICK_SCALES = (10_000,)
+FULL_SCALES = (100_000, 1_000_000)
+
+
+def label(scale: int) -> str:
+    return f"{scale // 1_000_000}M" if scale >= 1_000_000 else f"{scale // 1000}k"
+
+
+def machine() -> str:
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if "model name" in line), "")
+    except OSError:
+        pass
+    try:
+        with open("/proc/meminfo") as f:
+            mem = int(f.readline().split()[1]) // (1024 * 1024)
+    except (OSError, ValueError, IndexError):
+        mem = 0
+    return (
+        f"{cpu or platform.processor()}, {os.cpu_count()} cores, {mem} GiB, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
+
+
+def seed_to(env: dict[str, str], scale: int, have: int) -> None:
+    if have >= scale:
+        print(f"== data: {have} tickets already there")
+        return
+    print(f"== data: seeding {scale - have} tickets (to {scale})", flush=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "seed", "--tickets", str(scale - have)],
+        cwd=ROOT, env=env, check=True, timeout=3600,
+    )  # fmt: skip
+
+
+async def measure_scale(ctx: suite.Context, *, last: bool) -> list[Result]:
+    results = []
+    print(f"== {ctx.scale}: inbox API", flush=True)
+    results += await suite.inbox_api(ctx)
+    print(f"== {ctx.scale}: inbox page", flush=True)
+    results += await suite.inbox_page(ctx)
+    print(f"== {ctx.scale}: search", flush=True)
+    results += await suite.search(ctx)
+    if last:
+        print(f"== {ctx.scale}: inbound e-mail", flush=True)
+        results += await suite.inbound(ctx)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small scale, under 3 minutes")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the bench database and top it up"
+    )
+    parser.add_argument("--scales", default="", help="ticket counts, e.g. 10000,100000")
+    args = parser.parse_args()
+    scales = (
+        tuple(int(s) for s in args.scales.split(",") if s.strip())
+        if args.scales
+        else (QUICK_SCALES if args.quick else FULL_SCALES)
+    )
+    started = time.monotonic()
+    eager = not os.environ.get("REDIS_URL")
+    db = bench_database(fresh=not args.reuse)
+    env = child_env(db, eager=eager)
+    print(f"== machine: {machine()}")
+    print(f"== database: {db.label}; tasks: {'eager' if eager else 'Celery worker'}", flush=True)
+    run_django(env, "manage.py", "migrate", "--noinput", timeout=600)
+    processes = Processes()
+    results: list[Result] = []
+    try:
+        processes.start_server(env)
+        if not eager:
+            processes.start_worker(env)
+        for i, scale in enumerate(scales):
+            seed_to(env, scale, django_json(env, "counts")["tickets"])
+            info = django_json(env, "prepare")
+            print(f"== {label(scale)}: {suite.describe(info)}", flush=True)
+            ctx = suite.Context(
+                base=processes.base_url, db=db, env=env, info=info, scale=label(scale),
+                quick=args.quick, worker=processes.worker,
+            )  # fmt: skip
+            last = i == len(scales) - 1
+            results += asyncio.run(measure_scale(ctx, last=last))
+            if last:
+                print(f"== {ctx.scale}: SLA recomputation", flush=True)
+                results += suite.sla(ctx)
+        results += suite.chat()
+    finally:
+        processes.stop()
+    print()
+    print(table(results))
+    out = VAR / "results.json"
+    write(results, out)
+    print(
+        f"\n{len(results)} results in {out.relative_to(ROOT)}; {time.monotonic() - started:.0f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""What the benchmark asks of Django itself, run as a child process in the bench database's
+environment (never in the harness process, which must not touch the main database).
+
+    python -m bench.django_side prepare   -> JSON: tokens, session cookie, ids to filter on
+    python -m bench.django_side sla       -> JSON: SLA recomputation timed, or unavailable
+    python -m bench.django_side counts    -> JSON: tickets and open tickets
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Any
+
+BENCH_USERNAME = "bench-agent"
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def counts() -> dict[str, Any]:
+    from balie.tickets.models import OPEN_STATUSES, Message, Ticket
+
+    return {
+        "tickets": Ticket.objects.count(),
+        "open": Ticket.objects.filter(status__in=OPEN_STATUSES).count(),
+        "messages": Message.objects.count(),
+    }
+
+
+def prepare() -> dict[str, Any]:
+    """An agent of team Klantenservice (not an admin: the private team's tickets are filtered
+    out, as for most agents), an API token that may also deliver mail, and a session."""
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from balie.accounts.actions import create_api_token
+    from balie.accounts.models import Agent, Role, Team
+    from balie.core.events import SYSTEM
+    from balie.core.seeding import ensure_staff
+    from balie.tickets.models import Ticket
+
+    staff = ensure_staff()
+    user_model = get_user_model()
+    user = user_model.objects.filter(username=BENCH_USERNAME).first()
+    if user is None:
+        user = user_model(username=BENCH_USERNAME, email="bench-agent@voorbeeld-energie.nl")
+        user.set_unusable_password()
+        user.save()
+    agent = Agent.objects.filter(user=user).first()
+    if agent is None:
+        agent = Agent.objects.create(user=user, display_name="Bench Agent", role=Role.AGENT)
+    agent.teams.add(*Team.objects.filter(slug__in=["klantenservice", "facturen"]))
+    _token, raw = create_api_token(agent, name="benchmark", can_ingest=True, by=SYSTEM)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    busiest = staff.agents_by_team["klantenservice"][0][0]
+    sample = list(
+        Ticket.objects.filter(channel="email")
+        .order_by("-id")
+        .values_list("id", "customer_id")[:2000]
+    )
+    return {
+        "token": raw,
+        "session": session.session_key,
+        "agent": agent.pk,
+        "teams": staff.team_ids,
+        "assignee": busiest,
+        "reply_to": sample,
+        **counts(),
+    }
+
+
+def sla() -> dict[str, Any]:
+    try:
+        from balie.sla.actions import recompute_due_times
+        from balie.sla.models import SlaClock
+    except ImportError as exc:
+        return {"available": False, "reason": str(exc)}
+    from balie.tickets.models import OPEN_STATUSES, Ticket
+
+    open_tickets = Ticket.objects.filter(status__in=OPEN_STATUSES).count()
+    running = SlaClock.objects.filter(state="running").count()
+    started = time.perf_counter()
+    recomputed = recompute_due_times()
+    seconds = time.perf_counter() - started
+    return {
+        "available": True,
+        "seconds": seconds,
+        "clocks": recomputed,
+        "running": running,
+        "open_tickets": open_tickets,
+    }
+
+
+def main() -> None:
+    _setup()
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    handlers = {"prepare": prepare, "sla": sla, "counts": counts}
+    if command not in handlers:
+        sys.exit(f"usage: python -m bench.django_side {'|'.join(handlers)}")
+    print(json.dumps(handlers[command]()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""Raw e-mails as a mail server would deliver them: new questions from new and known
+customers, and replies to existing tickets (subject token), in the generator's Dutch."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+
+from balie.core.seed_text import TextFactory, person
+
+TO = "klantenservice@voorbeeld-energie.nl"
+
+
+def raw_mails(
+    count: int, *, run: str, reply_to: Sequence[tuple[int, int]], seed: int = 7
+) -> list[bytes]:
+    """`count` distinct messages (unique Message-IDs per `run`). About one in five answers a
+    ticket from `reply_to` (ticket number, customer id); the rest open new tickets, half of
+    them from customers who wrote before."""
+    from datetime import UTC, datetime
+
+    rng = random.Random(seed)
+    text = TextFactory(random.Random(seed + 1), pool=200)
+    now = format_datetime(datetime.now(UTC))
+    known = [customer for _n, customer in reply_to]
+    mails = []
+    for i in range(count):
+        topic = text.topic()
+        roll = rng.random()
+        if reply_to and roll < 0.2:
+            number, customer = rng.choice(reply_to)
+            subject = f"Re: {text.subject(topic)} [#{number}]"
+        else:
+            customer = rng.choice(known) if known and roll < 0.6 else 50_000_000 + i
+            subject = text.subject(topic)
+        first, name, address = person(customer)
+        message = EmailMessage()
+        message["From"] = formataddr((name, address))
+        message["To"] = TO
+        message["Subject"] = subject
+        message["Date"] = now
+        message["Message-ID"] = f"<bench.{run}.{i}@{address.rpartition('@')[2]}>"
+        message.set_content(
+            text.customer_message(topic, first=first, name=name, chatty=False, follow_up=False)
+        )
+        mails.append(message.as_bytes())
+    return mails

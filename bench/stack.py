@@ -1,0 +1,187 @@
+"""The system under test: a database of the benchmark's own, a real uvicorn process on a free
+loopback port and, when Redis is configured, a real Celery worker."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var" / "bench"
+PYTHON = sys.executable
+
+
+@dataclass
+class Database:
+    """Where the benchmark's data lives: `<name>_bench` on the configured PostgreSQL server,
+    else a SQLite file under var/bench/."""
+
+    url: str = ""  # PostgreSQL URL of the bench database; empty for SQLite
+    sqlite_path: Path = VAR / "bench.sqlite3"
+
+    @property
+    def label(self) -> str:
+        if self.url:
+            return f"PostgreSQL {urlsplit(self.url).path.lstrip('/')}"
+        return f"SQLite {self.sqlite_path.relative_to(ROOT)}"
+
+    def env(self) -> dict[str, str]:
+        if self.url:
+            return {"DATABASE_URL": self.url}
+        return {"BALIE_SQLITE_PATH": str(self.sqlite_path)}
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """A read of the bench database from the harness (envelope counts while mail flows)."""
+        if self.url:
+            import psycopg
+
+            with psycopg.connect(_libpq_url(self.url), autocommit=True) as conn:
+                return list(conn.execute(sql).fetchall())
+        with sqlite3.connect(self.sqlite_path, timeout=30) as conn:
+            return list(conn.execute(sql).fetchall())
+
+
+def _libpq_url(url: str) -> str:
+    parts = urlsplit(url)
+    scheme = "postgresql" if parts.scheme in ("postgres", "postgresql", "pgsql") else parts.scheme
+    return urlunsplit((scheme, parts.netloc, parts.path, parts.query, ""))
+
+
+def bench_database(*, fresh: bool) -> Database:
+    main_url = os.environ.get("DATABASE_URL", "")
+    if not main_url:
+        VAR.mkdir(parents=True, exist_ok=True)
+        db = Database()
+        if fresh:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db.sqlite_path}{suffix}").unlink(missing_ok=True)
+        return db
+    parts = urlsplit(main_url)
+    name = parts.path.lstrip("/") or "balie"
+    bench_name = f"{name}_bench"
+    if bench_name in ("test", name):
+        raise SystemExit(f"refusing to use database {bench_name!r} for the benchmark")
+    import psycopg
+    from psycopg import sql
+
+    admin = urlunsplit(("postgresql", parts.netloc, "/postgres", parts.query, ""))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [bench_name]
+        ).fetchone()
+        if exists and fresh:
+            conn.execute(
+                sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(bench_name))
+            )
+            exists = None
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(bench_name)))
+    return Database(url=urlunsplit((parts.scheme, parts.netloc, f"/{bench_name}", parts.query, "")))
+
+
+def child_env(db: Database, *, eager: bool) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "BALIE_SQLITE_PATH")}
+    env.update(db.env())
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "BALIE_LOG_LEVEL": "WARNING",
+            "BALIE_MEDIA_ROOT": str(VAR / "media"),
+            # Replies (the acknowledgement of a new ticket) go to a provider that accepts all.
+            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    if eager:
+        env["BALIE_EAGER_TASKS"] = "1"
+    return env
+
+
+def run_django(env: dict[str, str], *args: str, timeout: float = 3600) -> str:
+    """Run a manage.py command or a bench.django_side call; returns its stdout."""
+    result = subprocess.run(
+        [PYTHON, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{result.stderr[-4000:]}")
+    return result.stdout
+
+
+def django_json(env: dict[str, str], command: str, timeout: float = 1800) -> dict[str, Any]:
+    out = run_django(env, "-m", "bench.django_side", command, timeout=timeout)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Processes:
+    base_url: str = ""
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    worker: bool = False
+
+    def start_server(self, env: dict[str, str]) -> None:
+        port = free_port()
+        log = open(VAR / "uvicorn.log", "ab")  # noqa: SIM115
+        proc = subprocess.Popen(
+            [PYTHON, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+             "--port", str(port), "--workers", "1", "--log-level", "warning",
+             "--no-access-log", "--lifespan", "off"],
+            cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True,
+        )  # fmt: skip
+        self.procs.append(proc)
+        self.base_url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"uvicorn exited ({proc.returncode}); see {log.name}")
+            try:
+                urllib.request.urlopen(self.base_url + "/api/v1/openapi.json", timeout=2)  # noqa: S310
+                return
+            except urllib.error.HTTPError:
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("uvicorn did not answer within 60 s")
+
+    def start_worker(self, env: dict[str, str]) -> None:
+        log = open(VAR / "celery.log", "ab")  # noqa: SIM115
+        proc = subprocess.Popen(
+            [PYTHON, "-m", "celery", "-A", "config", "worker", "-Q", "ingest,default,outbound",
+             "-c", "2", "--without-gossip", "--without-mingle", "--without-heartbeat",
+             "-l", "WARNING"],
+            cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True,
+        )  # fmt: skip
+        self.procs.append(proc)
+        self.worker = True
+        time.sleep(3)
+        if proc.poll() is not None:
+            raise RuntimeError(f"celery worker exited ({proc.returncode}); see {log.name}")
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        self.procs.clear()

@@ -1,0 +1,242 @@
+"""The benchmarks. Each returns result rows; one whose endpoint answers 404 returns rows with
+no value and "not available yet", so that the suite can be rerun as features land."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+from balie.core.seed_text import COMMON_TERM, RARE_TERM
+
+from .load import percentile, post_many, probe, sequential
+from .mails import raw_mails
+from .report import Result, missing
+from .stack import Database, django_json
+
+INBOX_P95 = "<= 30"
+SEARCH_P95 = "<= 50"
+INBOUND_RATE = ">= 500"
+ACK_P99 = "<= 50"
+SLA_SECONDS = "<= 10"
+
+
+@dataclass
+class Context:
+    base: str
+    db: Database
+    env: dict[str, str]
+    info: dict[str, Any]
+    scale: str  # "10k", "100k", "1M"
+    quick: bool
+    worker: bool
+
+    @property
+    def bearer(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.info['token']}"}
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        return {"sessionid": self.info["session"]}
+
+    @property
+    def requests(self) -> int:
+        return 150 if self.quick else 400
+
+
+def _latency_rows(name: str, sample: Any, target_p95: str, note: str = "") -> list[Result]:
+    if sample.errors:
+        note = (note + "; " if note else "") + "errors: " + ", ".join(sample.errors[:3])
+    n = f"{len(sample.latencies_ms)} requests"
+    return [
+        Result(f"{name}_p50_ms@{{s}}", sample.p(50), "ms", "", note=n),
+        Result(f"{name}_p95_ms@{{s}}", sample.p(95), "ms", target_p95, note=note or n),
+    ]
+
+
+def _scaled(rows: list[Result], scale: str) -> list[Result]:
+    for row in rows:
+        row.metric = row.metric.replace("{s}", scale)
+    return rows
+
+
+# --- inbox: API list and page ----------------------------------------------------------------
+
+
+async def inbox_api(ctx: Context) -> list[Result]:
+    status = await probe(ctx.base, "/api/v1/tickets?limit=1", headers=ctx.bearer)
+    if status == 404:
+        return _scaled(
+            [missing("inbox_api_p95_ms@{s}", "ms", INBOX_P95, "GET /api/v1/tickets is 404")],
+            ctx.scale,
+        )
+    teams, assignee = ctx.info["teams"], ctx.info["assignee"]
+    paths = [
+        "/api/v1/tickets?view=alle-open&limit=50",
+        f"/api/v1/tickets?view=alle-open&team={teams['facturen']}&sort=recent&limit=50",
+        f"/api/v1/tickets?status=open&assignee={assignee}&sort=recent&limit=50",
+        "/api/v1/tickets?view=niet-toegewezen&sort=oudste&limit=50",
+        "/api/v1/tickets?view=wacht-op-klant&sort=recent&limit=50",
+        "/api/v1/tickets?view=alle&sort=nieuw&limit=50",
+    ]
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(ctx.base + paths[0], headers=ctx.bearer) as r,
+    ):
+        body = await r.json() if r.status == 200 else {}
+    if body.get("next_cursor"):
+        paths.append(paths[0] + "&cursor=" + quote(body["next_cursor"]))
+    sample = await sequential(
+        ctx.base, paths, headers=ctx.bearer, requests=ctx.requests, seconds=90
+    )
+    note = f"{len(paths)} filtered/sorted views incl. page 2, 50 rows, one request at a time"
+    return _scaled(_latency_rows("inbox_api", sample, INBOX_P95, note), ctx.scale)
+
+
+async def inbox_page(ctx: Context) -> list[Result]:
+    status = await probe(ctx.base, "/tickets/", cookies=ctx.cookies)
+    if status == 404:
+        return _scaled(
+            [missing("inbox_page_p95_ms@{s}", "ms", INBOX_P95, "/tickets/ is 404")], ctx.scale
+        )
+    if status != 200:
+        return _scaled(
+            [missing("inbox_page_p95_ms@{s}", "ms", INBOX_P95, f"/tickets/ answers {status}")],
+            ctx.scale,
+        )
+    teams = ctx.info["teams"]
+    paths = [
+        "/tickets/?view=alle-open",
+        "/tickets/?view=team&sort=recent",
+        f"/tickets/?view=alle-open&team={teams['facturen']}",
+        "/tickets/?view=niet-toegewezen&sort=oudste",
+        "/tickets/?view=wacht-op-klant",
+        f"/tickets/?view=alle-open&assignee={ctx.info['assignee']}&status=open",
+    ]
+    sample = await sequential(
+        ctx.base, paths, cookies=ctx.cookies, requests=ctx.requests, seconds=90
+    )
+    note = f"{len(paths)} views, logged-in agent, whole HTML page"
+    return _scaled(_latency_rows("inbox_page", sample, INBOX_P95, note), ctx.scale)
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+async def search(ctx: Context) -> list[Result]:
+    rows: list[Result] = []
+    messages = f"{ctx.info['messages']:,} messages".replace(",", ".")
+    for word, kind in ((RARE_TERM, "rare"), (COMMON_TERM, "common")):
+        api = f"/api/v1/tickets?view=alle&q={word}&limit=50"
+        status = await probe(ctx.base, api, headers=ctx.bearer)
+        if status == 404:
+            rows.append(missing(f"search_api_{kind}_p95_ms@{{s}}", "ms", SEARCH_P95, "404"))
+        else:
+            sample = await sequential(
+                ctx.base, [api], headers=ctx.bearer, requests=ctx.requests // 3, seconds=60
+            )
+            note = f"'{word}' over {messages}, API ?q=, 50 rows"
+            rows += _latency_rows(f"search_api_{kind}", sample, SEARCH_P95, note)
+        page = f"/zoeken/?q={word}"
+        status = await probe(ctx.base, page, cookies=ctx.cookies)
+        if status == 404:
+            rows.append(missing(f"search_page_{kind}_p95_ms@{{s}}", "ms", SEARCH_P95, "404"))
+        else:
+            sample = await sequential(
+                ctx.base, [page], cookies=ctx.cookies, requests=ctx.requests // 3, seconds=60
+            )
+            note = f"'{word}' over {messages}, search page /zoeken/"
+            rows += _latency_rows(f"search_page_{kind}", sample, SEARCH_P95, note)
+    return _scaled(rows, ctx.scale)
+
+
+# --- inbound e-mail through the whole pipeline -------------------------------------------------
+
+DONE_SQL = "SELECT status, COUNT(*) FROM messaging_envelope GROUP BY status"
+
+
+def _done(db: Database) -> dict[str, int]:
+    return dict(db.query(DONE_SQL))
+
+
+async def inbound(ctx: Context) -> list[Result]:
+    url = ctx.base + "/api/v1/inbound/email"
+    status = await probe(ctx.base, "/api/v1/inbound/email", method="POST", data=b"")
+    if status == 404:
+        return [
+            missing("inbound_messages_per_s", "msg/s", INBOUND_RATE, "endpoint is 404"),
+            missing("inbound_ack_p99_ms", "ms", ACK_P99, "endpoint is 404"),
+        ]
+    count, seconds, concurrency = (2500, 10, 8) if ctx.quick else (15000, 30, 16)
+    mails = raw_mails(count, run=uuid.uuid4().hex[:10], reply_to=ctx.info["reply_to"])
+    before = _done(ctx.db)
+    (max_ticket,) = ctx.db.query("SELECT COALESCE(MAX(id), 0) FROM tickets_ticket")[0]
+    headers = {**ctx.bearer, "Content-Type": "message/rfc822"}
+    sample = await post_many(url, mails, headers=headers, concurrency=concurrency, seconds=seconds)
+    accepted = sample.statuses.get(202, 0)
+    # Wait (bounded) until every accepted mail is processed: filed, skipped or failed.
+    deadline = time.monotonic() + (60 if ctx.quick else 240)
+    finished_at = sample.ended
+    while True:
+        now = _done(ctx.db)
+        done = sum(now.get(s, 0) - before.get(s, 0) for s in ("processed", "skipped", "failed"))
+        if done >= accepted or time.monotonic() > deadline:
+            break
+        finished_at = time.monotonic()
+        await asyncio.sleep(0.25)
+    failed = now.get("failed", 0) - before.get("failed", 0)
+    (new_tickets,) = ctx.db.query(
+        f"SELECT COUNT(*) FROM tickets_ticket WHERE id > {int(max_ticket)}"  # noqa: S608
+    )[0]
+    elapsed = max(finished_at - sample.started, 1e-6)
+    mode = "Celery worker (2 processes)" if ctx.worker else "eager tasks (no Redis)"
+    note = (
+        f"{done} of {accepted} accepted mails stored in {elapsed:.1f} s, {new_tickets} new "
+        f"tickets, {failed} failed; {mode}; {concurrency} concurrent senders"
+    )
+    if sample.errors:
+        note += "; errors: " + ", ".join(sample.errors[:2])
+    ack_rate = len(sample.latencies_ms) / max(sample.ended - sample.started, 1e-6)
+    return [
+        Result("inbound_messages_per_s", done / elapsed, "msg/s", INBOUND_RATE, note=note),
+        Result("inbound_ack_per_s", ack_rate, "req/s", "", note="acknowledged requests/s"),
+        Result("inbound_ack_p50_ms", sample.p(50), "ms", ""),
+        Result("inbound_ack_p95_ms", sample.p(95), "ms", ""),
+        Result("inbound_ack_p99_ms", percentile(sample.latencies_ms, 99), "ms", ACK_P99),
+    ]
+
+
+# --- SLA and chat -----------------------------------------------------------------------------
+
+
+def sla(ctx: Context) -> list[Result]:
+    found = django_json(ctx.env, "sla", timeout=900)
+    if not found.get("available"):
+        reason = found.get("reason", "no recompute function in balie.sla")
+        return [missing("sla_recompute_100k_open_s", "s", SLA_SECONDS, reason)]
+    open_tickets = max(int(found["open_tickets"]), 1)
+    scaled = found["seconds"] * 100_000 / open_tickets
+    note = (
+        f"recompute_due_times(): {found['seconds']:.2f} s for {open_tickets} open tickets "
+        f"({found['clocks']} running clocks), scaled to 100.000"
+    )
+    return [Result("sla_recompute_100k_open_s", scaled, "s", SLA_SECONDS, note=note)]
+
+
+def chat() -> list[Result]:
+    why = "live chat has no WebSocket endpoint to measure yet"
+    return [
+        missing("chat_concurrent_sessions", "count", ">= 1000", why),
+        missing("chat_relay_p99_ms", "ms", "<= 25", why),
+    ]
+
+
+def describe(info: dict[str, Any]) -> str:
+    keep = {k: info[k] for k in ("tickets", "open", "messages") if k in info}
+    return json.dumps(keep)
