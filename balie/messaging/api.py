@@ -109,9 +109,7 @@ def _account(mailbox: str, recipients: list[str]) -> ChannelAccount | None:
         "duurzaam is opgeslagen; een herhaalde aflevering geeft status `duplicate`."
     ),
 )
-def inbound_email(
-    request: HttpRequest, filters: Query[InboundQuery]
-) -> tuple[int, InboundOut]:
+def inbound_email(request: HttpRequest, filters: Query[InboundQuery]) -> tuple[int, InboundOut]:
     limit = int(settings.BALIE_INBOUND_MAX_BYTES)
     declared = int(request.META.get("CONTENT_LENGTH") or 0)
     if declared > limit:
@@ -149,7 +147,8 @@ def inbound_email(
             request,
             raw,
             status=400,
-            reason=_("verwacht Content-Type message/rfc822, niet %(type)s") % {"type": content_type},
+            reason=_("verwacht Content-Type message/rfc822, niet %(type)s")
+            % {"type": content_type},
         )
     sender, recipients = _headers_only(raw)
     if not sender:
