@@ -239,11 +239,12 @@ def add_inbound_message(
         ticket.last_inbound_at = now
         update_fields.append("last_inbound_at")
     reopened_from = ""
-    if not inbound.automatic and ticket.status in (Status.SOLVED, Status.PENDING):
+    if not inbound.automatic and ticket.status in (Status.SOLVED, Status.PENDING, Status.CLOSED):
         reopened_from = ticket.status
         ticket.status = Status.OPEN
         ticket.solved_at = None
-        update_fields += ["status", "solved_at"]
+        ticket.closed_at = None
+        update_fields += ["status", "solved_at", "closed_at"]
     ticket.save(update_fields=update_fields)
     record(
         ticket,

@@ -195,3 +195,37 @@ def test_auto_reply_never_opens_a_ticket(cast, deliver):
 
     assert envelope.status == EnvelopeStatus.SKIPPED
     assert Ticket.objects.count() == 0
+
+
+def test_reply_to_a_recently_closed_ticket_reopens_it(cast, deliver):
+    deliver(mail())
+    ticket = Ticket.objects.get()
+    sent = agent_reply(ticket, cast.anna)
+    actions.update_ticket(ticket, by=cast.anna, status=Status.CLOSED)
+
+    deliver(mail(subject="Re: voorschot", in_reply_to=f"<{sent.message_id}>"))
+
+    ticket.refresh_from_db()
+    assert Ticket.objects.count() == 1
+    assert ticket.status == Status.OPEN and ticket.closed_at is None
+
+
+def test_reply_to_a_long_closed_ticket_opens_a_linked_new_one(cast, deliver):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    deliver(mail())
+    ticket = Ticket.objects.get()
+    sent = agent_reply(ticket, cast.anna)
+    actions.update_ticket(ticket, by=cast.anna, status=Status.CLOSED)
+    Ticket.objects.filter(pk=ticket.pk).update(closed_at=timezone.now() - timedelta(days=120))
+
+    deliver(mail(subject="Re: voorschot", in_reply_to=f"<{sent.message_id}>", body="Het klopt weer niet."))
+
+    follow_up = Ticket.objects.exclude(pk=ticket.pk).get()
+    assert follow_up.linked_to == ticket
+    assert follow_up.customer == ticket.customer
+    assert "nieuw ticket als vervolg" in follow_up.messages.get(direction=Direction.INBOUND).thread_reason
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
