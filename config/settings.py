@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "balie.portal",
     "balie.search",
     "balie.automation",
+    "balie.reporting",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("balie.portal.urls")),
     path("", include("balie.search.urls")),
     path("", include("balie.automation.urls")),
+    path("", include("balie.reporting.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
