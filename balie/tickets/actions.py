@@ -214,12 +214,16 @@ def add_inbound_message(
         recipients={
             "to": [p.value for p in inbound.to],
             "cc": [p.value for p in inbound.cc],
+            # Where the sender asked answers to go (Reply-To), and the date they wrote it;
+            # messages are ordered by arrival, since a sender's clock may be wrong.
+            "reply_to": inbound.claims.get("reply_to", ""),
+            "sent_at": inbound.sent_at.isoformat() if inbound.sent_at else "",
         },
         delivery_status=DeliveryStatus.RECEIVED,
         is_automatic=bool(inbound.automatic),
         thread_reason=thread_reason[:300],
         envelope=envelope,
-        created_at=inbound.sent_at if inbound.sent_at and inbound.sent_at < now else now,
+        created_at=now,
     )
     _stored, refused = store_attachments(message, inbound.attachments)
     refused += [
@@ -319,17 +323,22 @@ def reply_channel(ticket: Ticket) -> str:
 
 
 def reply_recipients(ticket: Ticket) -> tuple[list[str], list[str]]:
-    """To: the address the customer last wrote from (else their first e-mail); Cc: the CCs."""
+    """To: the Reply-To or address the customer last wrote from (else their first e-mail);
+    Cc: the CCs."""
     last = (
         ticket.messages.filter(
-            direction=Direction.INBOUND, channel__in=[Channel.EMAIL, Channel.WEBFORM]
+            direction=Direction.INBOUND,
+            channel__in=[Channel.EMAIL, Channel.WEBFORM, Channel.PORTAL],
         )
         .exclude(sender_address="")
         .order_by("-created_at", "-id")
-        .values_list("sender_address", flat=True)
+        .values_list("sender_address", "recipients")
         .first()
     )
-    to = last or ticket.customer.primary_email
+    reply_to = ""
+    if last and isinstance(last[1], dict):
+        reply_to = str(last[1].get("reply_to") or "")
+    to = reply_to or (last[0] if last else "") or ticket.customer.primary_email
     customer_addresses = set(
         ticket.customer.identities.filter(kind=IdentityKind.EMAIL).values_list("value", flat=True)
     )

@@ -221,11 +221,42 @@ def test_reply_to_a_long_closed_ticket_opens_a_linked_new_one(cast, deliver):
     actions.update_ticket(ticket, by=cast.anna, status=Status.CLOSED)
     Ticket.objects.filter(pk=ticket.pk).update(closed_at=timezone.now() - timedelta(days=120))
 
-    deliver(mail(subject="Re: voorschot", in_reply_to=f"<{sent.message_id}>", body="Het klopt weer niet."))
+    deliver(
+        mail(
+            subject="Re: voorschot", in_reply_to=f"<{sent.message_id}>", body="Het klopt weer niet."
+        )
+    )
 
     follow_up = Ticket.objects.exclude(pk=ticket.pk).get()
     assert follow_up.linked_to == ticket
     assert follow_up.customer == ticket.customer
-    assert "nieuw ticket als vervolg" in follow_up.messages.get(direction=Direction.INBOUND).thread_reason
+    assert (
+        "nieuw ticket als vervolg"
+        in follow_up.messages.get(direction=Direction.INBOUND).thread_reason
+    )
     ticket.refresh_from_db()
     assert ticket.status == Status.CLOSED
+
+
+def test_answer_goes_to_the_reply_to_address(cast, deliver):
+    deliver(mail(headers={"Reply-To": "Carla thuis <carla.thuis@example.nl>"}))
+    ticket = Ticket.objects.get()
+
+    sent = agent_reply(ticket, cast.anna)
+
+    assert sent.recipients["to"] == ["carla.thuis@example.nl"]
+
+
+def test_messages_are_ordered_by_arrival_not_by_the_senders_clock(cast, deliver):
+    deliver(mail())
+    ticket = Ticket.objects.get()
+    deliver(
+        mail(
+            subject=f"Re: [#{ticket.pk}]",
+            body="Tweede bericht",
+            headers={"Date": "Mon, 7 May 2012 08:10:00 +0200"},
+        )
+    )
+
+    texts = [m.body_text.strip() for m in ticket.messages.filter(direction=Direction.INBOUND)]
+    assert texts == ["Mijn voorschot is te hoog.", "Tweede bericht"]
