@@ -5,11 +5,11 @@ bytes, lone surrogates) is refused with a reason before it reaches an action."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import AfterValidator
+from pydantic import AfterValidator, model_validator
 
 from .models import IdentityKind, Tier
 
@@ -41,7 +41,19 @@ def text(max_length: int, min_length: int = 0) -> type[str]:
     ]
 
 
-class IdentityIn(Schema):
+class InputSchema(Schema):
+    """A request body: a JSON object, never a list or a bare value (django-ninja would otherwise
+    read the defaults off any value, so that `[null]` would create an empty customer)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        if not isinstance(getattr(data, "_obj", data), dict):
+            raise ValueError(_("moet een JSON-object zijn"))
+        return data
+
+
+class IdentityIn(InputSchema):
     kind: IdentityKind = Field(description="email, phone, whatsapp, messenger, instagram of x")
     value: text(254, 1)  # type: ignore[valid-type]
     display_name: text(200) = ""  # type: ignore[valid-type]
@@ -55,7 +67,7 @@ class IdentityOut(Schema):
     verified: bool
 
 
-class CustomerIn(Schema):
+class CustomerIn(InputSchema):
     name: text(200) = ""  # type: ignore[valid-type]
     number: text(20) = Field("", description="Klantnummer; leeg = automatisch toegekend")  # type: ignore[valid-type]
     language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]{2})?$")] = "nl"
@@ -64,7 +76,7 @@ class CustomerIn(Schema):
     identities: list[IdentityIn] = Field(default_factory=list, max_length=20)
 
 
-class MergeIn(Schema):
+class MergeIn(InputSchema):
     source: DbId = Field(description="De klant die wordt opgenomen in deze klant")
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from balie.customers.api_schemas import DbId, IdentityIn, text
+from balie.customers.api_schemas import DbId, IdentityIn, InputSchema, text
 
 from .inbox import DEFAULT_SORT, SORTS, VIEWS
 from .models import Channel, Priority, Status, TicketType
@@ -143,7 +143,7 @@ class TicketOut(TicketListItem):
     )
 
 
-class TicketIn(Schema):
+class TicketIn(InputSchema):
     customer: DbId | None = Field(None, description="Bestaande klant (id), óf `identity`")
     identity: IdentityIn | None = Field(
         None, description="E-mailadres of telefoonnummer; de klant wordt gevonden of gemaakt"
@@ -157,7 +157,7 @@ class TicketIn(Schema):
     type: TicketType = TicketType.QUESTION
 
 
-class TicketPatch(Schema):
+class TicketPatch(InputSchema):
     status: Status | None = None
     priority: Priority | None = None
     type: TicketType | None = None
@@ -167,11 +167,11 @@ class TicketPatch(Schema):
     subject: text(255, 1) | None = None  # type: ignore[valid-type]
 
 
-class ReplyIn(Schema):
+class ReplyIn(InputSchema):
     text: text(MAX_TEXT, 1)  # type: ignore[valid-type]
     html: text(MAX_TEXT) = Field("", description="Wordt opgeschoond (nh3) voor verzending")  # type: ignore[valid-type]
     status_after: Status | None = Field(None, description="Status van het ticket na verzending")
 
 
-class NoteIn(Schema):
+class NoteIn(InputSchema):
     text: text(MAX_TEXT, 1)  # type: ignore[valid-type]
