@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
@@ -268,13 +268,20 @@ def promise_for(
 
 def recompute_due_times(*, calendar_id: int | None = None, batch: int = 5000) -> int:
     """Recompute due and warning moments of every running clock (after an admin changed a
-    calendar), and the due fields of their tickets. Returns the number of clocks."""
+    calendar), and the due fields of their tickets. Returns the number of clocks.
+
+    Built for 100,000 open tickets in seconds: one streaming read, the arithmetic on cached
+    calendars, and batched UPDATEs through `executemany`."""
     from balie.tickets.models import Ticket
 
     clocks = SlaClock.objects.filter(state=ClockState.RUNNING)
     if calendar_id is not None:
-        clocks = clocks.filter(calendar_id=calendar_id)
-    adapt = connection.ops.adapt_datetimefield_value
+        # Every running clock of the tickets concerned, so their due fields come out whole.
+        clocks = clocks.filter(
+            ticket_id__in=SlaClock.objects.filter(
+                state=ClockState.RUNNING, calendar_id=calendar_id
+            ).values("ticket_id")
+        )
     rows = clocks.values_list(
         "id",
         "ticket_id",
@@ -285,73 +292,71 @@ def recompute_due_times(*, calendar_id: int | None = None, batch: int = 5000) ->
         "warn_seconds",
         "used_seconds",
     ).order_by("id")
-    clock_table = SlaClock._meta.db_table
-    ticket_ids: set[int] = set()
+    to_db = _db_datetime()
+    due_by_ticket: dict[int, dict[str, datetime]] = {}
     updates: list[tuple[Any, Any, int]] = []
     count = 0
-    for pk, ticket_id, _kind, cal_id, resumed_at, target, warn, used in rows.iterator(
-        chunk_size=batch
-    ):
+    # SQLite cannot update a table while a read of it is still open: read it whole first.
+    source = list(rows) if connection.vendor == "sqlite" else rows.iterator(chunk_size=batch)
+    for pk, ticket_id, kind, cal_id, resumed_at, target, warn, used in source:
         cal = business_calendar(cal_id)
+        warn_left = max(0, warn - used)
+        warn_at = business_time.add_business_time(cal, resumed_at, timedelta(seconds=warn_left))
+        # Splitting a duration gives the same end: continue from the warning moment.
         due = business_time.add_business_time(
-            cal, resumed_at, timedelta(seconds=max(0, target - used))
+            cal, warn_at, timedelta(seconds=max(0, target - used) - warn_left)
         )
-        warn_at = business_time.add_business_time(
-            cal, resumed_at, timedelta(seconds=max(0, warn - used))
-        )
-        updates.append((adapt(due), adapt(warn_at), pk))
-        ticket_ids.add(ticket_id)
+        updates.append((to_db(due), to_db(warn_at), pk))
+        fields = due_by_ticket.setdefault(ticket_id, {})
+        name = DUE_FIELDS[ClockKind(kind)]
+        if name not in fields or due < fields[name]:
+            fields[name] = due
         count += 1
         if len(updates) >= batch:
-            _write(clock_table, updates)
+            _write(SlaClock._meta.db_table, ["due_at", "warn_at"], updates)
             updates = []
-    _write(clock_table, updates)
-    _resync_tickets(Ticket, ticket_ids, batch)
+    _write(SlaClock._meta.db_table, ["due_at", "warn_at"], updates)
+    ticket_rows = []
+    for ticket_id, fields in due_by_ticket.items():
+        ticket_rows.append(
+            (
+                *(to_db(fields.get(name)) for name in DUE_FIELDS.values()),
+                to_db(min(fields.values())),
+                ticket_id,
+            )
+        )
+    columns = [*DUE_FIELDS.values(), "sla_next_due_at"]
+    for i in range(0, len(ticket_rows), batch):
+        _write(Ticket._meta.db_table, columns, ticket_rows[i : i + batch])
     return count
 
 
-def _write(table: str, updates: list[tuple[Any, Any, int]]) -> None:
-    if not updates:
+def _db_datetime() -> Any:
+    """How a datetime goes into a raw query: PostgreSQL takes aware datetimes; SQLite stores
+    naive UTC text (as Django does)."""
+    if connection.vendor == "sqlite":
+        return lambda d: (
+            None if d is None else d.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+        )
+    return lambda d: d
+
+
+def _write(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Set datetime `columns` of many rows by id: `(value, ..., id)` per row. On PostgreSQL one
+    UPDATE per batch joined to unnest()ed arrays; elsewhere executemany. Table and column names
+    come from the models, never from input."""
+    if not rows:
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET due_at = %s, warn_at = %s WHERE id = %s",  # noqa: S608
-            updates,
-        )
-
-
-def _resync_tickets(ticket_model: Any, ticket_ids: set[int], batch: int) -> None:
-    """The due fields of many tickets from their running clocks, in batches."""
-    adapt = connection.ops.adapt_datetimefield_value
-    ids = sorted(ticket_ids)
-    table = ticket_model._meta.db_table
-    for i in range(0, len(ids), batch):
-        chunk = ids[i : i + batch]
-        due: dict[int, dict[str, datetime | None]] = {
-            t: dict.fromkeys(DUE_FIELDS.values()) for t in chunk
-        }
-        for ticket_id, kind, due_at in SlaClock.objects.filter(
-            ticket_id__in=chunk, state=ClockState.RUNNING
-        ).values_list("ticket_id", "kind", "due_at"):
-            name = DUE_FIELDS[ClockKind(kind)]
-            current = due[ticket_id][name]
-            if due_at and (current is None or due_at < current):
-                due[ticket_id][name] = due_at
-        params = []
-        for ticket_id, fields in due.items():
-            moments = [d for d in fields.values() if d]
-            params.append(
-                (
-                    adapt(fields["first_response_due_at"]),
-                    adapt(fields["next_response_due_at"]),
-                    adapt(fields["resolution_due_at"]),
-                    adapt(min(moments) if moments else None),
-                    ticket_id,
-                )
+        if connection.vendor == "postgresql":
+            names = ", ".join(f"v{i}" for i in range(len(columns)))
+            sets = ", ".join(f"{c} = v.v{i}" for i, c in enumerate(columns))
+            arrays = ", ".join(["%s::timestamptz[]"] * len(columns))
+            cursor.execute(
+                f"UPDATE {table} AS t SET {sets} "  # noqa: S608
+                f"FROM unnest({arrays}, %s::bigint[]) AS v({names}, id) WHERE t.id = v.id",
+                [list(values) for values in zip(*rows, strict=True)],
             )
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {table} SET first_response_due_at = %s, next_response_due_at = %s, "  # noqa: S608
-                "resolution_due_at = %s, sla_next_due_at = %s WHERE id = %s",
-                params,
-            )
+        else:
+            sets = ", ".join(f"{c} = %s" for c in columns)
+            cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)  # noqa: S608
