@@ -28,8 +28,9 @@ def run_triggers(
     """Run the active rules of `event` on `ticket`, in order; returns the rules that fired.
 
     Events: ticket.created, ticket.updated, message.received, sla.warning, sla.breached.
-    `context` may hold `message` (the message the event is about) and `key` (what identifies
-    this occurrence, e.g. an SLA clock id and stage: a rule fires once per key). Calls made
+    `context` may hold `message` (the message the event is about), `key` (what identifies
+    this occurrence, e.g. an SLA clock id and stage: a rule fires once per key) and `at` (when
+    it happened, for the business-hours condition; default now). Calls made
     while rules are running (their own changes) do nothing, so rules cannot loop."""
     from .triggers import run_rules
 

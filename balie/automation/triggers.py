@@ -72,8 +72,10 @@ def run_rules(ticket: Any, event: str, *, by: Any, context: dict[str, Any]) -> l
         event=event,
         by=by,
         message=context.get("message"),
-        data={k: v for k, v in context.items() if k not in ("message", "key")},
+        data={k: v for k, v in context.items() if k not in ("message", "key", "at")},
     )
+    if context.get("at"):
+        occurrence.at = context["at"]
     key = event_key(event, context)
     fired: list[Rule] = []
     with triggers_suppressed():

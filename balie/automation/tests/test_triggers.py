@@ -306,3 +306,30 @@ def test_invalid_rules_are_refused_with_a_reason(
     with pytest.raises(actions.InvalidRule) as refused:
         rule(admin_agent, "Fout", "ticket.created", conditions, rule_actions)
     assert message in str(refused.value)
+
+
+def test_business_hours_condition_follows_the_calendar(cast, admin_agent):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    ams = ZoneInfo("Europe/Amsterdam")
+    rule(
+        admin_agent,
+        "Buiten openingstijden",
+        "message.received",
+        [{"field": "business_hours", "op": "is", "value": False}],
+        [{"type": "add_tag", "tag": "buiten-openingstijden"}],
+    )
+    ticket = new_ticket(cast)
+
+    monday_morning = datetime(2027, 3, 1, 10, 0, tzinfo=ams)
+    koningsdag = datetime(2027, 4, 27, 10, 0, tzinfo=ams)
+    fired_open = actions.run_triggers(
+        ticket, "message.received", by=cast.carla, context={"key": "m1", "at": monday_morning}
+    )
+    fired_closed = actions.run_triggers(
+        ticket, "message.received", by=cast.carla, context={"key": "m2", "at": koningsdag}
+    )
+
+    assert (len(fired_open), len(fired_closed)) == (0, 1)
+    assert list(ticket.tags.values_list("name", flat=True)) == ["buiten-openingstijden"]
