@@ -23,7 +23,7 @@ from balie.tickets.models import Ticket
 
 MAX_QUERY_LENGTH = 200
 MAX_CUSTOMERS_PER_QUERY = 50
-FILTER_LIMIT = 2000
+FILTER_LIMIT = 500
 
 _TICKET_NUMBER = re.compile(r"^#?\s*(\d{1,12})$")
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -22,10 +22,10 @@ from django.db import connection, transaction
 from . import query_words
 
 CONFIG = "dutch"
-# Relative cost per row of the two plans, measured (docs/performance.md): testing one row while
-# walking the btree recomputes to_tsvector (about 40 µs for a short e-mail); one GIN hit costs
-# well under a microsecond (posting list entry plus heap visit).
-WALK_COST_PER_ROW = 60.0
+# Relative cost per row of the two plans, measured at 1M messages (docs/performance.md): testing
+# one row while walking the btree recomputes to_tsvector (about 50 µs for a short e-mail); one
+# GIN hit costs a posting-list entry plus a heap visit (about 6 µs once the heap is not cached).
+WALK_COST_PER_ROW = 8.0
 GIN_COST_PER_ROW = 1.0
 # Several messages of one ticket may match; walking reads this many hits per distinct ticket.
 MESSAGES_PER_TICKET = 1.7

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +65,9 @@ def test_message_text_is_escaped_in_snippets(anna_client, write_in):
     html = anna_client.get("/zoeken/", {"q": "factuur"}).content.decode()
 
     assert "<script>alert" not in html
-    assert "&lt;script&gt;" in html
+    assert "<mark>factuur</mark>" in html
+    if connection.vendor == "sqlite":  # PostgreSQL's parser leaves tags out of headlines
+        assert "&lt;script&gt;alert" in html
 
 
 def test_customers_are_found_by_name(anna_client, cast):
