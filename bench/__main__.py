@@ -40,6 +40,14 @@ def machine() -> str:
     )
 
 
+def load_average() -> str:
+    """Other work on the machine skews every figure: print it with the results."""
+    try:
+        return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
 def seed_to(env: dict[str, str], scale: int, have: int) -> None:
     if have >= scale:
         print(f"== data: {have} tickets already there")
@@ -82,7 +90,7 @@ def main() -> None:
     eager = not os.environ.get("REDIS_URL")
     db = bench_database(fresh=not args.reuse)
     env = child_env(db, eager=eager)
-    print(f"== machine: {machine()}")
+    print(f"== machine: {machine()}; load average {load_average()}")
     print(f"== database: {db.label}; tasks: {'eager' if eager else 'Celery worker'}", flush=True)
     run_django(env, "manage.py", "migrate", "--noinput", timeout=600)
     processes = Processes()
