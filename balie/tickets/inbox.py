@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
@@ -34,12 +34,15 @@ VIEWS: dict[str, Any] = {
 
 # sort slug -> (label, ordering); every ordering ends in a unique column for a stable keyset
 SORTS: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "deadline": (_("Eerst te beantwoorden (SLA)"), ("sla_next_due_at", "id")),
     "recent": (_("Laatste bericht, nieuwste eerst"), ("-last_message_at", "-id")),
     "oudste": (_("Laatste bericht, oudste eerst"), ("last_message_at", "id")),
     "nieuw": (_("Nieuwste tickets eerst"), ("-id",)),
     "oud": (_("Oudste tickets eerst"), ("id",)),
 }
 DEFAULT_SORT = "recent"
+# Orderings whose first column may be empty: empty values sort last.
+NULLS_LAST = {"sla_next_due_at"}
 
 
 class BadCursor(ValueError):
@@ -123,6 +126,48 @@ def _decode(cursor: str, count: int) -> list[Any]:
     return values
 
 
+def _order_expression(order: str) -> Any:
+    name = order.lstrip("-")
+    if name in NULLS_LAST:
+        return (
+            F(name).desc(nulls_last=True) if order.startswith("-") else F(name).asc(nulls_last=True)
+        )
+    return order
+
+
+def _cursor_value(name: str, value: Any) -> Any:
+    if value is None and name in NULLS_LAST:
+        return None
+    if name.endswith("_at"):
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+        if parsed is None:
+            raise BadCursor("bad date in cursor")
+        return parsed
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise BadCursor("bad value in cursor")
+    return value
+
+
+def _after(ordering: Sequence[str], values: list[Any]) -> Q:
+    """Rows after the cursor row: (a > x) or (a = x and b > y) …, where an empty value of a
+    nulls-last column comes after every filled one."""
+    condition = Q()
+    equal = Q()
+    for order, raw in zip(ordering, values, strict=True):
+        name = order.lstrip("-")
+        value = _cursor_value(name, raw)
+        lookup = "lt" if order.startswith("-") else "gt"
+        if value is None:
+            equal &= Q(**{f"{name}__isnull": True})
+            continue
+        later = Q(**{f"{name}__{lookup}": value})
+        if name in NULLS_LAST:
+            later |= Q(**{f"{name}__isnull": True})
+        condition |= equal & later
+        equal &= Q(**{name: value})
+    return condition
+
+
 def page(
     qs: QuerySet[Ticket], *, sort: str = DEFAULT_SORT, cursor: str = "", limit: int = 50
 ) -> tuple[list[Ticket], str]:
@@ -130,23 +175,9 @@ def page(
     ("" when this is the last page)."""
     ordering = SORTS.get(sort, SORTS[DEFAULT_SORT])[1]
     fields = [o.lstrip("-") for o in ordering]
-    qs = qs.order_by(*ordering)
+    qs = qs.order_by(*[_order_expression(o) for o in ordering])
     if cursor:
-        values = _decode(cursor, len(fields))
-        condition = Q()
-        equal = Q()
-        for name, order, value in zip(fields, ordering, values, strict=True):
-            if name.endswith("_at"):
-                parsed = parse_datetime(value) if isinstance(value, str) else None
-                if parsed is None:
-                    raise BadCursor("bad date in cursor")
-                value = parsed
-            elif not isinstance(value, int):
-                raise BadCursor("bad value in cursor")
-            lookup = "lt" if order.startswith("-") else "gt"
-            condition |= equal & Q(**{f"{name}__{lookup}": value})
-            equal &= Q(**{name: value})
-        qs = qs.filter(condition)
+        qs = qs.filter(_after(ordering, _decode(cursor, len(fields))))
     rows = list(qs[: limit + 1])
     next_cursor = ""
     if len(rows) > limit:
