@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -92,6 +93,11 @@ def on_django_validation_error(request: HttpRequest, exc: DjangoValidationError)
 @api.exception_handler(ValueError)
 def on_value_error(request: HttpRequest, exc: ValueError) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=400)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return api.create_response(request, {"detail": _("Het verzoek is te groot.")}, status=413)
 
 
 @api.exception_handler(Http404)

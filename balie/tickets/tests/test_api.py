@@ -585,3 +585,32 @@ def test_a_note_is_internal_and_audited(as_anna, cast, billing_ticket):
     assert not OutboxItem.objects.exists()
     activity = billing_ticket.activities.get(kind="note.added")
     assert activity.actor_agent == cast.anna
+
+
+def test_an_overlong_note_is_a_422(as_anna, billing_ticket):
+    response = as_anna.post(f"/tickets/{billing_ticket.pk}/notes", {"text": "x" * 100_001})
+    assert response.status_code == 422
+    assert "te lang" in response.json()["detail"]
+
+
+def test_a_body_over_the_request_limit_is_a_413_in_json(as_anna, billing_ticket, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    response = as_anna.post(f"/tickets/{billing_ticket.pk}/notes", {"text": "x" * 2_000_000})
+    assert response.status_code == 413
+    assert "te groot" in response.json()["detail"]
+
+
+def test_the_openapi_schema_and_docs_describe_the_api(cast):
+    schema = Client().get("/api/v1/openapi.json").json()
+    assert {"/api/v1/tickets", "/api/v1/tickets/{number}/reply", "/api/v1/customers"} <= set(
+        schema["paths"]
+    )
+    assert schema["components"]["schemas"]["Status"]["enum"] == [
+        "nieuw",
+        "open",
+        "wacht_op_klant",
+        "in_de_wacht",
+        "opgelost",
+        "gesloten",
+    ]
+    assert Client().get("/api/v1/docs").status_code == 200
