@@ -135,7 +135,7 @@ def post_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, dict[
             tier=payload.tier,
             number=number,
             notes=payload.notes,
-            identities=[(i.kind, i.value) for i in payload.identities],
+            identities=[(str(i.kind), i.value) for i in payload.identities],
             by=_agent(request),
         )
     except ValueError as exc:  # an identity that belongs to another customer

@@ -438,8 +438,12 @@ def download_attachment(
     attachment = Attachment.objects.filter(pk=attachment_id, message__ticket=ticket).first()
     if attachment is None:
         raise HttpError(404, _("Bijlage bestaat niet."))
+    try:
+        content = attachment.file.open("rb")
+    except OSError:
+        raise HttpError(404, _("Bijlage is niet meer beschikbaar.")) from None
     return FileResponse(
-        attachment.file.open("rb"),
+        content,
         as_attachment=True,
         filename=attachment.filename,
         content_type=attachment.content_type or "application/octet-stream",

@@ -209,8 +209,9 @@ def test_cursor_pagination_walks_through_every_ticket_exactly_once(as_anna, cast
         TicketFactory(customer=cast.carla, last_message_at=start + timedelta(minutes=i // 2))
         for i in range(120)
     ]
-    for sort in ("recent", "oud"):
-        seen: list[int] = []
+    walked: dict[str, list[int]] = {}
+    for sort in ("recent", "oud", "deadline"):
+        seen = walked[sort] = []
         cursor = ""
         pages = 0
         while True:
@@ -226,7 +227,8 @@ def test_cursor_pagination_walks_through_every_ticket_exactly_once(as_anna, cast
         assert pages == 3
         assert len(seen) == len(set(seen)) == 120
         assert set(seen) == {t.pk for t in tickets}
-    assert seen == sorted(seen)
+    assert walked["oud"] == sorted(walked["oud"])
+    assert walked["recent"][:2] == sorted((tickets[-1].pk, tickets[-2].pk), reverse=True)
 
 
 @pytest.mark.parametrize(
