@@ -616,3 +616,18 @@ def test_the_openapi_schema_and_docs_describe_the_api(cast):
         "gesloten",
     ]
     assert Client().get("/api/v1/docs").status_code == 200
+
+
+def test_a_session_write_without_the_csrf_token_is_refused(cast, billing_ticket):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(cast.anna.user)
+
+    response = client.post(
+        f"/api/v1/tickets/{billing_ticket.pk}/notes",
+        json.dumps({"text": "Via de browser"}),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    assert not billing_ticket.messages.filter(direction=Direction.NOTE).exists()
