@@ -215,6 +215,11 @@ BALIE_ATTACHMENT_BLOCKED_TYPES = env_list(
 )
 BALIE_INBOUND_MAX_BYTES = int(os.environ.get("BALIE_INBOUND_MAX_BYTES", 40 * 1024 * 1024))
 BALIE_CONTACT_RATE_LIMIT = os.environ.get("BALIE_CONTACT_RATE_LIMIT", "5/600")
+BALIE_CONTACT_MIN_SECONDS = float(os.environ.get("BALIE_CONTACT_MIN_SECONDS", "2"))
+BALIE_PORTAL_LOGIN_RATE_LIMIT = os.environ.get("BALIE_PORTAL_LOGIN_RATE_LIMIT", "5/600")
+# How many reverse proxies (load balancers) stand in front of Balie: the client address for rate
+# limits is taken that many hops from the right of X-Forwarded-For. 0 = use the peer address.
+BALIE_TRUSTED_PROXIES = int(os.environ.get("BALIE_TRUSTED_PROXIES", "0"))
 BALIE_MAGIC_LINK_MAX_AGE = int(os.environ.get("BALIE_MAGIC_LINK_MAX_AGE", 7 * 24 * 3600))
 BALIE_REOPEN_WINDOW_DAYS = int(os.environ.get("BALIE_REOPEN_WINDOW_DAYS", "30"))
 BALIE_IMAP_POLL_SECONDS = int(os.environ.get("BALIE_IMAP_POLL_SECONDS", "60"))

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from balie.accounts.models import Agent, Role
+from balie.automation.actions import run_triggers
 from balie.core import realtime
 from balie.core.events import SYSTEM, record
 
@@ -67,6 +68,12 @@ def warn_clock(clock_id: int, *, now: datetime) -> bool:
         clock = SlaClock.objects.select_related("ticket", "policy").get(pk=clock_id)
         record(clock.ticket, events.SLA_WARNING, by=SYSTEM, data=_event_data(clock))
         escalate(clock, stage=WARNING)
+        run_triggers(
+            clock.ticket,
+            events.SLA_WARNING,
+            by=SYSTEM,
+            context={"key": f"clock:{clock.pk}:warning"},
+        )
     return True
 
 
@@ -85,6 +92,12 @@ def breach_clock(clock_id: int, *, now: datetime) -> bool:
         )
         record(clock.ticket, events.SLA_BREACHED, by=SYSTEM, data=_event_data(clock))
         escalate(clock, stage=BREACH)
+        run_triggers(
+            clock.ticket,
+            events.SLA_BREACHED,
+            by=SYSTEM,
+            context={"key": f"clock:{clock.pk}:breach"},
+        )
     return True
 
 

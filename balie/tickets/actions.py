@@ -243,7 +243,12 @@ def add_inbound_message(
         ticket.last_inbound_at = now
         update_fields.append("last_inbound_at")
     reopened_from = ""
-    if not inbound.automatic and ticket.status in (Status.SOLVED, Status.PENDING, Status.CLOSED):
+    if not inbound.automatic and ticket.status in (
+        Status.SOLVED,
+        Status.PENDING,
+        Status.ON_HOLD,
+        Status.CLOSED,
+    ):
         reopened_from = ticket.status
         ticket.status = Status.OPEN
         ticket.solved_at = None

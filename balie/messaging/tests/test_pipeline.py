@@ -260,3 +260,14 @@ def test_messages_are_ordered_by_arrival_not_by_the_senders_clock(cast, deliver)
 
     texts = [m.body_text.strip() for m in ticket.messages.filter(direction=Direction.INBOUND)]
     assert texts == ["Mijn voorschot is te hoog.", "Tweede bericht"]
+
+
+def test_reply_wakes_a_ticket_on_hold(cast, deliver):
+    deliver(mail())
+    ticket = Ticket.objects.get()
+    actions.update_ticket(ticket, by=cast.anna, status=Status.ON_HOLD)
+
+    deliver(mail(subject=f"Re: [#{ticket.pk}]", body="Is er al nieuws?"))
+
+    ticket.refresh_from_db()
+    assert ticket.status == Status.OPEN

@@ -190,3 +190,24 @@ def test_recompute_moves_due_times_when_a_closure_is_entered(cast, ticket):
     # 3 h before the closure, 4 h after it, the last hour on Wednesday.
     assert ticket.first_response_due_at == at(2026, 6, 3, 9, 0)
     assert ticket.sla_next_due_at == ticket.first_response_due_at
+
+
+def test_breach_runs_the_sla_rules_once(cast, ticket, lead):
+    from balie.accounts.models import Role
+    from balie.accounts.tests.factories import AgentFactory, UserFactory
+    from balie.automation.actions import create_rule
+
+    admin = AgentFactory(user=UserFactory(username="beheer"), role=Role.ADMIN)
+    create_rule(
+        by=admin,
+        name="Te laat: label",
+        event="sla.breached",
+        conditions=[],
+        actions=[{"type": "add_tag", "tag": "te-laat"}],
+    )
+
+    check_clocks(now=at(2026, 6, 2, 17, 30))
+    check_clocks(now=at(2026, 6, 2, 17, 31))
+
+    assert list(ticket.tags.values_list("name", flat=True)) == ["te-laat"]
+    assert Activity.objects.filter(ticket=ticket, kind="automation.rule_applied").count() == 1
