@@ -35,7 +35,8 @@ fmt: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 
 messages: $(DEV_STAMP)
-	cd balie && ../$(BIN)/django-admin makemessages -l nl -l en --ignore "*/tests/*" && ../$(BIN)/django-admin compilemessages
+	$(BIN)/python manage.py makemessages -l en -l nl --no-obsolete --ignore ".venv" --ignore "var" --ignore "bench" --ignore "node_modules" --ignore "tests" --ignore "*/tests/*" --ignore "conftest.py"
+	$(BIN)/python manage.py compilemessages --ignore ".venv"
 
 test: $(DEV_STAMP) lint
 	$(BIN)/python manage.py compilemessages --ignore ".venv" >/dev/null
