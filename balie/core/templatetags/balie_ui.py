@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from balie.tickets.models import Channel, DeliveryStatus, Priority, Status, TicketType
 
@@ -73,13 +73,14 @@ def sinds(value: datetime | None) -> str:
     if not value:
         return "—"
     local = timezone.localtime(value)
-    exact = date_format(local, "j F Y H:i")
+    # Translators: date formats use Django's date-filter letters; b is "nov", M is "Nov".
+    exact = date_format(local, pgettext("datumnotatie", "j F Y H:i"))
     if timezone.now() - value < timedelta(hours=22):
         shown = naturaltime(value)
     elif local.year == timezone.localtime().year:
-        shown = date_format(local, "j b H:i")
+        shown = date_format(local, pgettext("datumnotatie", "j b H:i"))
     else:
-        shown = date_format(local, "j b Y")
+        shown = date_format(local, pgettext("datumnotatie", "j b Y"))
     return format_html('<time datetime="{}" title="{}">{}</time>', local.isoformat(), exact, shown)
 
 
@@ -90,7 +91,9 @@ def tijdstip(value: datetime | None) -> str:
         return "—"
     local = timezone.localtime(value)
     return format_html(
-        '<time datetime="{}">{}</time>', local.isoformat(), date_format(local, "j b Y H:i")
+        '<time datetime="{}">{}</time>',
+        local.isoformat(),
+        date_format(local, pgettext("datumnotatie", "j b Y H:i")),
     )
 
 
