@@ -62,6 +62,17 @@ def _fresh_sla_calendars():
     forget_calendars()
 
 
+@pytest.fixture(autouse=True)
+def _dutch_to_start_with():
+    """Every test starts in Dutch: a request in English leaves English active in the thread
+    (LocaleMiddleware activates and never resets), which would leak into the next test."""
+    from django.utils import translation
+
+    translation.activate("nl")
+    yield
+    translation.deactivate()
+
+
 @dataclass
 class Cast:
     klantenservice: Team
