@@ -122,7 +122,8 @@ async def post_many(
                         await r.read()
                         sample.record(r.status, (time.perf_counter() - begin) * 1000)
                         if r.status != 202 and len(sample.errors) < 5:
-                            sample.errors.append(f"{r.status}: {(await r.text())[:200]}")
+                            text = " ".join((await r.text()).split())
+                            sample.errors.append(f"{r.status}: {text[:80]}")
                 except (aiohttp.ClientError, TimeoutError) as exc:
                     sample.statuses[0] = sample.statuses.get(0, 0) + 1
                     if len(sample.errors) < 5:
