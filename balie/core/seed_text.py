@@ -101,7 +101,7 @@ class Topic:
 # fmt: off
 TOPICS: tuple[Topic, ...] = (
     Topic(
-        "jaarafrekening", 14, "facturatie", (("vraag", 6), ("klacht", 3), ("verzoek", 1)),
+        "jaarafrekening", 14, "facturen", (("vraag", 6), ("klacht", 3), ("verzoek", 1)),
         (
             "Vraag over mijn jaarafrekening", "Jaarafrekening {jaar} klopt niet",
             "Hoge jaarafrekening", "Jaarafrekening niet ontvangen", "Uitleg jaarafrekening",
@@ -125,7 +125,7 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "voorschot", 10, "facturatie", (("verzoek", 6), ("vraag", 4)),
+        "voorschot", 10, "facturen", (("verzoek", 6), ("vraag", 4)),
         (
             "Voorschot aanpassen", "Termijnbedrag te hoog", "Maandbedrag verlagen",
             "Vraag over voorschotbedrag", "Voorschot verhogen",
@@ -251,7 +251,7 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "betalingsregeling", 6, "facturatie", (("verzoek", 8), ("vraag", 2)),
+        "betalingsregeling", 6, "facturen", (("verzoek", 8), ("vraag", 2)),
         (
             "Betalingsregeling aanvragen", "Kan ik in termijnen betalen?", "Betalingsachterstand",
             "Aanmaning ontvangen", "Betalingsregeling voor nota {nummer}",
@@ -333,7 +333,7 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "incasso", 5, "facturatie", (("vraag", 5), ("klacht", 3), ("verzoek", 2)),
+        "incasso", 5, "facturen", (("vraag", 5), ("klacht", 3), ("verzoek", 2)),
         (
             "Dubbele afschrijving", "Incasso mislukt", "Rekeningnummer wijzigen",
             "Terugbetaling niet ontvangen", "Bedrag twee keer afgeschreven",

@@ -35,7 +35,7 @@ DAY = 86_400.0
 # Teams and agents of the demo company: created when missing.
 DEMO_TEAMS = (
     ("Klantenservice", "klantenservice", False),
-    ("Facturatie", "facturatie", False),
+    ("Facturen", "facturen", False),
     ("Techniek", "techniek", True),
 )
 DEMO_AGENTS = (
@@ -44,9 +44,9 @@ DEMO_AGENTS = (
     ("chantal", "Chantal Kuipers", "klantenservice"),
     ("dennis", "Dennis Hoekstra", "klantenservice"),
     ("esra", "Esra Demir", "klantenservice"),
-    ("frank", "Frank Mulder", "facturatie"),
-    ("gwen", "Gwen Peeters", "facturatie"),
-    ("hamza", "Hamza Ouali", "facturatie"),
+    ("frank", "Frank Mulder", "facturen"),
+    ("gwen", "Gwen Peeters", "facturen"),
+    ("hamza", "Hamza Ouali", "facturen"),
     ("ilse", "Ilse Verbeek", "techniek"),
     ("joost", "Joost van Rijn", "techniek"),
     ("kim", "Kim Tran", "klantenservice"),
