@@ -1,0 +1,55 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from .actions import create_api_token
+from .models import Agent, ApiToken, Team
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "email", "is_private"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Agent)
+class AgentAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "user", "role"]
+    list_filter = ["role", "teams"]
+    search_fields = ["display_name", "user__username", "user__email"]
+    filter_horizontal = ["teams"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """A new token is generated on save; its value is shown once, then only its hash is kept."""
+
+    list_display = ["name", "agent", "prefix", "can_ingest", "last_used_at", "revoked_at"]
+    list_filter = ["can_ingest"]
+    fields = ["agent", "name", "can_ingest", "prefix", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "last_used_at"]
+    actions = ["revoke"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        token, raw = create_api_token(
+            obj.agent, name=obj.name, can_ingest=obj.can_ingest, by=request.user
+        )
+        obj.pk = token.pk
+        obj.prefix = token.prefix
+        obj.key_hash = token.key_hash
+        obj._state.adding = False
+        self.message_user(
+            request,
+            _("Het token is aangemaakt. Kopieer het nu; het wordt niet meer getoond: %(token)s")
+            % {"token": raw},
+            level=messages.WARNING,
+        )
+
+    @admin.action(description=_("Geselecteerde tokens intrekken"))
+    def revoke(self, request, queryset):
+        from django.utils import timezone
+
+        queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
