@@ -31,6 +31,13 @@ class OpeningStatusOut(Schema):
     calendar: str
 
 
+class ErrorOut(Schema):
+    detail: str
+
+
+ERRORS = {400: ErrorOut, 422: ErrorOut, 503: ErrorOut}
+
+
 class PreviewOut(Schema):
     policy: str | None
     calendar: str
@@ -73,7 +80,7 @@ def _language(request: HttpRequest, lang: str | None) -> str:
     return "en" if wanted.startswith("en") else "nl"
 
 
-@router.get("/business-hours/status", response=OpeningStatusOut, auth=None)
+@router.get("/business-hours/status", response={200: OpeningStatusOut, **ERRORS}, auth=None)
 def business_hours_status(
     request: HttpRequest, channel: str | None = None, at: str | None = None, lang: str | None = None
 ):
@@ -95,7 +102,7 @@ def business_hours_status(
     }
 
 
-@router.get("/sla/preview", response=PreviewOut, auth=None)
+@router.get("/sla/preview", response={200: PreviewOut, **ERRORS}, auth=None)
 def sla_preview(
     request: HttpRequest,
     channel: str,
