@@ -1,4 +1,4 @@
-"""Entry point: `python -m bench [--quick] [--reuse] [--scales 10000,100000]`."""
+"""Entry point: `python -m bench [--quick] [--reuse] [--scales 10000,100000] [--only inbound]`."""
 
 from __future__ import annotations
 
@@ -59,15 +59,20 @@ def seed_to(env: dict[str, str], scale: int, have: int) -> None:
     )  # fmt: skip
 
 
-async def measure_scale(ctx: suite.Context, *, last: bool) -> list[Result]:
+BENCHMARKS = ("inbox", "search", "inbound", "sla", "chat")
+
+
+async def measure_scale(ctx: suite.Context, *, last: bool, only: set[str]) -> list[Result]:
     results = []
-    print(f"== {ctx.scale}: inbox API", flush=True)
-    results += await suite.inbox_api(ctx)
-    print(f"== {ctx.scale}: inbox page", flush=True)
-    results += await suite.inbox_page(ctx)
-    print(f"== {ctx.scale}: search", flush=True)
-    results += await suite.search(ctx)
-    if last:
+    if "inbox" in only:
+        print(f"== {ctx.scale}: inbox API", flush=True)
+        results += await suite.inbox_api(ctx)
+        print(f"== {ctx.scale}: inbox page", flush=True)
+        results += await suite.inbox_page(ctx)
+    if "search" in only:
+        print(f"== {ctx.scale}: search", flush=True)
+        results += await suite.search(ctx)
+    if last and "inbound" in only:
         print(f"== {ctx.scale}: inbound e-mail", flush=True)
         results += await suite.inbound(ctx)
     return results
@@ -80,7 +85,15 @@ def main() -> None:
         "--reuse", action="store_true", help="keep the bench database and top it up"
     )
     parser.add_argument("--scales", default="", help="ticket counts, e.g. 10000,100000")
+    parser.add_argument(
+        "--only",
+        default=",".join(BENCHMARKS),
+        help=f"comma-separated benchmarks to run, of: {', '.join(BENCHMARKS)}",
+    )
     args = parser.parse_args()
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
+    if only - set(BENCHMARKS):
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(only - set(BENCHMARKS)))}")
     scales = (
         tuple(int(s) for s in args.scales.split(",") if s.strip())
         if args.scales
@@ -108,11 +121,12 @@ def main() -> None:
                 quick=args.quick, worker=processes.worker,
             )  # fmt: skip
             last = i == len(scales) - 1
-            results += asyncio.run(measure_scale(ctx, last=last))
-            if last:
+            results += asyncio.run(measure_scale(ctx, last=last, only=only))
+            if last and "sla" in only:
                 print(f"== {ctx.scale}: SLA recomputation", flush=True)
                 results += suite.sla(ctx)
-        results += suite.chat()
+        if "chat" in only:
+            results += suite.chat()
     finally:
         processes.stop()
     print()

@@ -8,6 +8,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -179,9 +180,11 @@ async def inbound(ctx: Context) -> list[Result]:
     mails = raw_mails(count, run=uuid.uuid4().hex[:10], reply_to=ctx.info["reply_to"])
     before = _done(ctx.db)
     (max_ticket,) = ctx.db.query("SELECT COALESCE(MAX(id), 0) FROM tickets_ticket")[0]
+    (max_envelope,) = ctx.db.query("SELECT COALESCE(MAX(id), 0) FROM messaging_envelope")[0]
     headers = {**ctx.bearer, "Content-Type": "message/rfc822"}
     sample = await post_many(url, mails, headers=headers, concurrency=concurrency, seconds=seconds)
     accepted = sample.statuses.get(202, 0)
+    at_end = _done(ctx.db)
     # Wait (bounded) until every accepted mail is processed: filed, skipped or failed.
     deadline = time.monotonic() + (30 if ctx.quick else 240)
     finished_at = sample.ended
@@ -197,6 +200,10 @@ async def inbound(ctx: Context) -> list[Result]:
         f"SELECT COUNT(*) FROM tickets_ticket WHERE id > {int(max_ticket)}"  # noqa: S608
     )[0]
     elapsed = max(finished_at - sample.started, 1e-6)
+    backlog = done - sum(
+        at_end.get(s, 0) - before.get(s, 0) for s in ("processed", "skipped", "failed")
+    )
+    worker_rate, worker_note = _worker_rate(ctx.db, after_id=int(max_envelope))
     mode = "Celery worker (2 processes)" if ctx.worker else "eager tasks (no Redis)"
     note = (
         f"{done} of {accepted} accepted mails stored in {elapsed:.1f} s, {new_tickets} new "
@@ -207,11 +214,35 @@ async def inbound(ctx: Context) -> list[Result]:
     ack_rate = len(sample.latencies_ms) / max(sample.ended - sample.started, 1e-6)
     return [
         Result("inbound_messages_per_s", done / elapsed, "msg/s", INBOUND_RATE, note=note),
+        Result(
+            "inbound_worker_per_s",
+            worker_rate,
+            "msg/s",
+            "",
+            note=f"{worker_note}; {backlog} still queued when the last post was answered",
+        ),
         Result("inbound_ack_per_s", ack_rate, "req/s", "", note="acknowledged requests/s"),
         Result("inbound_ack_p50_ms", sample.p(50), "ms", ""),
         Result("inbound_ack_p95_ms", sample.p(95), "ms", ""),
         Result("inbound_ack_p99_ms", percentile(sample.latencies_ms, 99), "ms", ACK_P99),
     ]
+
+
+def _worker_rate(db: Database, *, after_id: int) -> tuple[float | None, str]:
+    """Envelopes of this run processed per second between the first and the last one processed
+    (the worker's pace; it equals the arrival rate when the worker keeps up)."""
+    sql = (
+        "SELECT COUNT(*), MIN(processed_at), MAX(processed_at) FROM messaging_envelope "  # noqa: S608
+        f"WHERE id > {int(after_id)} AND processed_at IS NOT NULL"
+    )
+    rows = db.query(sql)
+    count, first, last = rows[0]
+    if not count or first is None or last is None:
+        return None, "nothing processed"
+    if isinstance(first, str):
+        first, last = datetime.fromisoformat(first), datetime.fromisoformat(last)
+    span = max((last - first).total_seconds(), 1e-3)
+    return count / span, f"{count} envelopes processed in {span:.1f} s"
 
 
 # --- SLA and chat -----------------------------------------------------------------------------
