@@ -93,6 +93,16 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        # Under ASGI every request runs in a thread of its own, so persistent per-thread
+        # connections are never reused: a pool per process hands them out instead (and bounds
+        # them: requests wait for a free connection rather than exhaust the server's).
+        if int(os.environ.get("BALIE_DB_POOL_MAX_SIZE", "10")) > 0:
+            DATABASES["default"]["CONN_MAX_AGE"] = 0
+            DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+                "min_size": int(os.environ.get("BALIE_DB_POOL_MIN_SIZE", "2")),
+                "max_size": int(os.environ.get("BALIE_DB_POOL_MAX_SIZE", "10")),
+                "timeout": float(os.environ.get("BALIE_DB_POOL_TIMEOUT", "10")),
+            }
 else:
     DATABASES = {
         "default": {
