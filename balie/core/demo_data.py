@@ -23,6 +23,7 @@ from unittest import mock
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from balie.accounts.actions import create_api_token
 from balie.accounts.models import Agent, ApiToken, Role, Team
@@ -32,6 +33,7 @@ from balie.customers.actions import create_customer
 from balie.customers.models import Customer, Identity, IdentityKind, Tier
 from balie.messaging.connectors.base import InboundMessage, Party
 from balie.messaging.models import ChannelAccount
+from balie.sla import actions as sla_actions
 from balie.tickets import events as ticket_events
 from balie.tickets.actions import (
     add_inbound_message,
@@ -187,6 +189,7 @@ def load_demo(*, token_file: Path | None = None) -> DemoResult:
             if created:
                 customers = [_create_customer(rng, i) for i in range(CUSTOMER_COUNT)]
                 _create_tickets(rng, customers, teams, agents, account)
+                _create_automation(agents["anna"])
         token = ensure_demo_token(agents["anna"], token_file)
     logins = [(u, DEMO_PASSWORD, str(Role(role).label)) for u, _n, role, _t in AGENTS]
     counts = {
@@ -339,7 +342,7 @@ def _final_status(rng: random.Random, age_days: float) -> str:
 def _create_tickets(rng, customers, teams, agents, account) -> None:
     now = timezone.now()
     starts = []
-    for _ in range(TICKET_COUNT):
+    for _i in range(TICKET_COUNT):
         day = now - timedelta(days=rng.uniform(0.05, DAYS))
         start = day.replace(hour=rng.randint(7, 21), minute=rng.randint(0, 59), second=0)
         starts.append(min(start, now - timedelta(minutes=30)))
@@ -456,6 +459,57 @@ def _create_ticket(rng, n, start, now, customer, teams, agents, account) -> None
         update_ticket(ticket, by=agent, status=status, tags=tags, assignee=agent)
 
 
+DEMO_MACROS = [
+    (
+        "Voorschot aangepast",
+        "nl",
+        "Beste {{ klant.naam }},\n\nWe hebben uw maandelijkse voorschot aangepast aan uw verwachte "
+        "verbruik. U ziet het nieuwe bedrag op uw volgende factuur.\n\nMet vriendelijke groet,\n"
+        "{{ medewerker.naam }}\n{{ bedrijf.naam }}",
+        "wacht_op_klant",
+        ["voorschot"],
+    ),
+    (
+        "Meterstanden opvragen",
+        "nl",
+        "Beste {{ klant.naam }},\n\nOm uw vraag (ticket #{{ ticket.nummer }}) te beantwoorden "
+        "hebben we uw actuele meterstanden nodig. Wilt u een foto van uw meter sturen als antwoord "
+        "op deze e-mail?\n\nMet vriendelijke groet,\n{{ medewerker.naam }}",
+        "wacht_op_klant",
+        ["meterstand"],
+    ),
+    (
+        "Advance payment adjusted",
+        "en",
+        "Dear {{ customer.name }},\n\nWe have adjusted your monthly advance payment to your "
+        "expected usage. Your next invoice shows the new amount.\n\nKind regards,\n"
+        "{{ agent.name }}\n{{ company.name }}",
+        "wacht_op_klant",
+        ["voorschot"],
+    ),
+]
+
+
+def _create_automation(admin: Agent) -> None:
+    """A few canned replies and one rule, so the demo shows what they do."""
+    from balie.automation.actions import create_rule, save_macro
+
+    for name, language, body, status, tags in DEMO_MACROS:
+        save_macro(
+            None, by=admin, name=name, language=language, body=body, status=status, add_tags=tags
+        )
+    create_rule(
+        by=admin,
+        name="Klachten herkennen",
+        event="ticket.created",
+        conditions=[{"field": "subject", "op": "contains", "value": "klacht"}],
+        actions=[
+            {"type": "set_field", "field": "type", "value": "klacht"},
+            {"type": "add_tag", "tag": "klacht"},
+        ],
+    )
+
+
 def _moments(rng: random.Random, start: datetime, now: datetime) -> Iterator[datetime]:
     """Later and later moments after `start`, never reaching `now`."""
     moment = start
@@ -488,7 +542,11 @@ def _inbound(ticket, customer, channel, subject, text, external_id, email, phone
         ),
         by=customer,
         identity=identity,
-        thread_reason="demo",
+        thread_reason=(
+            _("[#%(n)s] in het onderwerp") % {"n": ticket.pk}
+            if ticket.messages.exists()
+            else _("nieuw ticket")
+        ),
     )
 
 
@@ -521,6 +579,7 @@ def _sent_reply(ticket: Ticket, agent: Agent, text: str) -> Message:
         ticket.status = Status.OPEN
         fields.append("status")
     ticket.save(update_fields=fields)
+    sla_actions.record_agent_response(ticket, by=agent, at=now)
     if ticket.assignee_id is None:
         update_ticket(ticket, by=agent, assignee=agent)
     record(

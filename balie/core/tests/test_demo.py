@@ -82,6 +82,18 @@ def test_the_demo_is_a_realistic_inbox(tmp_path):
     assert not Identity.objects.exclude(kind="phone").exclude(value__contains="example.nl").exists()
     mailbox = ChannelAccount.objects.get(address="klantenservice@voorbeeld-energie.nl")
     assert mailbox.team.slug == "klantenservice" and not mailbox.config.get("imap_host")
+    # Answers met their SLA clocks; the threading reason reads as in real life.
+    from balie.sla.models import SlaClock
+
+    assert SlaClock.objects.filter(kind="first_response", state="met").count() > 50
+    reasons = set(
+        Message.objects.filter(direction="inbound").values_list("thread_reason", flat=True)
+    )
+    assert "nieuw ticket" in reasons and "demo" not in reasons
+    # Canned replies and a rule are there to try.
+    from balie.automation.models import Macro, Rule
+
+    assert Macro.objects.filter(language="nl").count() >= 2 and Rule.objects.exists()
 
 
 def test_demo_logins_and_token_work(tmp_path):
