@@ -49,7 +49,10 @@ def _fresh_cache():
     """Rate limits, presence and used magic links live in the cache: start every test empty."""
     from django.core.cache import cache
 
+    from balie.core.process_cache import drop_process_caches
+
     cache.clear()
+    drop_process_caches()
     yield
 
 

@@ -17,6 +17,7 @@ from balie.core.events import record
 from .models import LifecycleSettings, Macro, Rule, Snooze
 from .rule_conditions import validate_conditions
 from .rule_effects import validate_actions
+from .triggers import run_rules
 
 SNOOZED = "ticket.snoozed"
 SNOOZE_ENDED = "ticket.snooze_ended"
@@ -32,8 +33,6 @@ def run_triggers(
     this occurrence, e.g. an SLA clock id and stage: a rule fires once per key) and `at` (when
     it happened, for the business-hours condition; default now). Calls made
     while rules are running (their own changes) do nothing, so rules cannot loop."""
-    from .triggers import run_rules
-
     return run_rules(ticket, event, by=by, context=dict(context or {}))
 
 

@@ -18,8 +18,10 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_delete, post_save
 
 from balie.core.events import System, record
+from balie.core.process_cache import ProcessCache
 
 from .models import Event, Rule, RuleFiring
 from .rule_conditions import Occurrence, conditions_hold
@@ -59,12 +61,26 @@ def event_key(event: str, context: dict[str, Any]) -> str:
     return uuid.uuid4().hex
 
 
+def _load_rules() -> dict[str, list[Rule]]:
+    by_event: dict[str, list[Rule]] = {}
+    for rule in Rule.objects.active().order_by("position", "id"):
+        by_event.setdefault(rule.event, []).append(rule)
+    return by_event
+
+
+# The active rules, read for every event and changed rarely: kept per process, reloaded at
+# once after a change here and within seconds after one in another process.
+active_rules: ProcessCache[dict[str, list[Rule]]] = ProcessCache("automation-rules", _load_rules)
+post_save.connect(active_rules.forget, sender=Rule, dispatch_uid="automation-rules")
+post_delete.connect(active_rules.forget, sender=Rule, dispatch_uid="automation-rules")
+
+
 def run_rules(ticket: Any, event: str, *, by: Any, context: dict[str, Any]) -> list[Rule]:
     if event not in Event.values:
         raise ValueError(f"unknown trigger event {event!r}")
     if _running.get():
         return []
-    rules = list(Rule.objects.for_event(event))
+    rules = list(active_rules.get().get(event, []))
     if not rules:
         return []
     occurrence = Occurrence(

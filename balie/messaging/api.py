@@ -8,6 +8,7 @@ refused is answered with a 4xx and its reason, and a bounded copy is kept in qua
 
 from __future__ import annotations
 
+import copy
 import re
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -22,6 +23,7 @@ from ninja.errors import HttpError
 from balie.accounts.api_auth import ingest_token
 
 from . import ingest
+from .accounts import active_email_account, email_accounts
 from .email_parsing import repair_headers
 from .models import ChannelAccount
 
@@ -87,13 +89,18 @@ def _headers_only(raw: bytes) -> tuple[str, list[str]]:
 
 
 def _account(mailbox: str, recipients: list[str]) -> ChannelAccount | None:
-    accounts = ChannelAccount.objects.filter(kind="email", is_active=True)
+    """The mailbox named, else the first recipient that is one of our active mailboxes (from
+    the per-process cache of accounts: no query per delivery)."""
     if mailbox:
-        return accounts.filter(address__iexact=mailbox.strip()).first()
+        return active_email_account(mailbox)
     if not recipients:
         return None
-    by_address = {a.address.lower(): a for a in accounts.filter(address__in=recipients[:50])}
-    return next((by_address[r] for r in recipients if r in by_address), None)
+    wanted = set(recipients[:50])
+    by_address = {
+        a.address.lower(): a for a in email_accounts.get() if a.is_active and a.address in wanted
+    }
+    found = next((by_address[r] for r in recipients if r in by_address), None)
+    return copy.copy(found) if found else None
 
 
 @router.post(

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from balie.core.events import SYSTEM
 
+from .accounts import email_accounts
 from .connectors import get_connector
 from .connectors.base import OutboundAttachment, OutboundMessage, Party
 from .models import ChannelAccount, OutboxItem, OutboxStatus
@@ -30,11 +31,15 @@ def enqueue_outbound(message: Any, *, account: ChannelAccount | None = None) -> 
     from .tasks import send_outbox_item
 
     if account is None or account.kind != message.channel:
-        account = (
-            ChannelAccount.objects.filter(kind=message.channel, is_active=True)
-            .order_by("id")
-            .first()
-        )
+        if message.channel == "email":
+            # The first active mailbox, from the per-process cache (no query per reply).
+            account = next((a for a in email_accounts.get() if a.is_active), None)
+        else:
+            account = (
+                ChannelAccount.objects.filter(kind=message.channel, is_active=True)
+                .order_by("id")
+                .first()
+            )
     item = OutboxItem.objects.create(
         message=message, channel=message.channel, account=account, next_attempt_at=timezone.now()
     )

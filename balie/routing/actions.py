@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from django.db.models.signals import post_delete, post_save
+
 from balie.accounts.models import Team
+from balie.core.process_cache import ProcessCache
 
 # Contact-form topics and the team (slug) that handles them.
 TOPIC_TEAMS = {
@@ -27,7 +32,26 @@ def choose_team(
         return account.team
     topic = (claims or {}).get("topic", "")
     slug = TOPIC_TEAMS.get(topic, DEFAULT_TEAM_SLUG)
-    return (
-        Team.objects.filter(slug=slug).first()
-        or Team.objects.filter(is_private=False).order_by("name").first()
+    known = teams.get()
+    team = known.by_slug.get(slug) or known.first_public
+    return copy.copy(team) if team else None
+
+
+@dataclass(frozen=True)
+class KnownTeams:
+    by_slug: dict[str, Team]
+    first_public: Team | None
+
+
+def _load_teams() -> KnownTeams:
+    rows = list(Team.objects.order_by("name", "id"))
+    return KnownTeams(
+        by_slug={t.slug: t for t in rows},
+        first_public=next((t for t in rows if not t.is_private), None),
     )
+
+
+# Read for every new ticket, changed rarely: kept per process (see ProcessCache).
+teams: ProcessCache[KnownTeams] = ProcessCache("routing-teams", _load_teams)
+post_save.connect(teams.forget, sender=Team, dispatch_uid="routing-teams")
+post_delete.connect(teams.forget, sender=Team, dispatch_uid="routing-teams")

@@ -56,6 +56,15 @@ def paused_by(policy: SlaPolicy, status: str) -> bool:
 def _open_clock(
     ticket: Ticket, *, policy: SlaPolicy, calendar_id: int, target: Target, at: datetime
 ) -> SlaClock:
+    clock = _new_clock(ticket, policy=policy, calendar_id=calendar_id, target=target, at=at)
+    clock.save()
+    return clock
+
+
+def _new_clock(
+    ticket: Ticket, *, policy: SlaPolicy, calendar_id: int, target: Target, at: datetime
+) -> SlaClock:
+    """A clock started at `at`, not yet saved."""
     clock = SlaClock(
         ticket=ticket,
         policy=policy,
@@ -70,7 +79,6 @@ def _open_clock(
         clock.state = ClockState.PAUSED
     else:
         _schedule(clock, at)
-    clock.save()
     return clock
 
 
@@ -84,12 +92,16 @@ def _schedule(clock: SlaClock, at: datetime) -> None:
     clock.warn_at = business_time.add_business_time(cal, at, timedelta(seconds=warn_left))
 
 
-def sync_due_times(ticket: Ticket) -> None:
-    """Copy the due moments of the ticket's running clocks onto the ticket (for the inbox)."""
+def sync_due_times(ticket: Ticket, *, clocks: Iterable[SlaClock] | None = None) -> None:
+    """Copy the due moments of the ticket's running clocks onto the ticket (for the inbox).
+    `clocks`: every clock the ticket has, when the caller holds them (a new ticket's)."""
     due: dict[str, datetime | None] = dict.fromkeys(DUE_FIELDS.values())
-    for kind, due_at in ticket.sla_clocks.filter(state=ClockState.RUNNING).values_list(
-        "kind", "due_at"
-    ):
+    running = (
+        ticket.sla_clocks.filter(state=ClockState.RUNNING).values_list("kind", "due_at")
+        if clocks is None
+        else [(c.kind, c.due_at) for c in clocks if c.state == ClockState.RUNNING]
+    )
+    for kind, due_at in running:
         name = DUE_FIELDS[ClockKind(kind)]
         if due_at and (due[name] is None or due_at < due[name]):
             due[name] = due_at
@@ -101,7 +113,8 @@ def sync_due_times(ticket: Ticket) -> None:
 
 
 def start_clocks(ticket: Ticket, *, by: Any, at: datetime | None = None) -> list[SlaClock]:
-    """A new ticket: choose its policy and calendar, start first-response and resolution."""
+    """A new ticket (which has no clocks yet): choose its policy and calendar, start
+    first-response and resolution."""
     at = _now(at)
     tier = getattr(ticket.customer, "tier", "standaard")
     policy = choose_policy(
@@ -116,19 +129,14 @@ def start_clocks(ticket: Ticket, *, by: Any, at: datetime | None = None) -> list
         policy = ticket.sla_policy = None
     if policy is not None:
         found = targets(policy, priority=ticket.priority)
-        with transaction.atomic():
-            for kind in (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION):
-                if kind in found:
-                    clocks.append(
-                        _open_clock(
-                            ticket,
-                            policy=policy,
-                            calendar_id=calendar_id,
-                            target=found[kind],
-                            at=at,
-                        )
-                    )
-    sync_due_times(ticket)
+        clocks = [
+            _new_clock(ticket, policy=policy, calendar_id=calendar_id, target=found[kind], at=at)
+            for kind in (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION)
+            if kind in found
+        ]
+        # One INSERT for all: atomic by itself.
+        clocks = SlaClock.objects.bulk_create(clocks)
+    sync_due_times(ticket, clocks=clocks)
     return clocks
 
 
@@ -173,7 +181,9 @@ def record_customer_message(
         return None
     at = _now(at)
     target = targets(policy, priority=ticket.priority).get(ClockKind.NEXT_RESPONSE)
-    with transaction.atomic():
+    # No savepoint of its own inside the caller's transaction: nothing here is caught and
+    # survived (a failure fails the caller's whole transaction).
+    with transaction.atomic(savepoint=False):
         if target is None or _active(ticket, [ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE]):
             return None
         calendar_id = calendar_id_for(channel=ticket.channel, team_id=ticket.team_id)
@@ -240,30 +250,40 @@ def resume_clocks(clocks: Iterable[SlaClock], *, at: datetime) -> int:
 
 
 def promise_for(
-    ticket: Ticket, *, at: datetime | None = None, language: str | None = None
+    ticket: Ticket,
+    *,
+    at: datetime | None = None,
+    language: str | None = None,
+    from_ticket: bool = False,
 ) -> tuple[datetime | None, str | None]:
     """What we tell the customer: the moment by which they will have an answer (the first
-    running response clock), and the reason we are closed today, if we are."""
+    running response clock), and the reason we are closed today, if we are. `from_ticket`:
+    the ticket's due fields are in step with its clocks (a new ticket whose clocks were
+    started by `start_clocks` and changed only through these actions since): read no clocks."""
     at = _now(at)
     language = language or getattr(ticket.customer, "language", "nl") or "nl"
-    clock = (
-        ticket.sla_clocks.filter(
-            state=ClockState.RUNNING,
-            kind__in=[ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE],
+    if from_ticket:
+        responses = [d for d in (ticket.first_response_due_at, ticket.next_response_due_at) if d]
+        due_at = min(responses) if responses else None
+        calendar_id: int | None = None
+    else:
+        clock = (
+            ticket.sla_clocks.filter(
+                state=ClockState.RUNNING,
+                kind__in=[ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE],
+            )
+            .order_by("due_at")
+            .first()
         )
-        .order_by("due_at")
-        .first()
-    )
+        due_at = clock.due_at if clock else None
+        calendar_id = clock.calendar_id if clock else None
     try:
-        calendar_id = (
-            clock.calendar_id
-            if clock
-            else calendar_id_for(channel=ticket.channel, team_id=ticket.team_id)
-        )
+        if calendar_id is None:
+            calendar_id = calendar_id_for(channel=ticket.channel, team_id=ticket.team_id)
     except Calendar.DoesNotExist:
         return None, None
     closed: Reason | None = closure_today(business_calendar(calendar_id), at)
-    return (clock.due_at if clock else None), (closed.text(language) if closed else None)
+    return due_at, (closed.text(language) if closed else None)
 
 
 def recompute_due_times(*, calendar_id: int | None = None, batch: int = 5000) -> int:

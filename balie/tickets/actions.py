@@ -20,6 +20,7 @@ from balie.accounts.models import Agent, Team
 from balie.automation import actions as automation_actions
 from balie.core.events import SYSTEM, actor_fields, record
 from balie.customers.models import Customer, Identity, IdentityKind
+from balie.messaging.accounts import own_email_addresses
 from balie.messaging.connectors.base import InboundAttachment, InboundMessage, Party
 from balie.sla import actions as sla_actions
 
@@ -140,11 +141,9 @@ def create_ticket(
         status=Status.OPEN if assignee else Status.NEW,
         last_message_at=timezone.now(),
     )
-    Participant.objects.get_or_create(
-        ticket=ticket,
-        kind="customer",
-        value=str(customer.pk),
-        defaults={"role": ParticipantRole.CUSTOMER},
+    # A brand-new ticket has no participants yet: no need to look for this one first.
+    Participant.objects.create(
+        ticket=ticket, kind="customer", value=str(customer.pk), role=ParticipantRole.CUSTOMER
     )
     data: dict[str, Any] = {"channel": channel, "subject": ticket.subject}
     if linked_to:
@@ -327,53 +326,85 @@ def reply_channel(ticket: Ticket) -> str:
     return ticket.channel
 
 
-def reply_recipients(ticket: Ticket) -> tuple[list[str], list[str]]:
+REPLY_SOURCES = (Channel.EMAIL, Channel.WEBFORM, Channel.PORTAL)
+
+
+def reply_recipients(
+    ticket: Ticket, *, only_message: Message | None = None
+) -> tuple[list[str], list[str]]:
     """To: the Reply-To or address the customer last wrote from (else their first e-mail);
-    Cc: the CCs."""
-    last = (
-        ticket.messages.filter(
-            direction=Direction.INBOUND,
-            channel__in=[Channel.EMAIL, Channel.WEBFORM, Channel.PORTAL],
+    Cc: the CCs. `only_message`: the ticket's one and only message, just filed by the
+    pipeline (nothing else touched the ticket), so that nothing need be read back."""
+    if only_message is None:
+        last = (
+            ticket.messages.filter(direction=Direction.INBOUND, channel__in=REPLY_SOURCES)
+            .exclude(sender_address="")
+            .order_by("-created_at", "-id")
+            .values_list("sender_address", "recipients")
+            .first()
         )
-        .exclude(sender_address="")
-        .order_by("-created_at", "-id")
-        .values_list("sender_address", "recipients")
-        .first()
-    )
+    elif (
+        only_message.direction == Direction.INBOUND
+        and only_message.channel in REPLY_SOURCES
+        and only_message.sender_address
+    ):
+        last = (only_message.sender_address, only_message.recipients)
+    else:
+        last = None
     reply_to = ""
     if last and isinstance(last[1], dict):
         reply_to = str(last[1].get("reply_to") or "")
     to = reply_to or (last[0] if last else "") or ticket.customer.primary_email
-    customer_addresses = set(
-        ticket.customer.identities.filter(kind=IdentityKind.EMAIL).values_list("value", flat=True)
+    # The pipeline adds CC participants only for the mail's Cc and for a sender it could not
+    # identify; without either, the new ticket has none.
+    no_cc = (
+        only_message is not None
+        and only_message.sender_identity_id is not None
+        and not (isinstance(only_message.recipients, dict) and only_message.recipients.get("cc"))
     )
-    own = {a.lower() for a in _own_addresses()}
-    cc = [
-        p.value
-        for p in ticket.participants.filter(kind="email", role=ParticipantRole.CC).order_by("id")
-        if p.value != (to or "").lower()
-        and p.value not in customer_addresses
-        and p.value not in own
-    ]
+    candidates = (
+        []
+        if no_cc
+        else [
+            p.value
+            for p in ticket.participants.filter(kind="email", role=ParticipantRole.CC).order_by(
+                "id"
+            )
+        ]
+    )
+    cc: list[str] = []
+    if candidates:
+        customer_addresses = set(
+            ticket.customer.identities.filter(kind=IdentityKind.EMAIL).values_list(
+                "value", flat=True
+            )
+        )
+        own = own_email_addresses()
+        cc = [
+            value
+            for value in candidates
+            if value != (to or "").lower() and value not in customer_addresses and value not in own
+        ]
     return ([to] if to else []), cc
 
 
-def _own_addresses() -> list[str]:
-    from balie.messaging.models import ChannelAccount
-
-    addresses = list(ChannelAccount.objects.filter(kind="email").values_list("address", flat=True))
-    return [*addresses, settings.DEFAULT_FROM_EMAIL]
-
-
-def thread_headers(ticket: Ticket) -> tuple[str, list[str]]:
+def thread_headers(ticket: Ticket, *, only_message: Message | None = None) -> tuple[str, list[str]]:
     """In-Reply-To and References for the next outgoing mail: the last mail of the ticket and
-    the chain of every mail id in it (bounded to the last 20)."""
-    ids = list(
-        ticket.messages.exclude(message_id="")
-        .exclude(direction=Direction.NOTE)
-        .order_by("created_at", "id")
-        .values_list("message_id", flat=True)
-    )
+    the chain of every mail id in it (bounded to the last 20). `only_message` as for
+    `reply_recipients`."""
+    if only_message is not None:
+        ids = (
+            [only_message.message_id]
+            if only_message.message_id and only_message.direction != Direction.NOTE
+            else []
+        )
+    else:
+        ids = list(
+            ticket.messages.exclude(message_id="")
+            .exclude(direction=Direction.NOTE)
+            .order_by("created_at", "id")
+            .values_list("message_id", flat=True)
+        )
     return (ids[-1] if ids else ""), ids[-20:]
 
 
@@ -387,20 +418,22 @@ def add_reply(
     status: str | None = None,
     automatic: bool = False,
     cc: Sequence[str] = (),
+    only_message: Message | None = None,
 ) -> Message:
     """An answer to the customer on the ticket's channel: stored and put in the outbox in one
-    transaction; sent (and retried) by the outbox task."""
+    transaction; sent (and retried) by the outbox task. `only_message`: see
+    `reply_recipients` (the acknowledgement of a new ticket)."""
     from balie.messaging.outbox import enqueue_outbound
 
     if not text.strip():
         raise ValueError(_("Een antwoord mag niet leeg zijn."))
     agent, _label = actor_fields(by)
     channel = reply_channel(ticket)
-    to, cc_list = reply_recipients(ticket)
+    to, cc_list = reply_recipients(ticket, only_message=only_message)
     cc_list = list(dict.fromkeys([*cc_list, *[c.strip().lower() for c in cc if c.strip()]]))
     if channel == Channel.EMAIL and not to:
         raise ValueError(_("Deze klant heeft geen e-mailadres; antwoord via een ander kanaal."))
-    in_reply_to, references = thread_headers(ticket)
+    in_reply_to, references = thread_headers(ticket, only_message=only_message)
     with transaction.atomic():
         message = Message.objects.create(
             ticket=ticket,
@@ -659,13 +692,19 @@ def record_customer_merge(*, target: Customer, source: Customer, by: Any) -> int
     return moved
 
 
-def send_acknowledgement(ticket: Ticket, *, to_message: Message) -> Message | None:
+def send_acknowledgement(
+    ticket: Ticket, *, to_message: Message, untouched: bool = False
+) -> Message | None:
     """Tell the customer, on their channel, that we have their message and under which number.
-    Only for e-mail and web form; never to automatic mail."""
+    Only for e-mail and web form; never to automatic mail. `untouched`: the ticket was just
+    created with `to_message` and nothing else changed it since (no rule fired), so recipients,
+    thread and promise follow from what is in memory."""
     if to_message.is_automatic or reply_channel(ticket) != Channel.EMAIL:
         return None
     language = ticket.customer.language if ticket.customer.language in ("nl", "en") else "nl"
-    due_at, closed_reason = sla_actions.promise_for(ticket, language=language)
+    due_at, closed_reason = sla_actions.promise_for(
+        ticket, language=language, from_ticket=untouched
+    )
     with translation.override(language):
         text = render_to_string(
             "tickets/email/acknowledgement.txt",
@@ -679,7 +718,13 @@ def send_acknowledgement(ticket: Ticket, *, to_message: Message) -> Message | No
             },
         ).strip()
     try:
-        return add_reply(ticket, by=SYSTEM, text=text, automatic=True)
+        return add_reply(
+            ticket,
+            by=SYSTEM,
+            text=text,
+            automatic=True,
+            only_message=to_message if untouched else None,
+        )
     except ValueError:
         return None
 
