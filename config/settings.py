@@ -232,6 +232,8 @@ BALIE_ATTACHMENT_BLOCKED_TYPES = env_list(
     "application/x-sh,application/hta,application/x-ms-shortcut",
 )
 BALIE_INBOUND_MAX_BYTES = int(os.environ.get("BALIE_INBOUND_MAX_BYTES", 40 * 1024 * 1024))
+# How many waiting envelopes one ingest task files at most (each in its own transaction).
+BALIE_INGEST_BATCH = int(os.environ.get("BALIE_INGEST_BATCH", "25"))
 BALIE_CONTACT_RATE_LIMIT = os.environ.get("BALIE_CONTACT_RATE_LIMIT", "5/600")
 BALIE_CONTACT_MIN_SECONDS = float(os.environ.get("BALIE_CONTACT_MIN_SECONDS", "2"))
 BALIE_PORTAL_LOGIN_RATE_LIMIT = os.environ.get("BALIE_PORTAL_LOGIN_RATE_LIMIT", "5/600")

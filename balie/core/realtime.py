@@ -7,7 +7,9 @@ Events carry ids only; the consumer renders what it swaps in.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -17,16 +19,51 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
+_collecting = threading.local()
+
+
+@contextmanager
+def coalesced() -> Iterator[None]:
+    """Events sent inside go out together at the end, in one trip to the channel layer (a
+    worker filing many messages; outside an event loop every trip starts a loop of its own)."""
+    if getattr(_collecting, "items", None) is not None:
+        yield  # already collecting
+        return
+    _collecting.items = []
+    try:
+        yield
+    finally:
+        items, _collecting.items = _collecting.items, None
+        if items:
+            _send_all(items)
+
+
 def send(groups: Iterable[str], event: str, data: dict[str, Any]) -> None:
+    items = getattr(_collecting, "items", None)
+    if items is not None:
+        items.append((list(groups), event, data))
+        return
+    _send_all([(list(groups), event, data)])
+
+
+def _send_all(items: list[tuple[list[str], str, dict[str, Any]]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    message = {"type": "balie.event", "event": event, "data": data}
-    for group in groups:
-        try:
-            async_to_sync(layer.group_send)(group, message)
-        except Exception:  # live updates are best effort; the database is the truth
-            logger.warning("realtime publish to %s failed", group, exc_info=True)
+
+    async def send_in_order() -> None:
+        for groups, event, data in items:
+            message = {"type": "balie.event", "event": event, "data": data}
+            for group in groups:
+                try:
+                    await layer.group_send(group, message)
+                except Exception:  # live updates are best effort; the database is the truth
+                    logger.warning("realtime publish to %s failed", group, exc_info=True)
+
+    try:
+        async_to_sync(send_in_order)()
+    except Exception:
+        logger.warning("realtime publish failed", exc_info=True)
 
 
 def publish(groups: Iterable[str], event: str, data: dict[str, Any]) -> None:

@@ -18,17 +18,20 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from balie.automation.actions import run_triggers
+from balie.core import realtime
 from balie.core.events import SYSTEM
 from balie.customers.actions import find_customer, find_or_create_customer
 from balie.customers.models import Customer, Identity
+from balie.routing.actions import choose_team
 from balie.tickets import actions as ticket_actions
 from balie.tickets.models import Channel, DeliveryStatus, Direction, Message, Status, Ticket
 
+from .accounts import own_email_addresses
 from .connectors import get_connector
 from .connectors.base import Automatic, InboundMessage, RejectedInput
 from .models import ChannelAccount, Envelope, EnvelopeStatus, Quarantine
@@ -124,12 +127,7 @@ def detect_loop(run: Run) -> Run:
         return run.stop(_("lus: dit bericht is door Balie zelf verstuurd"))
     if inbound.sender.kind == "email":
         sender = inbound.sender.value.lower()
-        own = {
-            a.lower()
-            for a in ChannelAccount.objects.filter(kind="email").values_list("address", flat=True)
-        }
-        own.add(settings.DEFAULT_FROM_EMAIL.lower())
-        if sender in own:
+        if sender in own_email_addresses():
             return run.stop(_("lus: afzender %(s)s is een eigen adres") % {"s": sender})
     return run
 
@@ -237,8 +235,6 @@ def file_message(run: Run) -> Run:
         return run
     assert run.customer is not None
     if run.ticket is None:
-        from balie.routing.actions import choose_team
-
         run.ticket = ticket_actions.create_ticket(
             customer=run.customer,
             subject=inbound.subject or (inbound.text.strip().splitlines() or [""])[0][:80],
@@ -264,11 +260,14 @@ def file_message(run: Run) -> Run:
     # Trigger rules run once the message is filed, so that they can read it: first the rules
     # of a new ticket, then those of every inbound message.
     context = {"message": run.message}
+    fired = []
     if run.created_ticket:
-        run_triggers(run.ticket, "ticket.created", by=run.customer, context=context)
-    run_triggers(run.ticket, "message.received", by=run.customer, context=context)
+        fired += run_triggers(run.ticket, "ticket.created", by=run.customer, context=context)
+    fired += run_triggers(run.ticket, "message.received", by=run.customer, context=context)
     if run.created_ticket:
-        ticket_actions.send_acknowledgement(run.ticket, to_message=run.message)
+        # When no rule fired, the new ticket holds just this message: the acknowledgement
+        # need not read back what was just written.
+        ticket_actions.send_acknowledgement(run.ticket, to_message=run.message, untouched=not fired)
     return run
 
 
@@ -314,11 +313,21 @@ def receive(
     connector = get_connector(channel)
     meta = dict(meta or {})
     external_id = (external_id or connector.envelope_id(raw, meta))[:255]
+    fields = {
+        "channel": channel,
+        "account": account,
+        "external_id": external_id,
+        "raw": raw,
+        "meta": meta,
+    }
     try:
-        with transaction.atomic():
-            envelope = Envelope.objects.create(
-                channel=channel, account=account, external_id=external_id, raw=raw, meta=meta
-            )
+        if connection.in_atomic_block:
+            # Inside a caller's transaction a savepoint keeps it usable after a duplicate.
+            with transaction.atomic():
+                envelope = Envelope.objects.create(**fields)
+        else:
+            # Autocommit: the INSERT alone is durable; no BEGIN and COMMIT round trips.
+            envelope = Envelope.objects.create(**fields)
     except IntegrityError:
         return Envelope.objects.get(channel=channel, external_id=external_id), False
     transaction.on_commit(lambda: process_envelope.delay(envelope.pk))
@@ -351,20 +360,30 @@ DONE = (EnvelopeStatus.PROCESSED, EnvelopeStatus.SKIPPED)
 def process_envelope(envelope_id: int, *, force: bool = False) -> Envelope:
     """Parse and file one envelope. Idempotent: a processed envelope is left alone (unless
     `force`, for a replay after a fix); a failed one is quarantined with its reason."""
-    envelope = Envelope.objects.select_related("account").get(pk=envelope_id)
-    if envelope.status in DONE and not force:
-        return envelope
-    connector = get_connector(envelope.channel)
+    envelope = _process(envelope_id, force=force, skip_locked=False)
+    assert envelope is not None
+    return envelope
+
+
+def _process(envelope_id: int, *, force: bool, skip_locked: bool) -> Envelope | None:
+    """`process_envelope`; with `skip_locked`, an envelope another worker holds is left to
+    them (None)."""
     try:
         with transaction.atomic():
             locked = (
                 # of=("self",): PostgreSQL cannot lock the nullable side of the account join.
-                Envelope.objects.select_for_update(of=("self",))
+                Envelope.objects.select_for_update(of=("self",), skip_locked=skip_locked)
                 .select_related("account")
-                .get(pk=envelope_id)
+                .filter(pk=envelope_id)
+                .first()
             )
+            if locked is None:
+                if skip_locked:
+                    return None
+                raise Envelope.DoesNotExist(f"envelope {envelope_id} does not exist")
             if locked.status in DONE and not force:
                 return locked
+            connector = get_connector(locked.channel)
             inbound_messages = connector.parse(locked)
             if not inbound_messages:
                 raise RejectedInput(_("geen bericht gevonden in de invoer"))
@@ -382,7 +401,10 @@ def process_envelope(envelope_id: int, *, force: bool = False) -> Envelope:
             locked.processed_at = timezone.now()
             locked.save(update_fields=["status", "reason", "attempts", "processed_at"])
             return locked
+    except Envelope.DoesNotExist:
+        raise
     except Exception as exc:
+        envelope = Envelope.objects.get(pk=envelope_id)
         reason = exc.reason if isinstance(exc, RejectedInput) else f"{type(exc).__name__}: {exc}"
         if not isinstance(exc, RejectedInput):
             logger.exception("processing envelope %s failed", envelope_id)
@@ -403,6 +425,30 @@ def process_envelope(envelope_id: int, *, force: bool = False) -> Envelope:
                 )
         envelope.refresh_from_db()
         return envelope
+
+
+def process_waiting(first_id: int, *, limit: int = 25) -> list[Envelope]:
+    """Process envelope `first_id`, then up to `limit - 1` more that still wait (oldest
+    first): one worker task files a burst of mail without a round trip to the broker per
+    message. Each envelope keeps its own transaction, so a failure quarantines only that one;
+    envelopes another worker holds are left to it. Live events go out once, at the end."""
+    done: list[Envelope] = []
+    with realtime.coalesced():
+        first = _process(first_id, force=False, skip_locked=True)
+        if first is not None:
+            done.append(first)
+        if limit > 1:
+            waiting = list(
+                Envelope.objects.filter(status=EnvelopeStatus.RECEIVED)
+                .exclude(pk=first_id)
+                .order_by("received_at", "id")
+                .values_list("pk", flat=True)[: limit - 1]
+            )
+            for envelope_id in waiting:
+                envelope = _process(envelope_id, force=False, skip_locked=True)
+                if envelope is not None:
+                    done.append(envelope)
+    return done
 
 
 def replay(quarantine_item: Quarantine) -> str:

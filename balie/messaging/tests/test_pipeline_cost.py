@@ -1,0 +1,147 @@
+"""What the pipeline costs and how it files bursts of mail: a guard on the number of queries
+per new-ticket mail, batches in the worker, and the per-process caches that save queries (they
+must still see an admin's change at once)."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from balie.automation.actions import create_rule
+from balie.messaging import ingest
+from balie.messaging.models import ChannelAccount, Envelope, EnvelopeStatus, Quarantine
+from balie.tickets.models import Direction, Ticket
+
+from .test_pipeline import mail
+
+# A new mail from a new customer, with its acknowledgement: 47 queries before the pipeline was
+# made lean (docs/performance.md), about 26 after.
+NEW_TICKET_QUERIES = 30
+
+
+def stored(raw: bytes, django_capture_on_commit_callbacks) -> Envelope:
+    """An envelope as the MTA endpoint stores it, not yet processed (the task is not run)."""
+    with django_capture_on_commit_callbacks(execute=False):
+        envelope, _created = ingest.receive(channel="email", raw=raw)
+    return envelope
+
+
+def test_a_new_ticket_mail_costs_a_bounded_number_of_queries(
+    cast, django_capture_on_commit_callbacks
+):
+    warm = stored(mail(sender="eerste@example.nl"), django_capture_on_commit_callbacks)
+    ingest.process_envelope(warm.pk)
+    envelope = stored(
+        mail(sender="nieuw@example.nl", subject="Verhuizing doorgeven"),
+        django_capture_on_commit_callbacks,
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        ingest.process_envelope(envelope.pk)
+
+    ticket = Ticket.objects.get(subject="Verhuizing doorgeven")
+    assert ticket.messages.filter(direction=Direction.OUTBOUND, is_automatic=True).exists()
+    assert len(queries) <= NEW_TICKET_QUERIES, "\n".join(q["sql"][:120] for q in queries)
+
+
+def test_the_acknowledgement_of_a_new_ticket_threads_and_copies_like_any_reply(cast, deliver):
+    deliver(
+        mail(
+            sender="nieuw@example.nl",
+            subject="Meterstand",
+            message_id="<vraag-1@example.nl>",
+            cc="Partner <Partner@Example.nl>, Klantenservice <klantenservice@voorbeeld-energie.nl>",
+            headers={"Reply-To": "antwoord@example.nl"},
+        )
+    )
+
+    ticket = Ticket.objects.get(subject="Meterstand")
+    ack = ticket.messages.get(direction=Direction.OUTBOUND)
+    assert ack.recipients == {"to": ["antwoord@example.nl"], "cc": ["partner@example.nl"]}
+    assert ack.in_reply_to == "vraag-1@example.nl"
+    assert ack.references == "vraag-1@example.nl"
+
+
+def test_the_acknowledgement_follows_a_reply_that_a_rule_sent_first(cast, deliver):
+    create_rule(
+        by=cast.anna,
+        name="Direct antwoord",
+        event="ticket.created",
+        conditions=[],
+        actions=[{"type": "reply", "text": {"nl": "Wij kijken ernaar."}}],
+    )
+
+    deliver(mail(sender="nieuw@example.nl", subject="Storing", message_id="<vraag-2@example.nl>"))
+
+    ticket = Ticket.objects.get(subject="Storing")
+    rule_reply, ack = ticket.messages.filter(direction=Direction.OUTBOUND).order_by("id")
+    assert rule_reply.body_text == "Wij kijken ernaar."
+    assert ack.in_reply_to == rule_reply.message_id
+    assert ack.references.split() == ["vraag-2@example.nl", rule_reply.message_id]
+
+
+def test_a_worker_files_waiting_envelopes_in_one_go_and_quarantines_only_the_bad_one(
+    cast, django_capture_on_commit_callbacks
+):
+    first = stored(mail(sender="een@example.nl", subject="Een"), django_capture_on_commit_callbacks)
+    bad = stored(b"Subject: geen afzender\r\n\r\ntekst", django_capture_on_commit_callbacks)
+    last = stored(
+        mail(sender="twee@example.nl", subject="Twee"), django_capture_on_commit_callbacks
+    )
+
+    done = ingest.process_waiting(first.pk, limit=10)
+
+    assert {e.pk for e in done} == {first.pk, bad.pk, last.pk}
+    statuses = dict(Envelope.objects.values_list("pk", "status"))
+    assert statuses == {
+        first.pk: EnvelopeStatus.PROCESSED,
+        bad.pk: EnvelopeStatus.FAILED,
+        last.pk: EnvelopeStatus.PROCESSED,
+    }
+    assert set(Ticket.objects.values_list("subject", flat=True)) == {"Een", "Twee"}
+    assert list(Quarantine.objects.values_list("envelope_id", flat=True)) == [bad.pk]
+
+
+def test_a_batch_stops_at_its_limit_and_leaves_the_rest_waiting(
+    cast, django_capture_on_commit_callbacks
+):
+    envelopes = [
+        stored(
+            mail(sender=f"klant{i}@example.nl", subject=f"Vraag {i}"),
+            django_capture_on_commit_callbacks,
+        )
+        for i in range(4)
+    ]
+
+    done = ingest.process_waiting(envelopes[0].pk, limit=3)
+
+    assert [e.pk for e in done] == [e.pk for e in envelopes[:3]]
+    envelopes[3].refresh_from_db()
+    assert envelopes[3].status == EnvelopeStatus.RECEIVED
+
+
+def test_a_new_mailbox_is_recognised_at_once_by_loop_detection(cast, deliver):
+    deliver(mail(sender="klant@example.nl", subject="Eerste"))  # loads our addresses
+
+    ChannelAccount.objects.create(
+        kind="email", name="Verkoop", address="verkoop@voorbeeld-energie.nl"
+    )
+    envelope = deliver(mail(sender="verkoop@voorbeeld-energie.nl", subject="Doorgestuurd"))
+
+    assert envelope.status == EnvelopeStatus.SKIPPED and "lus" in envelope.reason
+
+
+def test_a_rule_made_after_mail_came_in_applies_to_the_next_mail(cast, deliver):
+    deliver(mail(sender="klant@example.nl", subject="Eerste"))  # loads the rules
+
+    create_rule(
+        by=cast.anna,
+        name="Spoed",
+        event="message.received",
+        conditions=[],
+        actions=[{"type": "set_field", "field": "priority", "value": "hoog"}],
+    )
+    deliver(mail(sender="ander@example.nl", subject="Tweede"))
+
+    assert Ticket.objects.get(subject="Tweede").priority == "hoog"
+    assert Ticket.objects.get(subject="Eerste").priority != "hoog"
