@@ -108,8 +108,9 @@ def write_in(sender: str, text: str, mailoutbox, capture) -> EmailMessage:
     mail.set_content(text)
     with capture(execute=True):
         ingest.receive(channel="email", raw=bytes(mail))
-    (acknowledgement,) = [m for m in mailoutbox if sender in m.to]
-    return acknowledgement.message()
+    sent = [m for m in mailoutbox if sender in m.to]
+    assert len(sent) == 1, f"expected one acknowledgement to {sender}, got {len(sent)}"
+    return sent[0].message()
 
 
 def test_a_customer_whose_language_is_english_gets_the_acknowledgement_in_english(
