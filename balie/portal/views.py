@@ -26,7 +26,7 @@ from balie.tickets.access import get_ticket_for_customer
 from balie.tickets.actions import outbound_subject
 from balie.tickets.models import Attachment, Direction, Status
 
-from . import magic_links, rate_limits, submissions, tasks
+from . import channel_info, magic_links, rate_limits, submissions, tasks
 from .forms import TOPICS, ContactForm, PortalLoginForm, ReplyForm
 
 SESSION_CUSTOMER = "portal_customer_id"
@@ -74,17 +74,17 @@ def _limit(spec_setting: str) -> rate_limits.RateLimit:
 @require_http_methods(["GET", "POST"])
 def contact(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return page(request, "portal/contact.html", {"form": ContactForm()})
+        return _contact_page(request, {"form": ContactForm()})
     form = ContactForm(request.POST, request.FILES)
     ip = rate_limits.client_ip(request)
     spam = form.spam_reason()
     if not spam and not form.is_valid():
-        return page(request, "portal/contact.html", {"form": form}, status=400)
+        return _contact_page(request, {"form": form}, status=400)
     email = form.cleaned_data["email"] if not spam else request.POST.get("email", "").lower()
     if not rate_limits.hit_all(
         "contact", {"ip": ip, "email": email.strip()}, _limit("BALIE_CONTACT_RATE_LIMIT")
     ):
-        return page(request, "portal/contact.html", {"form": form, "rate_limited": True}, 429)
+        return _contact_page(request, {"form": form, "rate_limited": True}, status=429)
     if spam:
         data = (
             _envelope_from_form(form)
@@ -99,6 +99,17 @@ def contact(request: HttpRequest) -> HttpResponse:
         envelope_id = submissions.submit(_envelope_from_form(form)).pk
     token = signing.dumps({"e": envelope_id}, salt=THANKS_SALT)
     return redirect("portal:contact_thanks", token=token)
+
+
+def _contact_page(request: HttpRequest, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    """The contact page; its aside tells per channel when we are open and by when we answer
+    (computed only when the page is rendered: the template calls it)."""
+    return page(
+        request,
+        "portal/contact.html",
+        {"contact_channels": channel_info.contact_channels, **context},
+        status=status,
+    )
 
 
 def _envelope_from_form(form: ContactForm) -> dict[str, Any]:
