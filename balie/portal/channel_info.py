@@ -13,7 +13,7 @@ source with gettext and reads in the calendar's time zone (Europe/Amsterdam).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from math import ceil
 
 from django.core.cache import cache
@@ -148,10 +148,10 @@ def _day(day: date, today: date) -> str:
     return date_format(day, "l j F" if day.year == today.year else "l j F Y")
 
 
-def spoken_moment(moment: datetime, *, today: date, tz: object, around: bool = False) -> str:
+def spoken_moment(moment: datetime, *, today: date, tz: tzinfo, around: bool = False) -> str:
     """ "vandaag om 16:00", "woensdag 28 april om 08:00" (or "rond …"). Another day is named
     with its date, as in the acknowledgement e-mails, so the text is right whenever it is read."""
-    local = moment.astimezone(tz)  # type: ignore[arg-type]
+    local = moment.astimezone(tz)
     values = {"time": _clock(local), "day": _day(local.date(), today)}
     if local.date() == today:
         text = _("vandaag rond %(time)s") if around else _("vandaag om %(time)s")
@@ -432,7 +432,9 @@ def _answer_texts(
             )
             % {"n": figures.waiting}
         )
-    if figures.median_seconds is not None:
+    if expected:
+        # The figure behind the expectation. When the promise is the better estimate, a median
+        # in wall-clock time (nights and weekends included) would only confuse: not shown.
         queue.append(
             _("afgelopen %(days)s dagen kreeg de helft binnen %(span)s antwoord")
             % {
