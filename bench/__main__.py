@@ -119,6 +119,7 @@ def main() -> None:
             ctx = suite.Context(
                 base=processes.base_url, db=db, env=env, info=info, scale=label(scale),
                 quick=args.quick, worker=processes.worker,
+                worker_processes=processes.worker_processes,
             )  # fmt: skip
             last = i == len(scales) - 1
             results += asyncio.run(measure_scale(ctx, last=last, only=only))

@@ -135,6 +135,10 @@ class Processes:
     base_url: str = ""
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     worker: bool = False
+    # Celery worker processes (BENCH_WORKER_PROCESSES, default 2 as `make run`).
+    worker_processes: int = field(
+        default_factory=lambda: int(os.environ.get("BENCH_WORKER_PROCESSES", "2"))
+    )
 
     def start_server(self, env: dict[str, str]) -> None:
         port = free_port()
@@ -164,7 +168,7 @@ class Processes:
         log = open(VAR / "celery.log", "ab")  # noqa: SIM115
         proc = subprocess.Popen(
             [PYTHON, "-m", "celery", "-A", "config", "worker", "-Q", "ingest,default,outbound",
-             "-c", "2", "--without-gossip", "--without-mingle", "--without-heartbeat",
+             "-c", str(self.worker_processes), "--without-gossip", "--without-mingle", "--without-heartbeat",
              "-l", "WARNING"],
             cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True,
         )  # fmt: skip

@@ -37,6 +37,7 @@ class Context:
     scale: str  # "10k", "100k", "1M"
     quick: bool
     worker: bool
+    worker_processes: int = 2
 
     @property
     def bearer(self) -> dict[str, str]:
@@ -204,7 +205,7 @@ async def inbound(ctx: Context) -> list[Result]:
         at_end.get(s, 0) - before.get(s, 0) for s in ("processed", "skipped", "failed")
     )
     worker_rate, worker_note = _worker_rate(ctx.db, after_id=int(max_envelope))
-    mode = "Celery worker (2 processes)" if ctx.worker else "eager tasks (no Redis)"
+    mode = f"Celery worker ({ctx.worker_processes} processes)" if ctx.worker else "eager tasks"
     note = (
         f"{done} of {accepted} accepted mails stored in {elapsed:.1f} s, {new_tickets} new "
         f"tickets, {failed} failed; {mode}; {concurrency} concurrent senders"

@@ -256,6 +256,7 @@ def file_message(run: Run) -> Run:
         thread_reason=run.thread_reason,
         envelope=run.envelope,
         run_automation=False,
+        first=run.created_ticket,
     )
     # Trigger rules run once the message is filed, so that they can read it: first the rules
     # of a new ticket, then those of every inbound message.

@@ -172,15 +172,20 @@ def record_agent_response(ticket: Ticket, *, by: Any, at: datetime | None = None
 
 
 def record_customer_message(
-    ticket: Ticket, *, by: Any, at: datetime | None = None
+    ticket: Ticket, *, by: Any, at: datetime | None = None, first: bool = False
 ) -> SlaClock | None:
     """The customer wrote again: a next-response clock starts unless a response is already
-    owed (the first response, or an earlier next response)."""
+    owed (the first response, or an earlier next response). `first`: the ticket's first
+    message, right after `start_clocks` (whose first-response clock, if the policy has one,
+    is owed: nothing to read)."""
     policy = ticket.sla_policy
     if policy is None or ticket.status in DONE_STATUSES:
         return None
+    found = targets(policy, priority=ticket.priority)
+    if first and ClockKind.FIRST_RESPONSE in found:
+        return None
     at = _now(at)
-    target = targets(policy, priority=ticket.priority).get(ClockKind.NEXT_RESPONSE)
+    target = found.get(ClockKind.NEXT_RESPONSE)
     # No savepoint of its own inside the caller's transaction: nothing here is caught and
     # survived (a failure fails the caller's whole transaction).
     with transaction.atomic(savepoint=False):

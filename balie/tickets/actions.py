@@ -191,8 +191,10 @@ def add_inbound_message(
     thread_reason: str = "",
     envelope: Any = None,
     run_automation: bool = True,
+    first: bool = False,
 ) -> Message:
-    """File a customer's message in a ticket; a reply reopens a solved or pending ticket."""
+    """File a customer's message in a ticket; a reply reopens a solved or pending ticket.
+    `first`: the message that opens a ticket just made by `create_ticket`."""
     now = timezone.now()
     message = Message.objects.create(
         ticket=ticket,
@@ -274,7 +276,7 @@ def add_inbound_message(
         )
         sla_actions.follow_status_change(ticket, old=reopened_from, new=Status.OPEN, by=by)
     if not inbound.automatic:
-        sla_actions.record_customer_message(ticket, by=by)
+        sla_actions.record_customer_message(ticket, by=by, first=first)
     if run_automation and not inbound.automatic:
         automation_actions.run_triggers(
             ticket, "message.received", by=by, context={"message": message}
