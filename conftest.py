@@ -49,11 +49,17 @@ def _fresh_cache():
     """Rate limits, presence and used magic links live in the cache: start every test empty."""
     from django.core.cache import cache
 
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Rules, teams and own mailboxes are cached per process (ProcessCache); each test starts
+    from what its database holds."""
     from balie.core.process_cache import drop_process_caches
 
-    cache.clear()
     drop_process_caches()
-    yield
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from balie.tickets.models import Direction, Ticket
 from .test_pipeline import mail
 
 # A new mail from a new customer, with its acknowledgement: 47 queries before the pipeline was
-# made lean (docs/performance.md), about 26 after.
+# made lean (docs/performance.md), 25 after (SQLite, savepoints counted).
 NEW_TICKET_QUERIES = 30
 
 
