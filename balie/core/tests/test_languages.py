@@ -226,7 +226,9 @@ def test_the_po_reader_sees_the_whole_english_file(english_entries):
     live = len(re.findall(r"^msgid ", source, flags=re.MULTILINE)) - 1  # minus the header
     assert len(english_entries) == live
     assert any(e.msgid_plural for e in english_entries)
-    ack = next(e for e in english_entries if e.msgid.startswith("U krijgt uiterlijk"))
+    ack = next(
+        e for e in english_entries if e.msgid == "U krijgt uiterlijk %(day)s om %(time)s antwoord."
+    )
     assert ack.msgstr == {0: "You will have our answer by %(day)s at %(time)s."}
 
 
