@@ -8,10 +8,17 @@ from django.shortcuts import render
 from balie.accounts.views import agent_required
 from balie.tickets.access import tickets_for
 
-from .backends import clean_query, message_snippets, search_customers, search_ticket_ids
+from .backends import (
+    clean_query,
+    customers_in_order,
+    matching_customer_ids,
+    message_snippets,
+    search_ticket_ids,
+)
 from .highlighting import render_snippet
 
 PAGE_SIZE = 50
+CUSTOMERS_SHOWN = 10
 
 
 @agent_required
@@ -20,7 +27,8 @@ def search(request: HttpRequest) -> HttpResponse:
     tickets: list = []
     customers: list = []
     if q:
-        ids = search_ticket_ids(q, limit=PAGE_SIZE * 4)
+        customer_ids = matching_customer_ids(q)
+        ids = search_ticket_ids(q, limit=PAGE_SIZE * 4, customer_ids=customer_ids)
         tickets = list(
             tickets_for(request.agent)  # type: ignore[attr-defined]
             .filter(pk__in=ids)
@@ -30,7 +38,7 @@ def search(request: HttpRequest) -> HttpResponse:
         snippets = message_snippets([t.pk for t in tickets], q)
         for ticket in tickets:
             ticket.snippet = render_snippet(snippets.get(ticket.pk, ""))
-        customers = search_customers(q, 10)
+        customers = customers_in_order(customer_ids[:CUSTOMERS_SHOWN])
     return render(
         request,
         "search/results.html",

@@ -1,19 +1,23 @@
-"""PostgreSQL: full-text search with the `dutch` configuration on expression GIN indexes
-(`to_tsvector('dutch', body_text)` on tickets_message, `to_tsvector('dutch', subject)` on
-tickets_ticket; created by the search app's migration). Every query uses exactly the indexed
-expression.
+"""PostgreSQL: full-text search with the `dutch` configuration. Messages are searched through
+their stored vector (`tickets_message.search_vector`, kept by a trigger: tickets migration 0005;
+GIN index: search migration 0002), ticket subjects through a GIN index on the expression
+`to_tsvector('dutch', subject)`, which the query repeats word for word.
 
 "Newest first, LIMIT n" has two good plans and the planner's choice between them is often
 wrong: for a common word, walking the tickets newest first and testing each row stops after a
 few hundred rows; for a rare word that walk reads the whole table, and the GIN index answers in
-a millisecond. We choose ourselves, from the planner's own estimate of the number of hits
-(EXPLAIN uses the lexeme statistics ANALYZE keeps for the expression index) and the table's
-size: see `choose_plan` and docs/performance.md.
+a millisecond. We choose ourselves: first a probe tests the newest few thousand rows (for a
+common word that is the answer already); otherwise the expected number of hits comes from the
+probe's share of hits, or, when it saw too few, from the planner's estimate (EXPLAIN uses the
+lexeme statistics ANALYZE keeps), and `choose_plan` compares the measured costs of both plans.
+Each plan has a budget and hands over to the other when the estimate proves wrong. See
+docs/performance.md ("Search and inbox at 1M").
 """
 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,37 +26,93 @@ from django.db import connection, transaction
 from . import query_words
 
 CONFIG = "dutch"
-# Relative cost per row of the two plans, measured at 1M messages (docs/performance.md): testing
-# one row while walking the btree recomputes to_tsvector (about 50 µs for a short e-mail); one
-# GIN hit costs a posting-list entry plus a heap visit (about 6 µs once the heap is not cached).
-WALK_COST_PER_ROW = 8.0
-GIN_COST_PER_ROW = 1.0
 # Several messages of one ticket may match; walking reads this many hits per distinct ticket.
 MESSAGES_PER_TICKET = 1.7
+# Each plan has a budget, so that a wrong estimate costs a bounded detour, not seconds: the walk
+# reads at most BUDGET_FACTOR times the rows it is expected to need, the GIN plan fetches at
+# most BUDGET_FACTOR times the hits expected (at least the minimums). When the walk runs out,
+# the query is rarer than estimated and the GIN plan answers; when the GIN plan runs out, it
+# is commoner and tries again with a 4 times bigger budget, or walks once walking is the
+# cheaper plan.
+BUDGET_FACTOR = 4.0
+WALK_MIN_BUDGET = 2_000
+GIN_MIN_BUDGET = 5_000
+
+# Customers matching a name or contract number that are sorted by name to pick the first ones.
+CUSTOMER_MATCHES = 1_000
+
+Plan = Literal["walk", "gin"]
 
 
 @dataclass(frozen=True)
 class Target:
     table: str
-    document: str  # the indexed expression, word for word
+    document: str  # the indexed column or expression, word for word
     key: str  # the ticket number column, walked newest first
+    # Cost in µs of testing one row while walking the key's btree newest first, and of fetching
+    # one hit through the GIN index (its heap row, for the key), measured at 1M tickets / 3.2M
+    # messages (docs/performance.md). A message's vector is stored, so its walk only reads it;
+    # a subject's is recomputed.
+    walk_us_per_row: float
+    gin_us_per_hit: float
+    per_key: float  # rows per distinct key among the hits
+    probe_rows: int  # newest rows tested first (about 2 ms)
 
 
-MESSAGES = Target("tickets_message", f"to_tsvector('{CONFIG}'::regconfig, body_text)", "ticket_id")
-SUBJECTS = Target("tickets_ticket", f"to_tsvector('{CONFIG}'::regconfig, subject)", "id")
+MESSAGES = Target(
+    "tickets_message", "search_vector", "ticket_id",
+    walk_us_per_row=0.5, gin_us_per_hit=4.0, per_key=MESSAGES_PER_TICKET, probe_rows=4_000,
+)  # fmt: skip
+SUBJECTS = Target(
+    "tickets_ticket", f"to_tsvector('{CONFIG}'::regconfig, subject)", "id",
+    walk_us_per_row=2.0, gin_us_per_hit=1.5, per_key=1.0, probe_rows=1_000,
+)  # fmt: skip
+# A probe with at least this many hits measures the share of matching rows better than the
+# planner, whose estimate for several words assumes they occur independently.
+PROBE_TRUSTED_HITS = 5
 TSQUERY = f"websearch_to_tsquery('{CONFIG}'::regconfig, %s)"
 
 
-def choose_plan(
-    *, estimated_hits: float, table_rows: float, limit: int, per_key: float = 1.0
-) -> Literal["walk", "gin"]:
-    """'walk' when reading newest first until `limit` tickets are found is cheaper than
-    fetching every hit through the GIN index."""
+def walk_rows(*, estimated_hits: float, table_rows: float, limit: int, per_key: float) -> float:
+    """Rows a newest-first walk is expected to read before it has `limit` distinct keys."""
     hits = max(estimated_hits, 1.0)
     rows = max(table_rows, hits)
-    walk = WALK_COST_PER_ROW * min(rows, limit * per_key * rows / hits)
-    gin = GIN_COST_PER_ROW * hits
+    return min(rows, limit * per_key * rows / hits)
+
+
+def choose_plan(
+    *,
+    estimated_hits: float,
+    table_rows: float,
+    limit: int,
+    per_key: float = 1.0,
+    walk_us_per_row: float = MESSAGES.walk_us_per_row,
+    gin_us_per_hit: float = MESSAGES.gin_us_per_hit,
+) -> Plan:
+    """'walk' when reading newest first until `limit` tickets are found is cheaper than
+    fetching every hit through the GIN index."""
+    rows = walk_rows(
+        estimated_hits=estimated_hits, table_rows=table_rows, limit=limit, per_key=per_key
+    )
+    walk = walk_us_per_row * rows
+    gin = gin_us_per_hit * max(estimated_hits, 1.0)
     return "walk" if walk < gin else "gin"
+
+
+# Table sizes change slowly; one lookup per process every few minutes is enough.
+TABLE_ROWS_SECONDS = 300.0
+_table_rows: dict[str, tuple[float, float]] = {}  # table -> (rows, monotonic time read)
+
+
+def _rows_in(cursor, table: str) -> float:
+    now = time.monotonic()
+    known = _table_rows.get(table)
+    if known is not None and now - known[1] < TABLE_ROWS_SECONDS:
+        return known[0]
+    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+    rows = float(cursor.fetchone()[0])
+    _table_rows[table] = (rows, now)
+    return rows
 
 
 def _estimate(cursor, target: Target, q: str) -> tuple[float, float]:
@@ -63,47 +123,129 @@ def _estimate(cursor, target: Target, q: str) -> tuple[float, float]:
     )
     raw = cursor.fetchone()[0]
     plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
-    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [target.table])
-    rows = float(cursor.fetchone()[0])
-    return float(plan["Plan Rows"]), rows
+    return float(plan["Plan Rows"]), _rows_in(cursor, target.table)
 
 
-def _ids(target: Target, q: str, *, limit: int, per_key: float) -> list[int]:
+def _gin(cursor, target: Target, q: str, *, limit: int, budget: int | None) -> list[int] | None:
+    """Every hit through the GIN index (at most `budget`), then the newest `limit` keys. None
+    when the budget ran out (the newest keys may be among the hits not fetched)."""
+    # MATERIALIZED keeps the ORDER BY … LIMIT outside, so the planner cannot turn the query
+    # into a backwards walk.
+    cap = "" if budget is None else " LIMIT %s"
+    cursor.execute(
+        f"WITH hits AS MATERIALIZED (SELECT {target.key} AS key FROM {target.table} "  # noqa: S608
+        f"WHERE {target.document} @@ {TSQUERY}{cap}) "
+        "SELECT key, (SELECT count(*) FROM hits) FROM "
+        "(SELECT DISTINCT key FROM hits ORDER BY key DESC LIMIT %s) AS newest ORDER BY key DESC",
+        [q, limit] if budget is None else [q, budget, limit],
+    )
+    rows = cursor.fetchall()
+    if budget is not None and rows and rows[0][1] >= budget:
+        return None
+    return [row[0] for row in rows]
+
+
+def _walk(cursor, target: Target, q: str, *, limit: int, budget: int | None) -> list[int] | None:
+    """The newest `limit` keys, testing the rows backwards along the key's btree (the newest
+    `budget` rows at most). None when the budget ran out first."""
+    if budget is None:
+        # Bitmap scans off for this statement only, so the planner walks the key's btree
+        # backwards and stops at the limit instead of fetching every hit.
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(
+            f"SELECT DISTINCT {target.key} FROM {target.table} "  # noqa: S608
+            f"WHERE {target.document} @@ {TSQUERY} ORDER BY {target.key} DESC LIMIT %s",
+            [q, limit],
+        )
+        found = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SET LOCAL enable_bitmapscan = DEFAULT")
+        return found
+    # The inner LIMIT has no condition, so no plan but the walk serves it; the executor stops
+    # as soon as `limit` keys are found.
+    cursor.execute(
+        f"SELECT DISTINCT key FROM (SELECT {target.key} AS key, {target.document} AS document "  # noqa: S608
+        f"FROM {target.table} ORDER BY {target.key} DESC LIMIT %s) AS newest "
+        f"WHERE document @@ {TSQUERY} ORDER BY key DESC LIMIT %s",
+        [budget, q, limit],
+    )
+    found = [row[0] for row in cursor.fetchall()]
+    return found if len(found) >= limit else None
+
+
+@dataclass(frozen=True)
+class Probe:
+    rows: int  # rows read
+    hits: int  # rows that matched
+    keys: list[int]  # distinct keys of the matching rows, newest first
+
+
+def _probe(cursor, target: Target, q: str) -> Probe:
+    """Test the newest `target.probe_rows` rows: for a common word that already gives the
+    answer, otherwise it measures how common the query is among recent rows."""
+    cursor.execute(
+        "SELECT count(*), count(*) FILTER (WHERE hit), "  # noqa: S608 - constants
+        "COALESCE(array_agg(DISTINCT key) FILTER (WHERE hit), '{}') FROM "
+        f"(SELECT {target.key} AS key, {target.document} @@ {TSQUERY} AS hit "
+        f"FROM {target.table} ORDER BY {target.key} DESC LIMIT %s) AS newest",
+        [q, target.probe_rows],
+    )
+    rows, hits, keys = cursor.fetchone()
+    return Probe(rows=rows, hits=hits, keys=sorted(keys, reverse=True))
+
+
+def expected_hits(*, planner: float, probe: Probe, table_rows: float) -> float:
+    """Hits in the whole table: from the probe's share when it saw enough hits, else the
+    planner's estimate, capped by what the probe makes plausible."""
+    if probe.rows <= 0:
+        return planner
+    scale = max(table_rows, probe.rows) / probe.rows
+    if probe.hits >= PROBE_TRUSTED_HITS:
+        return probe.hits * scale
+    return min(planner, (probe.hits + 3) * scale)
+
+
+def _ids(target: Target, q: str, *, limit: int, plan: Plan | None = None) -> list[int]:
     with connection.cursor() as cursor:
-        hits, rows = _estimate(cursor, target, q)
-        plan = choose_plan(estimated_hits=hits, table_rows=rows, limit=limit, per_key=per_key)
-        if plan == "gin":
-            # MATERIALIZED keeps the ORDER BY … LIMIT outside, so the planner cannot turn the
-            # query into a backwards walk: it fetches the hits through the GIN index.
-            sql = (
-                f"WITH hits AS MATERIALIZED (SELECT {target.key} AS key FROM {target.table} "  # noqa: S608
-                f"WHERE {target.document} @@ {TSQUERY}) "
-                "SELECT DISTINCT key FROM hits ORDER BY key DESC LIMIT %s"
+        planner, rows = _estimate(cursor, target, q)
+        hits = planner
+        if plan is None:
+            probe = _probe(cursor, target, q)
+            if len(probe.keys) >= limit or probe.rows < target.probe_rows:
+                return probe.keys[:limit]  # enough, or the probe read the whole table
+            hits = expected_hits(planner=planner, probe=probe, table_rows=rows)
+            plan = _plan(target, hits=hits, rows=rows, limit=limit)
+        if plan == "walk":
+            expected = walk_rows(
+                estimated_hits=hits, table_rows=rows, limit=limit, per_key=target.per_key
             )
-            cursor.execute(sql, [q, limit])
-        else:
-            # Bitmap scans off for this statement only, so the planner walks the btree of the
-            # key backwards and stops at the limit.
-            sql = (
-                f"SELECT DISTINCT {target.key} FROM {target.table} "  # noqa: S608
-                f"WHERE {target.document} @@ {TSQUERY} "
-                f"ORDER BY {target.key} DESC LIMIT %s"
-            )
-            with transaction.atomic():
-                cursor.execute("SET LOCAL enable_bitmapscan = off")
-                cursor.execute(sql, [q, limit])
-                rows = cursor.fetchall()
-                cursor.execute("SET LOCAL enable_bitmapscan = DEFAULT")
-            return [row[0] for row in rows]
-        return [row[0] for row in cursor.fetchall()]
+            budget = int(max(expected * BUDGET_FACTOR, WALK_MIN_BUDGET))
+            found = _walk(cursor, target, q, limit=limit, budget=budget)
+            if found is None:  # rarer than expected
+                found = _gin(cursor, target, q, limit=limit, budget=None) or []
+            return found
+        budget = int(max(hits * BUDGET_FACTOR, GIN_MIN_BUDGET))
+        while (found := _gin(cursor, target, q, limit=limit, budget=budget)) is None:
+            # At least `budget` hits: walk once that makes walking the cheaper plan.
+            if _plan(target, hits=budget, rows=rows, limit=limit) == "walk":
+                with transaction.atomic():  # for SET LOCAL
+                    return _walk(cursor, target, q, limit=limit, budget=None) or []
+            budget *= 4
+        return found
 
 
-def message_ticket_ids(q: str, *, limit: int) -> list[int]:
-    return _ids(MESSAGES, q, limit=limit, per_key=MESSAGES_PER_TICKET)
+def _plan(target: Target, *, hits: float, rows: float, limit: int) -> Plan:
+    return choose_plan(
+        estimated_hits=hits, table_rows=rows, limit=limit, per_key=target.per_key,
+        walk_us_per_row=target.walk_us_per_row, gin_us_per_hit=target.gin_us_per_hit,
+    )  # fmt: skip
 
 
-def subject_ticket_ids(q: str, *, limit: int) -> list[int]:
-    return _ids(SUBJECTS, q, limit=limit, per_key=1.0)
+def message_ticket_ids(q: str, *, limit: int, plan: Plan | None = None) -> list[int]:
+    return _ids(MESSAGES, q, limit=limit, plan=plan)
+
+
+def subject_ticket_ids(q: str, *, limit: int, plan: Plan | None = None) -> list[int]:
+    return _ids(SUBJECTS, q, limit=limit, plan=plan)
 
 
 def _prefix_tsquery(q: str) -> str:
@@ -121,11 +263,14 @@ def customer_ids(q: str, *, limit: int) -> list[int]:
         if prefix:
             conditions.append("to_tsvector('simple'::regconfig, name) @@ to_tsquery('simple', %s)")
             params.append(prefix)
+        # At most CUSTOMER_MATCHES matches are sorted by name: a lone common name word
+        # ("de", 108k of 333k customers) would otherwise sort a third of the table (60 ms).
         cursor.execute(
-            "SELECT id FROM customers_customer WHERE merged_into_id IS NULL AND ("  # noqa: S608
+            "WITH found AS MATERIALIZED (SELECT id, name FROM customers_customer "  # noqa: S608
+            "WHERE merged_into_id IS NULL AND ("
             + " OR ".join(conditions)
-            + ") ORDER BY name LIMIT %s",
-            [*params, limit],
+            + ") LIMIT %s) SELECT id FROM found ORDER BY name LIMIT %s",
+            [*params, CUSTOMER_MATCHES, limit],
         )
         return [row[0] for row in cursor.fetchall()]
 
@@ -137,7 +282,7 @@ def message_snippets(ticket_ids: list[int], q: str) -> dict[int, str]:
             f"'{CONFIG}'::regconfig, translate(body_text, chr(2) || chr(3), ''), {TSQUERY}, "
             '\'StartSel="\x02", StopSel="\x03", MaxWords=30, MinWords=12, MaxFragments=2, '
             'FragmentDelimiter=" … "\') '
-            f"FROM tickets_message WHERE ticket_id = ANY(%s) AND {MESSAGES.document} @@ {TSQUERY} "
+            f"FROM tickets_message WHERE ticket_id = ANY(%s) AND search_vector @@ {TSQUERY} "
             "ORDER BY ticket_id, id DESC",
             [q, ticket_ids, q],
         )

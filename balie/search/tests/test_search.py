@@ -168,3 +168,45 @@ def test_dutch_stemming_on_postgresql(write_in):
     assert search_ticket_ids("facturen") == [ticket.pk]
     assert search_ticket_ids("ontvangst factuur") == []  # different stem
     assert len(search_ticket_ids("meterstand")) == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="plans of the PostgreSQL backend")
+@pytest.mark.parametrize("budgets", ["roomy", "exhausted"])
+def test_both_postgresql_plans_find_the_same_newest_tickets(write_in, monkeypatch, budgets):
+    from balie.search.backends import postgresql
+
+    if budgets == "exhausted":
+        # Each plan gives up after two rows and hands over to the other one.
+        monkeypatch.setattr(postgresql, "BUDGET_FACTOR", 0.0)
+        monkeypatch.setattr(postgresql, "WALK_MIN_BUDGET", 2)
+        monkeypatch.setattr(postgresql, "GIN_MIN_BUDGET", 2)
+    tickets = [
+        write_in(f"Vraag {i}", "Mijn meterstand klopt niet." if i % 3 else "Zonnepanelen?")
+        for i in range(12)
+    ]
+    with_word = sorted((t.pk for i, t in enumerate(tickets) if i % 3), reverse=True)
+
+    for plan in (None, "walk", "gin"):  # None: probe first, then the plan the costs choose
+        assert postgresql.message_ticket_ids("meterstand", limit=5, plan=plan) == with_word[:5]
+        # Fewer hits than asked for: the walk runs out and the GIN plan answers in full.
+        assert postgresql.message_ticket_ids("meterstand", limit=50, plan=plan) == with_word
+        assert postgresql.subject_ticket_ids("vraag", limit=3, plan=plan) == [
+            t.pk for t in reversed(tickets[-3:])
+        ]
+        assert postgresql.message_ticket_ids("kolibrie", limit=5, plan=plan) == []
+
+
+def test_plan_follows_the_expected_number_of_hits():
+    from balie.search.backends.postgresql import choose_plan
+
+    million = 3_000_000.0
+    assert choose_plan(estimated_hits=25, table_rows=million, limit=50) == "gin"
+    assert choose_plan(estimated_hits=700_000, table_rows=million, limit=50) == "walk"
+    assert choose_plan(estimated_hits=700_000, table_rows=million, limit=500) == "walk"
+    # A word in 1 of 600 rows: walking is cheaper while a row test only reads a stored vector,
+    # not when every row recomputes it.
+    assert choose_plan(estimated_hits=5_000, table_rows=million, limit=50) == "walk"
+    assert (
+        choose_plan(estimated_hits=5_000, table_rows=million, limit=50, walk_us_per_row=2.0)
+        == "gin"
+    )
