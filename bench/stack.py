@@ -52,6 +52,20 @@ class Database:
         with sqlite3.connect(self.sqlite_path, timeout=30) as conn:
             return list(conn.execute(sql).fetchall())
 
+    def settle(self) -> None:
+        """After a bulk load: VACUUM ANALYZE, as autovacuum would do some minutes later. Until
+        then the planner lacks statistics for the tables the generator did not analyze, and
+        every search scans the GIN indexes' pending lists of the rows just copied in (5 ms per
+        query on the customer indexes at 1M), which a settled installation does not."""
+        if not self.url:
+            with sqlite3.connect(self.sqlite_path, timeout=30) as conn:
+                conn.execute("ANALYZE")
+            return
+        import psycopg
+
+        with psycopg.connect(_libpq_url(self.url), autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
+
 
 def _libpq_url(url: str) -> str:
     parts = urlsplit(url)

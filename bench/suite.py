@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import time
 import uuid
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from balie.core.seed_text import COMMON_TERM, RARE_TERM
+from balie.core.seed_text import COMMON_TERM, RARE_TERM, TextFactory
 
 from .load import percentile, post_many, probe, sequential
 from .mails import raw_mails
@@ -131,11 +132,25 @@ async def inbox_page(ctx: Context) -> list[Result]:
 # --- search ---------------------------------------------------------------------------------
 
 
+def search_terms() -> list[tuple[str, str]]:
+    """(query, kind): a rare word (the least likely of the generator's Zipf-distributed place
+    names, about 11 in a million messages), RARE_TERM (which the generator's texts make a
+    medium word: about 1 % of the messages), a common word (about 23 %), and two common words
+    that often occur together (the planner assumes they do not)."""
+    rare = TextFactory(random.Random(0)).places[-1]
+    return [
+        (rare, "rare"),
+        (RARE_TERM, "medium"),
+        (COMMON_TERM, "common"),
+        (f"{COMMON_TERM} doorgeven", "two_words"),
+    ]
+
+
 async def search(ctx: Context) -> list[Result]:
     rows: list[Result] = []
     messages = f"{ctx.info['messages']:,} messages".replace(",", ".")
-    for word, kind in ((RARE_TERM, "rare"), (COMMON_TERM, "common")):
-        api = f"/api/v1/tickets?view=alle&q={word}&limit=50"
+    for word, kind in search_terms():
+        api = f"/api/v1/tickets?view=alle&q={quote(word)}&limit=50"
         status = await probe(ctx.base, api, headers=ctx.bearer)
         if status == 404:
             rows.append(missing(f"search_api_{kind}_p95_ms@{{s}}", "ms", SEARCH_P95, "404"))
@@ -145,7 +160,7 @@ async def search(ctx: Context) -> list[Result]:
             )
             note = f"'{word}' over {messages}, API ?q=, 50 rows"
             rows += _latency_rows(f"search_api_{kind}", sample, SEARCH_P95, note)
-        page = f"/zoeken/?q={word}"
+        page = f"/zoeken/?q={quote(word)}"
         status = await probe(ctx.base, page, cookies=ctx.cookies)
         if status == 404:
             rows.append(missing(f"search_page_{kind}_p95_ms@{{s}}", "ms", SEARCH_P95, "404"))
