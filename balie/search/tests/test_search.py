@@ -176,17 +176,18 @@ def test_both_postgresql_plans_find_the_same_newest_tickets(write_in, monkeypatc
     from balie.search.backends import postgresql
 
     if budgets == "exhausted":
-        # Each plan gives up after two rows and hands over to the other one.
+        # Each plan gives up after two rows (the slice after one key) and hands over.
         monkeypatch.setattr(postgresql, "BUDGET_FACTOR", 0.0)
         monkeypatch.setattr(postgresql, "WALK_MIN_BUDGET", 2)
         monkeypatch.setattr(postgresql, "GIN_MIN_BUDGET", 2)
+        monkeypatch.setattr(postgresql, "SLICE_MARGIN", 0.01)
     tickets = [
         write_in(f"Vraag {i}", "Mijn meterstand klopt niet." if i % 3 else "Zonnepanelen?")
         for i in range(12)
     ]
     with_word = sorted((t.pk for i, t in enumerate(tickets) if i % 3), reverse=True)
 
-    for plan in (None, "walk", "gin"):  # None: probe first, then the plan the costs choose
+    for plan in (None, "walk", "gin", "slice"):  # None: probe, then the cheapest plan
         assert postgresql.message_ticket_ids("meterstand", limit=5, plan=plan) == with_word[:5]
         # Fewer hits than asked for: the walk runs out and the GIN plan answers in full.
         assert postgresql.message_ticket_ids("meterstand", limit=50, plan=plan) == with_word
@@ -203,10 +204,12 @@ def test_plan_follows_the_expected_number_of_hits():
     assert choose_plan(estimated_hits=25, table_rows=million, limit=50) == "gin"
     assert choose_plan(estimated_hits=700_000, table_rows=million, limit=50) == "walk"
     assert choose_plan(estimated_hits=700_000, table_rows=million, limit=500) == "walk"
-    # A word in 1 of 600 rows: walking is cheaper while a row test only reads a stored vector,
+    # Neither walking 30,000 rows nor fetching 5,000 hits: the hits among the newest tickets.
+    assert choose_plan(estimated_hits=5_000, table_rows=million, limit=50) == "slice"
+    # A word in 1 of 30 rows: walking is cheapest while a row test only reads a stored vector,
     # not when every row recomputes it.
-    assert choose_plan(estimated_hits=5_000, table_rows=million, limit=50) == "walk"
+    assert choose_plan(estimated_hits=100_000, table_rows=million, limit=500) == "walk"
     assert (
-        choose_plan(estimated_hits=5_000, table_rows=million, limit=50, walk_us_per_row=2.0)
-        == "gin"
+        choose_plan(estimated_hits=100_000, table_rows=million, limit=500, walk_us_per_row=2.0)
+        == "slice"
     )
