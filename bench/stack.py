@@ -156,6 +156,7 @@ class Processes:
 
     def start_server(self, env: dict[str, str]) -> None:
         port = free_port()
+        VAR.mkdir(parents=True, exist_ok=True)  # a fresh checkout on PostgreSQL has none yet
         log = open(VAR / "uvicorn.log", "ab")  # noqa: SIM115
         proc = subprocess.Popen(
             [PYTHON, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
