@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.core import signing
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 from balie.customers.models import Customer
 from balie.tickets.access import get_ticket_for_customer
 from balie.tickets.actions import outbound_subject
+from balie.tickets.attachment_files import attachment_response
 from balie.tickets.models import Attachment, Direction, Status
 
 from . import channel_info, magic_links, rate_limits, submissions, tasks
@@ -333,14 +334,6 @@ def attachment_download(request: HttpRequest, number: int, pk: int) -> HttpRespo
     if attachment is None:
         raise Http404(_("Bijlage bestaat niet"))
     try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
+        return attachment_response(attachment)
+    except OSError:
         raise Http404(_("Bijlage bestaat niet")) from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type or "application/octet-stream",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -21,6 +21,7 @@ from balie.customers.actions import find_or_create_customer
 from balie.customers.api_schemas import MAX_ID, ErrorOut
 from balie.customers.models import Customer, Identity, IdentityKind
 from balie.messaging.connectors.base import InboundMessage, Party
+from balie.tickets.attachment_files import attachment_response
 
 from .access import get_ticket_for
 from .actions import (
@@ -439,12 +440,6 @@ def download_attachment(
     if attachment is None:
         raise HttpError(404, _("Bijlage bestaat niet."))
     try:
-        content = attachment.file.open("rb")
+        return attachment_response(attachment)
     except OSError:
         raise HttpError(404, _("Bijlage is niet meer beschikbaar.")) from None
-    return FileResponse(
-        content,
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type or "application/octet-stream",
-    )

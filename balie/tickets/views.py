@@ -18,6 +18,7 @@ from balie.accounts.views import agent_required
 from balie.customers.actions import create_customer
 from balie.customers.views import chosen_customer, search_customers
 from balie.routing import presence
+from balie.tickets.attachment_files import attachment_response
 
 from . import actions
 from .access import get_ticket_for, tickets_for
@@ -254,17 +255,9 @@ def attachment_download(request: HttpRequest, number: int, attachment_id: int) -
     if attachment is None:
         raise Http404(_("Bijlage bestaat niet"))
     try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
+        return attachment_response(attachment)
+    except OSError:
         raise Http404(_("Het bestand van deze bijlage ontbreekt")) from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 # --- log a contact -------------------------------------------------------------------------
