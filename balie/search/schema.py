@@ -60,12 +60,13 @@ SQLITE_TRIGGERS = {
 
 # Search migration 0002: messages are searched through their stored vector
 # (tickets_message.search_vector, kept by a trigger; tickets migration 0005), which replaces the
-# expression index on body_text. Without GIN's pending list (fastupdate): every search would
-# scan up to 4 MB of not yet merged entries (5 ms measured after a bulk load); a message insert
-# pays its GIN update at once instead (tens of µs).
+# expression index on body_text. GIN's pending list of not yet merged entries (which every
+# search scans) is kept to 256 kB instead of 4 MB: a full 4 MB list cost a customer search 5 ms,
+# 256 kB costs a message search 0.05 ms; inserting a message costs 58 µs (37 µs with 4 MB,
+# 118 µs without a pending list), measured at 100k tickets.
 MESSAGE_VECTOR_INDEX = (
     "CREATE INDEX IF NOT EXISTS search_message_vector ON tickets_message "
-    "USING gin (search_vector) WITH (fastupdate = off)"
+    "USING gin (search_vector) WITH (gin_pending_list_limit = 256)"
 )
 
 
