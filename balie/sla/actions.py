@@ -148,11 +148,43 @@ def _active(ticket: Ticket, kinds: Iterable[str] | None = None) -> list[SlaClock
 
 
 def _end(clocks: Iterable[SlaClock], *, state: str, at: datetime) -> int:
+    """End clocks. A target met after its due moment counts as breached even when the periodic
+    check had not seen it yet (it runs once a minute, and may have been down)."""
+    from balie.core.events import SYSTEM, record
+    from balie.tickets.models import Ticket
+
+    from . import events
+
     ended = 0
     for clock in clocks:
+        fields = ["state", "ended_at"]
         clock.state = state
         clock.ended_at = at
-        clock.save(update_fields=["state", "ended_at"])
+        late = (
+            state == ClockState.MET
+            and clock.breached_at is None
+            and clock.due_at is not None
+            and at > clock.due_at
+        )
+        if late:
+            clock.breached_at = clock.due_at
+            fields.append("breached_at")
+        clock.save(update_fields=fields)
+        if late:
+            Ticket.objects.filter(pk=clock.ticket_id, sla_breached_at__isnull=True).update(
+                sla_breached_at=clock.due_at
+            )
+            record(
+                clock.ticket,
+                events.SLA_BREACHED,
+                by=SYSTEM,
+                data={
+                    "clock": clock.pk,
+                    "kind": clock.kind,
+                    "due_at": clock.due_at.isoformat(),
+                    "met_late": True,
+                },
+            )
         ended += 1
     return ended
 

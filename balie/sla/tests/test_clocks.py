@@ -211,3 +211,26 @@ def test_breach_runs_the_sla_rules_once(cast, ticket, lead):
 
     assert list(ticket.tags.values_list("name", flat=True)) == ["te-laat"]
     assert Activity.objects.filter(ticket=ticket, kind="automation.rule_applied").count() == 1
+
+
+def test_an_answer_after_the_due_moment_counts_as_breached_even_unchecked(cast, ticket, now_is):
+    # No periodic check ran; the agent answers Wednesday, after Tuesday 17:00.
+    now_is(at(2026, 6, 3, 9, 30))
+    actions.add_reply(ticket, by=cast.anna, text="Excuses voor het late antwoord.")
+
+    first = SlaClock.objects.get(ticket=ticket, kind=ClockKind.FIRST_RESPONSE)
+    assert first.state == ClockState.MET and first.breached_at == at(2026, 6, 2, 17, 0)
+    ticket.refresh_from_db()
+    assert ticket.sla_breached_at == at(2026, 6, 2, 17, 0)
+    assert Activity.objects.filter(ticket=ticket, kind="sla.breached").count() == 1
+    # The periodic check finds nothing left to breach.
+    assert check_clocks(now=at(2026, 6, 3, 9, 31)).breached == 0
+
+
+def test_an_answer_in_time_is_not_a_breach(cast, ticket, now_is):
+    now_is(at(2026, 6, 2, 16, 59))
+    actions.add_reply(ticket, by=cast.anna, text="Op tijd.")
+
+    first = SlaClock.objects.get(ticket=ticket, kind=ClockKind.FIRST_RESPONSE)
+    assert first.breached_at is None
+    assert not Activity.objects.filter(ticket=ticket, kind="sla.breached").exists()
