@@ -332,14 +332,20 @@ def customer_ids(q: str, *, limit: int) -> list[int]:
 
 
 def message_snippets(ticket_ids: list[int], q: str) -> dict[int, str]:
+    # The messages of these tickets first (MATERIALIZED: otherwise the planner may AND the
+    # ticket numbers with the GIN index, whose bitmap for two common words took 40 ms at 1M),
+    # then the newest matching one per ticket, then ts_headline for those only (in one SELECT
+    # DISTINCT ON it ran for every matching message).
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT DISTINCT ON (ticket_id) ticket_id, ts_headline("  # noqa: S608 - constants
+            "WITH candidates AS MATERIALIZED (SELECT id, ticket_id, body_text, search_vector "  # noqa: S608 - constants
+            "FROM tickets_message WHERE ticket_id = ANY(%s)) "
+            "SELECT ticket_id, ts_headline("
             f"'{CONFIG}'::regconfig, translate(body_text, chr(2) || chr(3), ''), {TSQUERY}, "
             '\'StartSel="\x02", StopSel="\x03", MaxWords=30, MinWords=12, MaxFragments=2, '
             'FragmentDelimiter=" … "\') '
-            f"FROM tickets_message WHERE ticket_id = ANY(%s) AND search_vector @@ {TSQUERY} "
-            "ORDER BY ticket_id, id DESC",
-            [q, ticket_ids, q],
+            "FROM (SELECT DISTINCT ON (ticket_id) ticket_id, body_text FROM candidates "
+            f"WHERE search_vector @@ {TSQUERY} ORDER BY ticket_id, id DESC) AS newest",
+            [ticket_ids, q, q],
         )
         return dict(cursor.fetchall())
