@@ -237,6 +237,7 @@ BALIE_INGEST_BATCH = int(os.environ.get("BALIE_INGEST_BATCH", "25"))
 BALIE_CONTACT_RATE_LIMIT = os.environ.get("BALIE_CONTACT_RATE_LIMIT", "5/600")
 BALIE_CONTACT_MIN_SECONDS = float(os.environ.get("BALIE_CONTACT_MIN_SECONDS", "2"))
 BALIE_PORTAL_LOGIN_RATE_LIMIT = os.environ.get("BALIE_PORTAL_LOGIN_RATE_LIMIT", "5/600")
+BALIE_PORTAL_REPLY_RATE_LIMIT = os.environ.get("BALIE_PORTAL_REPLY_RATE_LIMIT", "20/600")
 # How many reverse proxies (load balancers) stand in front of Balie: the client address for rate
 # limits is taken that many hops from the right of X-Forwarded-For. 0 = use the peer address.
 BALIE_TRUSTED_PROXIES = int(os.environ.get("BALIE_TRUSTED_PROXIES", "0"))

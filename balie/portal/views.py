@@ -258,7 +258,19 @@ def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
         return customer
     ticket = get_ticket_for_customer(customer, number)
     form = ReplyForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and not rate_limits.hit_all(
+        "portal-reply", {"customer": str(customer.pk)}, _limit("BALIE_PORTAL_REPLY_RATE_LIMIT")
+    ):
+        messages.error(
+            request,
+            _(
+                "U heeft de afgelopen tijd al veel reacties gestuurd. Probeer het over enkele "
+                "minuten opnieuw; uw tekst staat hieronder nog voor u klaar."
+            ),
+        )
+        status = 429
+    elif request.method == "POST" and form.is_valid():
         email = request.session.get(SESSION_EMAIL) or customer.primary_email
         envelope = submissions.submit(
             submissions.build_envelope(
@@ -316,7 +328,7 @@ def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
             "form": form,
             "Direction": Direction,
         },
-        status=400 if request.method == "POST" else 200,
+        status=status,
     )
 
 

@@ -290,6 +290,21 @@ def test_an_empty_reply_is_explained(cast, client):
     assert ticket.messages.filter(direction=Direction.INBOUND).count() == 1
 
 
+def test_a_flood_of_replies_is_slowed_down_and_keeps_the_text(cast, client, settings):
+    settings.BALIE_PORTAL_REPLY_RATE_LIMIT = "2/600"
+    ticket = write_in("carla.jansen@example.nl")
+    log_in(client, cast.carla, "carla.jansen@example.nl")
+    for i in range(2):
+        client.post(f"/portaal/tickets/{ticket.pk}/", {"message": f"Aanvulling {i}"})
+
+    response = client.post(f"/portaal/tickets/{ticket.pk}/", {"message": "Nog een aanvulling"})
+
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "al veel reacties gestuurd" in page and "Nog een aanvulling" in page
+    assert ticket.messages.filter(direction=Direction.INBOUND).count() == 3
+
+
 def test_logging_out_ends_the_portal_session(cast, client):
     ticket = write_in("carla.jansen@example.nl")
     log_in(client, cast.carla, "carla.jansen@example.nl")
