@@ -244,14 +244,19 @@ def _probe(cursor, target: Target, q: str) -> Probe:
     return Probe(rows=rows, hits=hits, keys=sorted(keys, reverse=True))
 
 
-def expected_hits(*, planner: float, probe: Probe, table_rows: float) -> float:
-    """Hits in the whole table: from the probe's share when it saw enough hits, else the
-    planner's estimate, capped by what the probe makes plausible."""
+def expected_hits(*, planner: float, probe: Probe, table_rows: float, words: int) -> float:
+    """Hits in the whole table: from the probe's share when it saw enough hits; else, for one
+    word, the planner's estimate (its statistics per word are good, and the newest rows need
+    not be typical: a burst of mails about one outage); for several words, whose estimate
+    assumes they occur independently, the planner's estimate capped by what the probe makes
+    plausible."""
     if probe.rows <= 0:
         return planner
     scale = max(table_rows, probe.rows) / probe.rows
     if probe.hits >= PROBE_TRUSTED_HITS:
         return probe.hits * scale
+    if words <= 1:
+        return planner
     return min(planner, (probe.hits + 3) * scale)
 
 
@@ -263,7 +268,8 @@ def _ids(target: Target, q: str, *, limit: int, plan: Plan | None = None) -> lis
             probe = _probe(cursor, target, q)
             if len(probe.keys) >= limit or probe.rows < target.probe_rows:
                 return probe.keys[:limit]  # enough, or the probe read the whole table
-            hits = expected_hits(planner=planner, probe=probe, table_rows=rows)
+            words = len(query_words(q))
+            hits = expected_hits(planner=planner, probe=probe, table_rows=rows, words=words)
             plan = _plan(target, hits=hits, rows=rows, limit=limit)
         expected = walk_rows(
             estimated_hits=hits, table_rows=rows, limit=limit, per_key=target.per_key
