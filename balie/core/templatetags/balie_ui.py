@@ -10,7 +10,7 @@ from django import template
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext

@@ -8,7 +8,10 @@ from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -58,3 +61,19 @@ def sla_state(due_at: datetime | None, now: datetime | None = None) -> str:
     if due_at < now:
         return "late"
     return "soon" if due_at - now <= SOON else "ok"
+
+
+@register.simple_tag(name="sla_due")
+def sla_due(due_at: datetime | None) -> str:
+    """The coloured countdown with the exact Amsterdam moment as its title, in one tag (the
+    inbox renders it for every row)."""
+    if due_at is None:
+        return ""
+    now = timezone.now()
+    exact = date_format(timezone.localtime(due_at), pgettext("datumnotatie", "j b Y H:i"))
+    return format_html(
+        '<span class="sla sla-{}" title="{}">{}</span>',
+        sla_state(due_at, now),
+        exact,
+        countdown(due_at, now),
+    )
