@@ -3,17 +3,17 @@ of audit-trail entries, and query strings for filter links."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
+from django.utils.dateformat import format as _dateformat
 from django.utils.html import format_html
+from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
 
 from balie.tickets.models import Channel, DeliveryStatus, Priority, Status, TicketType
 
@@ -75,13 +75,37 @@ def sinds(value: datetime | None) -> str:
     local = timezone.localtime(value)
     # Translators: date formats use Django's date-filter letters; b is "nov", M is "Nov".
     exact = date_format(local, pgettext("datumnotatie", "j F Y H:i"))
-    if timezone.now() - value < timedelta(hours=22):
-        shown = naturaltime(value)
+    age = (timezone.now() - value).total_seconds()
+    if age < 22 * 3600:
+        shown = _relative(age)
     elif local.year == timezone.localtime().year:
         shown = date_format(local, pgettext("datumnotatie", "j b H:i"))
     else:
         shown = date_format(local, pgettext("datumnotatie", "j b Y"))
     return format_html('<time datetime="{}" title="{}">{}</time>', local.isoformat(), exact, shown)
+
+
+@lru_cache(maxsize=8192)
+def _formatted(moment: datetime, fmt: str, language: str) -> str:
+    return _dateformat(moment, fmt)
+
+
+def date_format(moment: datetime, fmt: str) -> str:
+    """A date in a (translated) format, to the minute; memoised, since the inbox formats the
+    same moments on every reload."""
+    return _formatted(moment.replace(second=0, microsecond=0), fmt, get_language() or "")
+
+
+def _relative(seconds: float) -> str:
+    """ "zojuist", "5 minuten geleden", "3 uur geleden" (cheaper than humanize's naturaltime,
+    which the inbox would call 50 times a page)."""
+    if seconds < 60:
+        return _("zojuist")
+    if seconds < 3600:
+        minutes = int(seconds // 60)
+        return ngettext("%(n)s minuut geleden", "%(n)s minuten geleden", minutes) % {"n": minutes}
+    hours = int(seconds // 3600)
+    return ngettext("%(n)s uur geleden", "%(n)s uur geleden", hours) % {"n": hours}
 
 
 @register.filter

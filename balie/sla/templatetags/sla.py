@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+
+from balie.core.templatetags.balie_ui import date_format
 
 register = template.Library()
 
