@@ -30,6 +30,9 @@ from .models import ChannelAccount
 router = Router()
 
 QUARANTINE_MAX_BYTES = 256 * 1024  # what is kept of refused input
+# Of a request without a valid token less is kept: anyone can send those, and the quarantine
+# must not become free storage. Enough to see what was sent, and by whom.
+UNAUTHENTICATED_KEEP_BYTES = 16 * 1024
 HEADER_MAX_BYTES = 256 * 1024
 HEADER_END = re.compile(rb"\r?\n\r?\n")
 MAIL_CONTENT_TYPES = ("message/rfc822", "application/octet-stream", "text/plain", "")
@@ -61,7 +64,7 @@ def _refuse(
             "remote_addr": request.META.get("REMOTE_ADDR", ""),
             "content_type": request.content_type or "",
             "size": size,
-            "truncated": size > QUARANTINE_MAX_BYTES,
+            "truncated": size > min(len(raw), QUARANTINE_MAX_BYTES),
         },
     )
     return HttpError(status, reason)
@@ -136,7 +139,13 @@ def inbound_email(request: HttpRequest, filters: Query[InboundQuery]) -> tuple[i
             if not request.headers.get("Authorization")
             else _("ongeldig token, of token zonder recht om berichten aan te leveren")
         )
-        raise _refuse(request, request.read(QUARANTINE_MAX_BYTES), status=401, reason=reason)
+        raise _refuse(
+            request,
+            request.read(UNAUTHENTICATED_KEEP_BYTES),
+            status=401,
+            reason=reason,
+            size=int(request.META.get("CONTENT_LENGTH") or 0),
+        )
     raw = request.body
     if len(raw) > limit:
         raise _refuse(

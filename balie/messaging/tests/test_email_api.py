@@ -86,6 +86,17 @@ def test_missing_or_wrong_token_is_401_with_a_reason(client, cast, token, reason
     assert Quarantine.objects.get().reason.startswith("401")
 
 
+def test_without_a_token_only_the_start_of_a_big_body_is_kept(client, cast):
+    raw = b"From: a@example.nl\r\nSubject: spam\r\n\r\n" + b"x" * 200_000
+
+    response = post(client, raw, "")
+
+    assert response.status_code == 401
+    item = Quarantine.objects.get()
+    assert bytes(item.raw) == raw[: 16 * 1024]
+    assert item.meta["size"] == len(raw) and item.meta["truncated"] is True
+
+
 def test_token_without_ingest_right_is_refused(client, cast):
     _token, raw = create_api_token(cast.anna, name="rapport", can_ingest=False, by=SYSTEM)
 
