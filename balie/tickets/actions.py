@@ -108,6 +108,18 @@ def store_attachments(
     return stored, refused
 
 
+def store_uploads(message: Message, files: Iterable[UploadedFile]) -> list[Attachment]:
+    """Files an agent or customer uploads with a message: all stored, or none — a refused file
+    raises ValueError with the reasons (the caller's transaction then writes nothing)."""
+    stored, refused = store_attachments(message, files)
+    if refused:
+        raise ValueError(
+            _("Bijlage geweigerd: %(list)s")
+            % {"list": ", ".join(f"{r['filename']} ({r['reason']})" for r in refused)}
+        )
+    return stored
+
+
 def create_ticket(
     *,
     customer: Customer,
@@ -456,12 +468,7 @@ def add_reply(
             created_at=timezone.now(),
         )
         add_participants(ticket, [Party("email", c) for c in cc_list])
-        _stored, refused = store_attachments(message, attachments)
-        if refused:
-            raise ValueError(
-                _("Bijlage geweigerd: %(list)s")
-                % {"list": ", ".join(f"{r['filename']} ({r['reason']})" for r in refused)}
-            )
+        store_uploads(message, attachments)
         enqueue_outbound(message, account=ticket.account)
         fields = ["last_message_at", "updated_at"]
         ticket.last_message_at = message.created_at
@@ -515,12 +522,7 @@ def add_note(
             sender_name=by.display_name,
             created_at=timezone.now(),
         )
-        _stored, refused = store_attachments(message, attachments)
-        if refused:
-            raise ValueError(
-                _("Bijlage geweigerd: %(list)s")
-                % {"list": ", ".join(f"{r['filename']} ({r['reason']})" for r in refused)}
-            )
+        store_uploads(message, attachments)
         record(ticket, events.NOTE_ADDED, by=by, data={"message": message.pk})
     return message
 
@@ -657,12 +659,7 @@ def log_contact(
             thread_reason=_("vastgelegd door %(agent)s") % {"agent": by.display_name},
             created_at=timezone.now(),
         )
-        _stored, refused = store_attachments(message, attachments)
-        if refused:
-            raise ValueError(
-                _("Bijlage geweigerd: %(list)s")
-                % {"list": ", ".join(f"{r['filename']} ({r['reason']})" for r in refused)}
-            )
+        store_uploads(message, attachments)
         ticket.last_message_at = ticket.last_inbound_at = message.created_at
         ticket.save(update_fields=["last_message_at", "last_inbound_at"])
         record(
