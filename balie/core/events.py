@@ -43,16 +43,29 @@ def actor_fields(by: Any) -> tuple[Agent | None, str]:
 
 def record(ticket: Ticket, kind: str, *, by: Any, data: dict[str, Any] | None = None) -> Activity:
     """Append to the ticket's audit trail and publish the same event to agents after commit."""
+    activity = activity_row(ticket, kind, by=by, data=data)
+    activity.save()
+    announce(activity)
+    return activity
+
+
+def activity_row(
+    ticket: Ticket, kind: str, *, by: Any, data: dict[str, Any] | None = None
+) -> Activity:
+    """An audit-trail entry, not yet saved (a caller writing many at once bulk-inserts them and
+    then calls `announce` for each)."""
     from balie.tickets.models import Activity
 
     agent, label = actor_fields(by)
-    activity = Activity.objects.create(
-        ticket=ticket, kind=kind, actor_agent=agent, actor_label=label, data=data or {}
-    )
+    return Activity(ticket=ticket, kind=kind, actor_agent=agent, actor_label=label, data=data or {})
+
+
+def announce(activity: Activity) -> None:
+    """Publish a saved audit-trail entry to the agents who follow its ticket, after commit."""
+    ticket = activity.ticket
     groups = [f"ticket.{ticket.pk}", "inbox"]
     if ticket.team_id:
         groups.append(f"team.{ticket.team_id}")
     if ticket.assignee_id:
         groups.append(f"agent.{ticket.assignee_id}")
-    realtime.publish(groups, kind, {"ticket": ticket.pk, "activity": activity.pk})
-    return activity
+    realtime.publish(groups, activity.kind, {"ticket": ticket.pk, "activity": activity.pk})

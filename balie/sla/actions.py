@@ -95,26 +95,45 @@ def _schedule(clock: SlaClock, at: datetime) -> None:
 def sync_due_times(ticket: Ticket, *, clocks: Iterable[SlaClock] | None = None) -> None:
     """Copy the due moments of the ticket's running clocks onto the ticket (for the inbox).
     `clocks`: every clock the ticket has, when the caller holds them (a new ticket's)."""
+    if clocks is None:
+        clocks = list(
+            ticket.sla_clocks.filter(state=ClockState.RUNNING).only("kind", "state", "due_at")
+        )
+    fields = set_due_fields(ticket, clocks)
+    ticket.save(update_fields=[*fields, "sla_policy"])
+
+
+def set_due_fields(ticket: Ticket, clocks: Iterable[SlaClock]) -> list[str]:
+    """Set the ticket's due fields from these clocks (every clock it has, or at least every
+    running one), in memory; returns the names of the fields."""
     due: dict[str, datetime | None] = dict.fromkeys(DUE_FIELDS.values())
-    running = (
-        ticket.sla_clocks.filter(state=ClockState.RUNNING).values_list("kind", "due_at")
-        if clocks is None
-        else [(c.kind, c.due_at) for c in clocks if c.state == ClockState.RUNNING]
-    )
-    for kind, due_at in running:
-        name = DUE_FIELDS[ClockKind(kind)]
-        if due_at and (due[name] is None or due_at < due[name]):
-            due[name] = due_at
+    for clock in clocks:
+        if clock.state != ClockState.RUNNING:
+            continue
+        name = DUE_FIELDS[ClockKind(clock.kind)]
+        if clock.due_at and (due[name] is None or clock.due_at < due[name]):
+            due[name] = clock.due_at
     moments = [d for d in due.values() if d]
     due["sla_next_due_at"] = min(moments) if moments else None
     for name, value in due.items():
         setattr(ticket, name, value)
-    ticket.save(update_fields=[*due, "sla_policy"])
+    return list(due)
 
 
 def start_clocks(ticket: Ticket, *, by: Any, at: datetime | None = None) -> list[SlaClock]:
     """A new ticket (which has no clocks yet): choose its policy and calendar, start
     first-response and resolution."""
+    clocks = plan_clocks(ticket, at=at)
+    # One INSERT for all: atomic by itself.
+    clocks = SlaClock.objects.bulk_create(clocks)
+    ticket.save(update_fields=[*DUE_FIELDS.values(), "sla_next_due_at", "sla_policy"])
+    return clocks
+
+
+def plan_clocks(ticket: Ticket, *, at: datetime | None = None) -> list[SlaClock]:
+    """The clocks a new ticket starts with, not yet saved; sets the ticket's policy and due
+    fields in memory. The ticket may not be saved yet either: a caller filing many tickets
+    at once inserts them first, then points the clocks at them."""
     at = _now(at)
     tier = getattr(ticket.customer, "tier", "standaard")
     policy = choose_policy(
@@ -134,9 +153,7 @@ def start_clocks(ticket: Ticket, *, by: Any, at: datetime | None = None) -> list
             for kind in (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION)
             if kind in found
         ]
-        # One INSERT for all: atomic by itself.
-        clocks = SlaClock.objects.bulk_create(clocks)
-    sync_due_times(ticket, clocks=clocks)
+    set_due_fields(ticket, clocks)
     return clocks
 
 

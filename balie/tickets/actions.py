@@ -138,21 +138,20 @@ def create_ticket(
 ) -> Ticket:
     """A new ticket. With `run_automation` the ticket.created rules run at once; a caller that
     files the first message afterwards passes False and runs them itself (see ingest)."""
-    ticket = Ticket.objects.create(
-        subject=(subject.strip() or _("(geen onderwerp)"))[:255],
-        channel=channel,
+    ticket = new_ticket_row(
         customer=customer,
+        subject=subject,
+        channel=channel,
         team=team,
         assignee=assignee,
         priority=priority,
         type=type,
-        language=language or customer.language or "nl",
-        claims=claims or {},
+        language=language,
+        claims=claims,
         linked_to=linked_to,
         account=account,
-        status=Status.OPEN if assignee else Status.NEW,
-        last_message_at=timezone.now(),
     )
+    ticket.save(force_insert=True)
     # A brand-new ticket has no participants yet: no need to look for this one first.
     Participant.objects.create(
         ticket=ticket, kind="customer", value=str(customer.pk), role=ParticipantRole.CUSTOMER
@@ -165,6 +164,40 @@ def create_ticket(
     if run_automation:
         automation_actions.run_triggers(ticket, "ticket.created", by=by)
     return ticket
+
+
+def new_ticket_row(
+    *,
+    customer: Customer,
+    subject: str,
+    channel: str,
+    team: Team | None = None,
+    assignee: Agent | None = None,
+    priority: str = Priority.NORMAL,
+    type: str = TicketType.QUESTION,
+    language: str = "",
+    claims: dict[str, str] | None = None,
+    linked_to: Ticket | None = None,
+    account: Any = None,
+    at: Any = None,
+) -> Ticket:
+    """A new ticket, not yet saved (`create_ticket` saves it; the ingest worker inserts a
+    burst of them at once)."""
+    return Ticket(
+        subject=(subject.strip() or _("(geen onderwerp)"))[:255],
+        channel=channel,
+        customer=customer,
+        team=team,
+        assignee=assignee,
+        priority=priority,
+        type=type,
+        language=language or customer.language or "nl",
+        claims=claims or {},
+        linked_to=linked_to,
+        account=account,
+        status=Status.OPEN if assignee else Status.NEW,
+        last_message_at=at or timezone.now(),
+    )
 
 
 def add_participants(ticket: Ticket, parties: Iterable[Party]) -> None:
@@ -208,36 +241,15 @@ def add_inbound_message(
     """File a customer's message in a ticket; a reply reopens a solved or pending ticket.
     `first`: the message that opens a ticket just made by `create_ticket`."""
     now = timezone.now()
-    message = Message.objects.create(
-        ticket=ticket,
-        direction=Direction.INBOUND,
-        channel=inbound.channel,
-        subject=inbound.subject[:255],
-        body_text=inbound.text,
-        body_html=inbound.html,
-        full_text=inbound.full_text or inbound.text,
-        full_html=inbound.full_html,
-        sender_identity=identity,
-        sender_name=inbound.sender.name[:200],
-        sender_address=inbound.sender.value[:254],
-        external_id=inbound.external_id[:255],
-        message_id=inbound.message_id[:255],
-        in_reply_to=inbound.in_reply_to[:255],
-        references=" ".join(inbound.references),
-        recipients={
-            "to": [p.value for p in inbound.to],
-            "cc": [p.value for p in inbound.cc],
-            # Where the sender asked answers to go (Reply-To), and the date they wrote it;
-            # messages are ordered by arrival, since a sender's clock may be wrong.
-            "reply_to": inbound.claims.get("reply_to", ""),
-            "sent_at": inbound.sent_at.isoformat() if inbound.sent_at else "",
-        },
-        delivery_status=DeliveryStatus.RECEIVED,
-        is_automatic=bool(inbound.automatic),
-        thread_reason=thread_reason[:300],
+    message = inbound_message_row(
+        ticket,
+        inbound,
+        identity=identity,
+        thread_reason=thread_reason,
         envelope=envelope,
-        created_at=now,
+        at=now,
     )
+    message.save(force_insert=True)
     _stored, refused = store_attachments(message, inbound.attachments)
     refused += [
         {"filename": r.filename, "content_type": r.content_type, "size": r.size, "reason": r.reason}
@@ -294,6 +306,48 @@ def add_inbound_message(
             ticket, "message.received", by=by, context={"message": message}
         )
     return message
+
+
+def inbound_message_row(
+    ticket: Ticket,
+    inbound: InboundMessage,
+    *,
+    identity: Identity | None,
+    thread_reason: str,
+    envelope: Any,
+    at: Any,
+) -> Message:
+    """A customer's message as it is filed, not yet saved."""
+    return Message(
+        ticket=ticket,
+        direction=Direction.INBOUND,
+        channel=inbound.channel,
+        subject=inbound.subject[:255],
+        body_text=inbound.text,
+        body_html=inbound.html,
+        full_text=inbound.full_text or inbound.text,
+        full_html=inbound.full_html,
+        sender_identity=identity,
+        sender_name=inbound.sender.name[:200],
+        sender_address=inbound.sender.value[:254],
+        external_id=inbound.external_id[:255],
+        message_id=inbound.message_id[:255],
+        in_reply_to=inbound.in_reply_to[:255],
+        references=" ".join(inbound.references),
+        recipients={
+            "to": [p.value for p in inbound.to],
+            "cc": [p.value for p in inbound.cc],
+            # Where the sender asked answers to go (Reply-To), and the date they wrote it;
+            # messages are ordered by arrival, since a sender's clock may be wrong.
+            "reply_to": inbound.claims.get("reply_to", ""),
+            "sent_at": inbound.sent_at.isoformat() if inbound.sent_at else "",
+        },
+        delivery_status=DeliveryStatus.RECEIVED,
+        is_automatic=bool(inbound.automatic),
+        thread_reason=thread_reason[:300],
+        envelope=envelope,
+        created_at=at,
+    )
 
 
 def add_system_message(
@@ -439,34 +493,14 @@ def add_reply(
     `reply_recipients` (the acknowledgement of a new ticket)."""
     from balie.messaging.outbox import enqueue_outbound
 
-    if not text.strip():
-        raise ValueError(_("Een antwoord mag niet leeg zijn."))
-    agent, _label = actor_fields(by)
-    channel = reply_channel(ticket)
-    to, cc_list = reply_recipients(ticket, only_message=only_message)
-    cc_list = list(dict.fromkeys([*cc_list, *[c.strip().lower() for c in cc if c.strip()]]))
-    if channel == Channel.EMAIL and not to:
-        raise ValueError(_("Deze klant heeft geen e-mailadres; antwoord via een ander kanaal."))
-    in_reply_to, references = thread_headers(ticket, only_message=only_message)
+    message = outbound_message_row(
+        ticket, by=by, text=text, html=html, automatic=automatic, cc=cc, only_message=only_message
+    )
+    agent = message.author
+    channel = message.channel
+    to, cc_list = message.recipients["to"], message.recipients["cc"]
     with transaction.atomic():
-        message = Message.objects.create(
-            ticket=ticket,
-            direction=Direction.OUTBOUND,
-            channel=channel,
-            subject=outbound_subject(ticket),
-            body_text=text,
-            body_html=html,
-            full_text=text,
-            author=agent,
-            sender_name=agent.display_name if agent else settings.BALIE_COMPANY_NAME,
-            message_id=new_message_id(ticket) if channel == Channel.EMAIL else "",
-            in_reply_to=in_reply_to,
-            references=" ".join(references),
-            recipients={"to": to, "cc": cc_list},
-            delivery_status=DeliveryStatus.QUEUED,
-            is_automatic=automatic,
-            created_at=timezone.now(),
-        )
+        message.save(force_insert=True)
         add_participants(ticket, [Party("email", c) for c in cc_list])
         store_uploads(message, attachments)
         enqueue_outbound(message, account=ticket.account)
@@ -499,6 +533,48 @@ def add_reply(
         if status and status != ticket.status:
             update_ticket(ticket, by=by, status=status)
     return message
+
+
+def outbound_message_row(
+    ticket: Ticket,
+    *,
+    by: Agent | Any,
+    text: str,
+    html: str = "",
+    automatic: bool = False,
+    cc: Sequence[str] = (),
+    only_message: Message | None = None,
+    at: Any = None,
+) -> Message:
+    """An answer as `add_reply` stores it, not yet saved: recipients, thread headers and the
+    ticket number in the subject. Raises ValueError when it cannot be sent."""
+    if not text.strip():
+        raise ValueError(_("Een antwoord mag niet leeg zijn."))
+    agent, _label = actor_fields(by)
+    channel = reply_channel(ticket)
+    to, cc_list = reply_recipients(ticket, only_message=only_message)
+    cc_list = list(dict.fromkeys([*cc_list, *[c.strip().lower() for c in cc if c.strip()]]))
+    if channel == Channel.EMAIL and not to:
+        raise ValueError(_("Deze klant heeft geen e-mailadres; antwoord via een ander kanaal."))
+    in_reply_to, references = thread_headers(ticket, only_message=only_message)
+    return Message(
+        ticket=ticket,
+        direction=Direction.OUTBOUND,
+        channel=channel,
+        subject=outbound_subject(ticket),
+        body_text=text,
+        body_html=html,
+        full_text=text,
+        author=agent,
+        sender_name=agent.display_name if agent else settings.BALIE_COMPANY_NAME,
+        message_id=new_message_id(ticket) if channel == Channel.EMAIL else "",
+        in_reply_to=in_reply_to,
+        references=" ".join(references),
+        recipients={"to": to, "cc": cc_list},
+        delivery_status=DeliveryStatus.QUEUED,
+        is_automatic=automatic,
+        created_at=at or timezone.now(),
+    )
 
 
 def outbound_subject(ticket: Ticket) -> str:
@@ -698,24 +774,9 @@ def send_acknowledgement(
     Only for e-mail and web form; never to automatic mail. `untouched`: the ticket was just
     created with `to_message` and nothing else changed it since (no rule fired), so recipients,
     thread and promise follow from what is in memory."""
-    if to_message.is_automatic or reply_channel(ticket) != Channel.EMAIL:
+    text = acknowledgement_text(ticket, to_message=to_message, untouched=untouched)
+    if text is None:
         return None
-    language = ticket.customer.language if ticket.customer.language in ("nl", "en") else "nl"
-    due_at, closed_reason = sla_actions.promise_for(
-        ticket, language=language, from_ticket=untouched
-    )
-    with translation.override(language):
-        text = render_to_string(
-            "tickets/email/acknowledgement.txt",
-            {
-                "ticket": ticket,
-                "company": settings.BALIE_COMPANY_NAME,
-                "message": to_message,
-                "portal_url": settings.BASE_URL + "/portaal/",
-                "due_at": due_at,
-                "closed_reason": closed_reason,
-            },
-        ).strip()
     try:
         return add_reply(
             ticket,
@@ -726,6 +787,31 @@ def send_acknowledgement(
         )
     except ValueError:
         return None
+
+
+def acknowledgement_text(
+    ticket: Ticket, *, to_message: Message, untouched: bool = False
+) -> str | None:
+    """The text of `send_acknowledgement`, in the customer's language; None when no
+    acknowledgement is due."""
+    if to_message.is_automatic or reply_channel(ticket) != Channel.EMAIL:
+        return None
+    language = ticket.customer.language if ticket.customer.language in ("nl", "en") else "nl"
+    due_at, closed_reason = sla_actions.promise_for(
+        ticket, language=language, from_ticket=untouched
+    )
+    with translation.override(language):
+        return render_to_string(
+            "tickets/email/acknowledgement.txt",
+            {
+                "ticket": ticket,
+                "company": settings.BALIE_COMPANY_NAME,
+                "message": to_message,
+                "portal_url": settings.BASE_URL + "/portaal/",
+                "due_at": due_at,
+                "closed_reason": closed_reason,
+            },
+        ).strip()
 
 
 def mark_delivery(message: Message, *, status: str, error: str = "", by: Any = SYSTEM) -> None:
