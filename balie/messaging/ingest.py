@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -156,51 +156,87 @@ def identify_customer(run: Run) -> Run:
     return run
 
 
-def _match_ticket(run: Run, ticket: Ticket, how: str) -> bool:
-    """Accept a candidate ticket only when the sender takes part in it."""
-    if ticket_actions.is_participant(ticket, run.inbound.sender, run.customer):
-        run.ticket = ticket
-        run.thread_reason = how
-        return True
-    run.notes.append(
-        _("%(how)s wijst naar #%(n)s, maar %(s)s is geen deelnemer van dat ticket")
-        % {"how": how, "n": ticket.pk, "s": run.inbound.sender.value}
-    )
-    return False
-
-
-def find_thread(run: Run) -> Run:
-    inbound = run.inbound
+def thread_headers(inbound: InboundMessage) -> list[tuple[str, str]]:
+    """The Message-IDs a message refers to, most telling first: In-Reply-To, then the
+    References chain from newest to oldest."""
     ids: list[tuple[str, str]] = []
     if inbound.in_reply_to:
         ids.append(("In-Reply-To", inbound.in_reply_to))
     ids += [
         ("References", ref) for ref in reversed(inbound.references) if ref != inbound.in_reply_to
     ]
-    if ids:
+    return ids
+
+
+def subject_numbers(inbound: InboundMessage) -> list[int]:
+    """Ticket numbers in `[#nummer]` tokens of the subject (channels that have one)."""
+    if inbound.channel not in (Channel.EMAIL, Channel.WEBFORM, Channel.PORTAL):
+        return []
+    return [int(n) for n in dict.fromkeys(SUBJECT_TOKEN.findall(inbound.subject))]
+
+
+def find_thread(run: Run) -> Run:
+    inbound = run.inbound
+    headers = thread_headers(inbound)
+    by_message_id: dict[str, Ticket] = {}
+    if headers:
         known = dict(
-            Message.objects.filter(message_id__in=[mid for _h, mid in ids])
+            Message.objects.filter(message_id__in=[mid for _h, mid in headers])
             .exclude(direction=Direction.NOTE)
             .values_list("message_id", "ticket_id")
         )
         tickets = Ticket.objects.in_bulk(set(known.values()))
-        for header, mid in ids:
-            if mid in known and _match_ticket(run, tickets[known[mid]], f"{header} <{mid}>"):
-                break
-    if run.ticket is None and inbound.channel in (Channel.EMAIL, Channel.WEBFORM, Channel.PORTAL):
-        for number in dict.fromkeys(SUBJECT_TOKEN.findall(inbound.subject)):
-            ticket = Ticket.objects.filter(pk=int(number)).first()
-            if ticket and _match_ticket(
-                run, ticket, _("[#%(n)s] in het onderwerp") % {"n": number}
-            ):
-                break
-    if run.ticket is None and inbound.channel in CONVERSATIONAL and run.customer is not None:
-        ticket = (
+        by_message_id = {mid: tickets[number] for mid, number in known.items()}
+    return choose_thread(
+        run,
+        by_message_id=by_message_id,
+        by_number=lambda number: Ticket.objects.filter(pk=number).first(),
+        conversation=lambda: (
             Ticket.objects.filter(customer=run.customer, channel=inbound.channel)
             .exclude(status=Status.CLOSED)
             .order_by("-id")
             .first()
+        ),
+        accepts=lambda ticket: ticket_actions.is_participant(ticket, inbound.sender, run.customer),
+    )
+
+
+def choose_thread(
+    run: Run,
+    *,
+    by_message_id: Mapping[str, Ticket],
+    by_number: Callable[[int], Ticket | None],
+    conversation: Callable[[], Ticket | None],
+    accepts: Callable[[Ticket], bool],
+) -> Run:
+    """Which ticket the message continues, and why (`run.thread_reason`), from lookups the
+    caller provides: the tickets of known Message-IDs, a ticket by number, the customer's
+    running conversation on a conversational channel, and whether the sender takes part in a
+    ticket. None of the candidates: a new ticket (a linked follow-up after a long-closed one)."""
+    inbound = run.inbound
+
+    def match(ticket: Ticket, how: str) -> bool:
+        """Accept a candidate ticket only when the sender takes part in it."""
+        if accepts(ticket):
+            run.ticket = ticket
+            run.thread_reason = how
+            return True
+        run.notes.append(
+            _("%(how)s wijst naar #%(n)s, maar %(s)s is geen deelnemer van dat ticket")
+            % {"how": how, "n": ticket.pk, "s": inbound.sender.value}
         )
+        return False
+
+    for header, mid in thread_headers(inbound):
+        if mid in by_message_id and match(by_message_id[mid], f"{header} <{mid}>"):
+            break
+    if run.ticket is None:
+        for number in subject_numbers(inbound):
+            ticket = by_number(number)
+            if ticket and match(ticket, _("[#%(n)s] in het onderwerp") % {"n": number}):
+                break
+    if run.ticket is None and inbound.channel in CONVERSATIONAL and run.customer is not None:
+        ticket = conversation()
         if ticket:
             run.ticket = ticket
             run.thread_reason = _("lopend gesprek op %(c)s") % {"c": inbound.channel}
@@ -431,24 +467,37 @@ def _process(envelope_id: int, *, force: bool, skip_locked: bool) -> Envelope | 
 def process_waiting(first_id: int, *, limit: int = 25) -> list[Envelope]:
     """Process envelope `first_id`, then up to `limit - 1` more that still wait (oldest
     first): one worker task files a burst of mail without a round trip to the broker per
-    message. Each envelope keeps its own transaction, so a failure quarantines only that one;
-    envelopes another worker holds are left to it. Live events go out once, at the end."""
+    message. The leading plain envelopes are filed together (`burst.file_burst`); any other
+    envelope in a transaction of its own, so a failure quarantines only that one. Envelopes
+    another worker holds are left to it. Live events go out once, at the end."""
+    from .burst import file_burst
+
+    ids = [first_id]
+    if limit > 1:
+        ids += list(
+            Envelope.objects.filter(status=EnvelopeStatus.RECEIVED)
+            .exclude(pk=first_id)
+            .order_by("received_at", "id")
+            .values_list("pk", flat=True)[: limit - 1]
+        )
     done: list[Envelope] = []
+    together = True
     with realtime.coalesced():
-        first = _process(first_id, force=False, skip_locked=True)
-        if first is not None:
-            done.append(first)
-        if limit > 1:
-            waiting = list(
-                Envelope.objects.filter(status=EnvelopeStatus.RECEIVED)
-                .exclude(pk=first_id)
-                .order_by("received_at", "id")
-                .values_list("pk", flat=True)[: limit - 1]
-            )
-            for envelope_id in waiting:
-                envelope = _process(envelope_id, force=False, skip_locked=True)
-                if envelope is not None:
-                    done.append(envelope)
+        while ids:
+            filed, rest = [], ids
+            if together:
+                try:
+                    filed, rest = file_burst(ids)
+                except Exception:
+                    logger.exception("filing envelopes together failed: one by one instead")
+                    together = False
+            done += filed
+            if not rest:
+                break
+            envelope = _process(rest[0], force=False, skip_locked=True)
+            if envelope is not None:
+                done.append(envelope)
+            ids = rest[1:]
     return done
 
 

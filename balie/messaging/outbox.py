@@ -30,6 +30,15 @@ def backoff(attempts: int) -> timedelta:
 def enqueue_outbound(message: Any, *, account: ChannelAccount | None = None) -> OutboxItem:
     from .tasks import send_outbox_item
 
+    item = outbox_row(message, account=account)
+    item.save(force_insert=True)
+    transaction.on_commit(lambda: send_outbox_item.delay(item.pk))
+    return item
+
+
+def outbox_row(message: Any, *, account: ChannelAccount | None = None) -> OutboxItem:
+    """The outbox entry of an outbound message, not yet saved: on `account` when it is of the
+    message's channel, else on the first active account of that channel."""
     if account is None or account.kind != message.channel:
         if message.channel == "email":
             # The first active mailbox, from the per-process cache (no query per reply).
@@ -40,11 +49,9 @@ def enqueue_outbound(message: Any, *, account: ChannelAccount | None = None) -> 
                 .order_by("id")
                 .first()
             )
-    item = OutboxItem.objects.create(
+    return OutboxItem(
         message=message, channel=message.channel, account=account, next_attempt_at=timezone.now()
     )
-    transaction.on_commit(lambda: send_outbox_item.delay(item.pk))
-    return item
 
 
 def build_outbound(item: OutboxItem) -> OutboundMessage:

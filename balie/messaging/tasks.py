@@ -28,6 +28,14 @@ def send_outbox_item(item_id: int) -> str:
     return item.status if item else "skipped"
 
 
+@shared_task(acks_late=True)
+def send_outbox_items(item_ids: list[int]) -> str:
+    """Send a burst of outbox items (the acknowledgements of a burst of new tickets) in one
+    task; each item is claimed and recorded on its own, as by `send_outbox_item`."""
+    sent = [outbox.deliver(item_id) for item_id in item_ids]
+    return f"{sum(1 for item in sent if item is not None)} of {len(item_ids)} handled"
+
+
 @shared_task
 def retry_outbox() -> int:
     ids = outbox.due_items()

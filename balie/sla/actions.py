@@ -130,10 +130,13 @@ def start_clocks(ticket: Ticket, *, by: Any, at: datetime | None = None) -> list
     return clocks
 
 
-def plan_clocks(ticket: Ticket, *, at: datetime | None = None) -> list[SlaClock]:
+def plan_clocks(
+    ticket: Ticket, *, at: datetime | None = None, with_message: bool = False
+) -> list[SlaClock]:
     """The clocks a new ticket starts with, not yet saved; sets the ticket's policy and due
     fields in memory. The ticket may not be saved yet either: a caller filing many tickets
-    at once inserts them first, then points the clocks at them."""
+    at once inserts them first, then points the clocks at them. `with_message`: the ticket
+    opens with a customer's message, as `record_customer_message(first=True)` would add."""
     at = _now(at)
     tier = getattr(ticket.customer, "tier", "standaard")
     policy = choose_policy(
@@ -153,6 +156,9 @@ def plan_clocks(ticket: Ticket, *, at: datetime | None = None) -> list[SlaClock]
             for kind in (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION)
             if kind in found
         ]
+        if with_message and ClockKind.FIRST_RESPONSE not in found:
+            clock = next_response_clock(ticket, clocks, at=at)
+            clocks += [clock] if clock else []
     set_due_fields(ticket, clocks)
     return clocks
 
@@ -231,18 +237,32 @@ def record_customer_message(
     if policy is None or ticket.status in DONE_STATUSES:
         return None
     found = targets(policy, priority=ticket.priority)
-    if first and ClockKind.FIRST_RESPONSE in found:
+    if (first and ClockKind.FIRST_RESPONSE in found) or ClockKind.NEXT_RESPONSE not in found:
         return None
-    at = _now(at)
-    target = found.get(ClockKind.NEXT_RESPONSE)
     # No savepoint of its own inside the caller's transaction: nothing here is caught and
     # survived (a failure fails the caller's whole transaction).
     with transaction.atomic(savepoint=False):
-        if target is None or _active(ticket, [ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE]):
-            return None
-        calendar_id = calendar_id_for(channel=ticket.channel, team_id=ticket.team_id)
-        clock = _open_clock(ticket, policy=policy, calendar_id=calendar_id, target=target, at=at)
-        sync_due_times(ticket)
+        clock = next_response_clock(ticket, _active(ticket), at=_now(at))
+        if clock is not None:
+            clock.save()
+            ticket.save(update_fields=[*DUE_FIELDS.values(), "sla_next_due_at", "sla_policy"])
+    return clock
+
+
+def next_response_clock(ticket: Ticket, active: list[SlaClock], *, at: datetime) -> SlaClock | None:
+    """For a caller holding every active clock of the ticket (locked): the next-response
+    clock a customer's message starts, not yet saved, with the ticket's due fields set in
+    memory; None when a response is already owed or the policy has no such target."""
+    policy = ticket.sla_policy
+    if policy is None or ticket.status in DONE_STATUSES:
+        return None
+    target = targets(policy, priority=ticket.priority).get(ClockKind.NEXT_RESPONSE)
+    owed = (ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE)
+    if target is None or any(clock.kind in owed for clock in active):
+        return None
+    calendar_id = calendar_id_for(channel=ticket.channel, team_id=ticket.team_id)
+    clock = _new_clock(ticket, policy=policy, calendar_id=calendar_id, target=target, at=at)
+    set_due_fields(ticket, [*active, clock])
     return clock
 
 

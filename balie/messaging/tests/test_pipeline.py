@@ -7,6 +7,7 @@ from email.utils import make_msgid
 
 import pytest
 
+from balie.customers.models import Customer
 from balie.messaging.models import Envelope, EnvelopeStatus, Quarantine
 from balie.tickets import actions
 from balie.tickets.models import Activity, Direction, Message, Status, Ticket
@@ -181,11 +182,14 @@ def test_failure_midway_leaves_nothing_half_written(cast, deliver, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("schijf vol")
 
-    monkeypatch.setattr(actions, "add_inbound_message", broken)
+    # The message row is built after the customer and the ticket were written, both when a
+    # burst is filed together and when a message goes through PIPELINE alone.
+    monkeypatch.setattr(actions, "inbound_message_row", broken)
     envelope = deliver(mail(sender="nieuw@example.nl"))
 
     assert envelope.status == EnvelopeStatus.FAILED and "schijf vol" in envelope.reason
     assert Ticket.objects.count() == 0
+    assert not Customer.objects.filter(identities__value="nieuw@example.nl").exists()
     assert not Activity.objects.exists()
     assert Quarantine.objects.get().envelope == envelope
 

@@ -1,0 +1,462 @@
+"""Filing a burst of plain messages together.
+
+The ingest worker takes the waiting envelopes in order of arrival. The leading run of *plain*
+ones is filed in one transaction with a handful of statements for the whole run, instead of
+some twenty per message. Plain means: one message from a person (no auto-reply, bounce or
+loop), without attachments or CC, from a sender that occurs once in the run, that either opens
+a new ticket or continues an open ticket of the same customer, of a customer that was not
+merged. The result is what PIPELINE gives, message by message: the same customers, tickets,
+messages, SLA clocks, audit entries, acknowledgements, trigger rules and envelope reasons (the
+tests compare both ways).
+
+Everything else stops the run: that envelope goes through PIPELINE on its own, and the next
+run starts after it, so the order of arrival is kept. A run that fails as a whole is rolled
+back and its envelopes go through PIPELINE one by one, so that a bad message is still
+quarantined alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from balie.automation.actions import run_triggers
+from balie.automation.triggers import active_rules
+from balie.core.events import SYSTEM, activity_row, announce
+from balie.customers.identities import normalise
+from balie.customers.models import Customer, Identity
+from balie.routing.actions import choose_team
+from balie.sla import actions as sla_actions
+from balie.sla.models import ACTIVE_STATES, SlaClock
+from balie.tickets import actions as ticket_actions
+from balie.tickets import events
+from balie.tickets.models import (
+    Activity,
+    Direction,
+    Message,
+    Participant,
+    ParticipantRole,
+    Status,
+    Ticket,
+)
+
+from .connectors import get_connector
+from .connectors.base import InboundMessage
+from .ingest import (
+    CONVERSATIONAL,
+    DONE,
+    Run,
+    choose_thread,
+    detect_loop,
+    subject_numbers,
+    thread_headers,
+)
+from .models import Envelope, EnvelopeStatus, OutboxItem
+from .outbox import outbox_row
+
+logger = logging.getLogger(__name__)
+
+# Statuses of a ticket that a plain message may continue (others reopen: PIPELINE does that).
+CONTINUABLE = (Status.NEW, Status.OPEN)
+TRIGGER_EVENTS = ("ticket.created", "message.received")
+
+
+class NotPlain(Exception):
+    """This message needs PIPELINE: the run stops before it."""
+
+
+@dataclass
+class Item:
+    position: int  # in the list of envelope ids
+    envelope: Envelope
+    inbound: InboundMessage
+    identity_key: tuple[str, str]  # (kind, normalised value) of the sender
+    run: Run
+
+
+def file_burst(envelope_ids: list[int]) -> tuple[list[Envelope], list[int]]:
+    """File the leading plain envelopes of `envelope_ids` (oldest first) together. Returns the
+    envelopes filed and the ids still to do, starting with the first one that was not plain.
+    Envelopes another worker holds, and those already done, are passed over."""
+    with transaction.atomic():
+        locked = {
+            envelope.pk: envelope
+            for envelope in Envelope.objects.select_for_update(of=("self",), skip_locked=True)
+            .select_related("account")
+            .filter(pk__in=envelope_ids)
+        }
+        items, stop = _leading_plain(envelope_ids, locked)
+        stop = _resolve(items, stop)
+        items = [item for item in items if item.position < stop]
+        if items:
+            _write(items)
+    return [item.envelope for item in items], envelope_ids[stop:]
+
+
+def _leading_plain(envelope_ids: list[int], locked: dict[int, Envelope]) -> tuple[list[Item], int]:
+    """What each envelope holds, up to the first one that is not plain by itself (or repeats a
+    sender, a message id or a Message-ID earlier in the run)."""
+    items: list[Item] = []
+    senders: set[tuple[str, str]] = set()
+    seen_ids: set[tuple[str, str]] = set()
+    message_ids: set[str] = set()
+    for position, envelope_id in enumerate(envelope_ids):
+        envelope = locked.get(envelope_id)
+        if envelope is None or envelope.status in DONE:
+            continue
+        item = _plain(position, envelope)
+        if item is None:
+            return items, position
+        inbound = item.inbound
+        refers = {inbound.in_reply_to, *inbound.references} - {""}
+        if (
+            item.identity_key in senders
+            or (inbound.channel, inbound.external_id) in seen_ids
+            or refers & message_ids
+        ):
+            return items, position
+        senders.add(item.identity_key)
+        seen_ids.add((inbound.channel, inbound.external_id))
+        if inbound.message_id:
+            message_ids.add(inbound.message_id)
+        items.append(item)
+    return items, len(envelope_ids)
+
+
+def _plain(position: int, envelope: Envelope) -> Item | None:
+    if envelope.status != EnvelopeStatus.RECEIVED:
+        return None  # failed before: PIPELINE again, which quarantines it with the reason
+    try:
+        parsed = get_connector(envelope.channel).parse(envelope)
+    except Exception:
+        return None
+    if len(parsed) != 1:
+        return None
+    inbound = parsed[0]
+    if inbound.automatic or inbound.attachments or inbound.refused_attachments or inbound.cc:
+        return None
+    run = Run(inbound=inbound, envelope=envelope, account=envelope.account)
+    if detect_loop(run).stopped:
+        return None
+    try:
+        key = (inbound.sender.kind, normalise(inbound.sender.kind, inbound.sender.value))
+    except Exception:
+        return None
+    return Item(position, envelope, inbound, key, run)
+
+
+def _resolve(items: list[Item], stop: int) -> int:
+    """Look up, for the whole run at once, what PIPELINE looks up per message: earlier copies,
+    the senders' customers and the tickets the messages continue. Returns where the run
+    stops: at the first message that is a duplicate or needs more than a plain filing."""
+    if not items:
+        return stop
+    duplicates = set(
+        Message.objects.filter(
+            external_id__in=[i.inbound.external_id for i in items if i.inbound.external_id]
+        ).values_list("channel", "external_id")
+    )
+    by_key: dict[tuple[str, str], Identity] = {}
+    kinds: dict[str, list[str]] = defaultdict(list)
+    for item in items:
+        kinds[item.identity_key[0]].append(item.identity_key[1])
+    query = Q()
+    for kind, values in kinds.items():
+        query |= Q(kind=kind, value__in=values)
+    for identity in Identity.objects.filter(query).select_related("customer"):
+        by_key[(identity.kind, identity.value)] = identity
+
+    mids = {mid for item in items for _h, mid in thread_headers(item.inbound)}
+    known = dict(
+        Message.objects.filter(message_id__in=mids)
+        .exclude(direction=Direction.NOTE)
+        .values_list("message_id", "ticket_id")
+        if mids
+        else []
+    )
+    numbers = {n for item in items for n in subject_numbers(item.inbound)}
+    tickets = (
+        Ticket.objects.select_related("customer", "sla_policy").in_bulk({*known.values(), *numbers})
+        if known or numbers
+        else {}
+    )
+    conversations: dict[tuple[int, str], Ticket] = {}
+    talking = [
+        (identity.customer_id, item.inbound.channel)
+        for item in items
+        if item.inbound.channel in CONVERSATIONAL
+        and (identity := by_key.get(item.identity_key)) is not None
+    ]
+    if talking:
+        for ticket in (
+            Ticket.objects.filter(
+                customer_id__in={c for c, _ch in talking},
+                channel__in={ch for _c, ch in talking},
+            )
+            .exclude(status=Status.CLOSED)
+            .select_related("customer", "sla_policy")
+            .order_by("-id")
+        ):
+            conversations.setdefault((ticket.customer_id, ticket.channel), ticket)
+
+    used: set[int] = set()
+    for item in items:
+        inbound, run = item.inbound, item.run
+        if (inbound.channel, inbound.external_id) in duplicates:
+            return item.position
+        identity = by_key.get(item.identity_key)
+        if identity is not None:
+            customer = identity.customer
+            if customer.merged_into_id or (inbound.sender.name and not customer.name):
+                return item.position
+            run.customer, run.identity = customer, identity
+        try:
+            choose_thread(
+                run,
+                by_message_id={mid: tickets[t] for mid, t in known.items() if t in tickets},
+                by_number=tickets.get,
+                conversation=lambda run=run: conversations.get(
+                    (run.customer.pk, run.inbound.channel)  # type: ignore[union-attr]
+                ),
+                accepts=lambda ticket, run=run: _same_customer(ticket, run),
+            )
+        except NotPlain:
+            return item.position
+        if run.link_to is not None or (
+            run.ticket is not None
+            and (run.ticket.status not in CONTINUABLE or run.ticket.pk in used)
+        ):
+            return item.position
+        if run.ticket is not None:
+            used.add(run.ticket.pk)
+    return stop
+
+
+def _same_customer(ticket: Ticket, run: Run) -> bool:
+    """A plain message continues only its own customer's ticket; anyone else (a CC, an agent,
+    a stranger with a matching reference) is for PIPELINE to judge."""
+    if run.customer is not None and run.customer.pk == ticket.customer_id:
+        return True
+    raise NotPlain
+
+
+def _write(items: list[Item]) -> None:
+    now = timezone.now()
+    ack_at = now + timedelta(microseconds=1)  # the acknowledgement follows the message
+    _create_customers([item for item in items if item.run.customer is None])
+
+    new = [item for item in items if item.run.ticket is None]
+    clocks: list[SlaClock] = []
+    for item in new:
+        run, inbound = item.run, item.inbound
+        assert run.customer is not None
+        ticket = ticket_actions.new_ticket_row(
+            customer=run.customer,
+            subject=inbound.subject or (inbound.text.strip().splitlines() or [""])[0][:80],
+            channel=inbound.channel,
+            team=choose_team(channel=inbound.channel, account=run.account, claims=inbound.claims),
+            claims=dict(inbound.claims),
+            account=run.account,
+            language=inbound.claims.get("language", ""),
+            at=now,
+        )
+        ticket.last_inbound_at = now
+        clocks += sla_actions.plan_clocks(ticket, at=now, with_message=True)
+        run.ticket, run.created_ticket = ticket, True
+    Ticket.objects.bulk_create([item.run.ticket for item in new])  # type: ignore[misc]
+    Participant.objects.bulk_create(
+        Participant(
+            ticket=item.run.ticket,
+            kind="customer",
+            value=str(item.run.customer.pk),  # type: ignore[union-attr]
+            role=ParticipantRole.CUSTOMER,
+        )
+        for item in new
+    )
+    clocks += _continue_tickets([item for item in items if not item.run.created_ticket], at=now)
+    SlaClock.objects.bulk_create(clocks)
+
+    for item in items:
+        item.run.message = ticket_actions.inbound_message_row(
+            item.run.ticket,  # type: ignore[arg-type]
+            item.inbound,
+            identity=item.run.identity,
+            thread_reason=item.run.thread_reason,
+            envelope=item.envelope,
+            at=now,
+        )
+    Message.objects.bulk_create([item.run.message for item in items])  # type: ignore[misc]
+    trail: list[Activity] = []
+    for item in items:
+        run = item.run
+        if run.created_ticket:
+            data = {"channel": run.inbound.channel, "subject": run.ticket.subject}  # type: ignore[union-attr]
+            trail.append(
+                activity_row(run.ticket, events.TICKET_CREATED, by=run.customer, data=data)
+            )  # type: ignore[arg-type]
+        trail.append(
+            activity_row(
+                run.ticket,  # type: ignore[arg-type]
+                events.MESSAGE_RECEIVED,
+                by=run.customer,
+                data={
+                    "message": run.message.pk,  # type: ignore[union-attr]
+                    "channel": run.inbound.channel,
+                    "thread_reason": run.thread_reason,
+                    "refused_attachments": 0,
+                },
+            )
+        )
+    _save_trail(trail)
+
+    touched = _run_rules(items)
+    _acknowledge([i for i in new if i.run.ticket.pk not in touched], at=ack_at)  # type: ignore[union-attr]
+    for item in new:
+        if item.run.ticket.pk in touched:  # type: ignore[union-attr]
+            ticket_actions.send_acknowledgement(item.run.ticket, to_message=item.run.message)  # type: ignore[arg-type]
+
+    for item in items:
+        envelope, run = item.envelope, item.run
+        envelope.status = EnvelopeStatus.PROCESSED
+        envelope.reason = f"#{run.ticket.pk}: {run.thread_reason}"[:2000]  # type: ignore[union-attr]
+        envelope.attempts += 1
+        envelope.processed_at = now
+    Envelope.objects.bulk_update(
+        [item.envelope for item in items], ["status", "reason", "attempts", "processed_at"]
+    )
+
+
+def _create_customers(items: list[Item]) -> None:
+    """New senders: a customer with one identity each, as `find_or_create_customer` makes
+    them (a concurrent insert of the same identity fails the run, which PIPELINE then takes
+    message by message)."""
+    if not items:
+        return
+    customers = Customer.objects.bulk_create(
+        Customer(
+            name=item.inbound.sender.name,
+            language=item.inbound.claims.get("language", "nl") or "nl",
+        )
+        for item in items
+    )
+    for customer in customers:
+        customer.number = f"K{100000 + customer.pk}"
+    Customer.objects.bulk_update(customers, ["number"])
+    identities = Identity.objects.bulk_create(
+        Identity(
+            customer=customer,
+            kind=item.identity_key[0],
+            value=item.identity_key[1],
+            display_name=item.inbound.sender.name,
+        )
+        for item, customer in zip(items, customers, strict=True)
+    )
+    for item, customer, identity in zip(items, customers, identities, strict=True):
+        item.run.customer, item.run.identity = customer, identity
+
+
+def _continue_tickets(items: list[Item], *, at) -> list[SlaClock]:  # noqa: ANN001
+    """A customer's message in their open ticket: its times move on, and a next-response
+    clock starts unless a response is already owed (`record_customer_message`)."""
+    if not items:
+        return []
+    tickets = [item.run.ticket for item in items]
+    active: dict[int, list[SlaClock]] = defaultdict(list)
+    for clock in SlaClock.objects.select_for_update().filter(
+        ticket_id__in=[t.pk for t in tickets],
+        state__in=ACTIVE_STATES,  # type: ignore[union-attr]
+    ):
+        active[clock.ticket_id].append(clock)
+    started = []
+    for ticket in tickets:
+        assert ticket is not None
+        ticket.last_message_at = ticket.last_inbound_at = at
+        clock = sla_actions.next_response_clock(ticket, active[ticket.pk], at=at)
+        if clock is not None:
+            started.append(clock)
+    fields = ["last_message_at", "last_inbound_at", "updated_at"]
+    if started:
+        fields += [*sla_actions.DUE_FIELDS.values(), "sla_next_due_at"]
+    for ticket in tickets:
+        ticket.updated_at = at  # type: ignore[union-attr]
+    Ticket.objects.bulk_update(tickets, fields)  # type: ignore[arg-type]
+    return started
+
+
+def _run_rules(items: list[Item]) -> set[int]:
+    """The trigger rules of each new ticket, then of each message, as PIPELINE runs them.
+    Returns the tickets a rule changed (their acknowledgement reads the ticket back)."""
+    rules = active_rules.get()
+    if not any(rules.get(event) for event in TRIGGER_EVENTS):
+        return set()
+    touched = set()
+    for item in items:
+        run = item.run
+        context = {"message": run.message}
+        fired = []
+        if run.created_ticket:
+            fired += run_triggers(run.ticket, "ticket.created", by=run.customer, context=context)
+        fired += run_triggers(run.ticket, "message.received", by=run.customer, context=context)
+        if fired:
+            touched.add(run.ticket.pk)  # type: ignore[union-attr]
+    return touched
+
+
+def _acknowledge(items: list[Item], *, at) -> None:  # noqa: ANN001
+    """`send_acknowledgement` for new tickets that nothing else touched: the answers, their
+    outbox entries and audit entries in three INSERTs, and one task sends them all."""
+    from .tasks import send_outbox_items
+
+    replies: list[Message] = []
+    for item in items:
+        ticket, message = item.run.ticket, item.run.message
+        assert ticket is not None and message is not None
+        text = ticket_actions.acknowledgement_text(ticket, to_message=message, untouched=True)
+        if text is None:
+            continue
+        try:
+            reply = ticket_actions.outbound_message_row(
+                ticket, by=SYSTEM, text=text, automatic=True, only_message=message, at=at
+            )
+        except ValueError:
+            continue
+        replies.append(reply)
+    if not replies:
+        return
+    Message.objects.bulk_create(replies)
+    outbox = OutboxItem.objects.bulk_create(
+        outbox_row(reply, account=reply.ticket.account) for reply in replies
+    )
+    Ticket.objects.filter(pk__in=[reply.ticket_id for reply in replies]).update(
+        last_message_at=at, updated_at=at
+    )
+    _save_trail(
+        [
+            activity_row(
+                reply.ticket,
+                events.MESSAGE_SENT,
+                by=SYSTEM,
+                data={
+                    "message": reply.pk,
+                    "channel": reply.channel,
+                    "to": reply.recipients["to"],
+                    "cc": reply.recipients["cc"],
+                    "automatic": True,
+                },
+            )
+            for reply in replies
+        ]
+    )
+    ids = [item.pk for item in outbox]
+    transaction.on_commit(lambda: send_outbox_items.delay(ids))
+
+
+def _save_trail(trail: list[Activity]) -> None:
+    for activity in Activity.objects.bulk_create(trail):
+        announce(activity)
