@@ -21,9 +21,10 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from balie.automation.actions import run_triggers
@@ -62,8 +63,10 @@ from .outbox import outbox_row
 
 logger = logging.getLogger(__name__)
 
-# Statuses of a ticket that a plain message may continue (others reopen: PIPELINE does that).
+# A plain message continues a ticket in one of these statuses with the others of the burst;
+# one that reopens a ticket (solved, waiting, on hold, recently closed) is filed on its own.
 CONTINUABLE = (Status.NEW, Status.OPEN)
+REOPENABLE = (Status.SOLVED, Status.PENDING, Status.ON_HOLD, Status.CLOSED)
 TRIGGER_EVENTS = ("ticket.created", "message.received")
 
 
@@ -73,17 +76,22 @@ class NotPlain(Exception):
 
 @dataclass
 class Item:
-    position: int  # in the list of envelope ids
+    """One waiting envelope of the burst and what it holds."""
+
+    position: int  # in the order of arrival
     envelope: Envelope
-    inbound: InboundMessage
-    identity_key: tuple[str, str]  # (kind, normalised value) of the sender
-    run: Run
+    inbound: InboundMessage | None  # None: it could not be read here (PIPELINE will say why)
+    identity_key: tuple[str, str] | None  # (kind, normalised value) of the sender
+    run: Run | None
+    plain: bool
 
 
 def file_burst(envelope_ids: list[int]) -> tuple[list[Envelope], list[int]]:
-    """File the leading plain envelopes of `envelope_ids` (oldest first) together. Returns the
-    envelopes filed and the ids still to do, starting with the first one that was not plain.
-    Envelopes another worker holds, and those already done, are passed over."""
+    """File the plain envelopes among `envelope_ids` (in order of arrival) together. Returns
+    the envelopes filed and, in order of arrival, the ids left for PIPELINE: the envelopes
+    that are not plain, and every later one of the same sender or customer, or that refers to
+    one of them, so that each conversation keeps its order. Envelopes another worker holds,
+    and those already done, are passed over."""
     with transaction.atomic():
         locked = {
             envelope.pk: envelope
@@ -91,18 +99,20 @@ def file_burst(envelope_ids: list[int]) -> tuple[list[Envelope], list[int]]:
             .select_related("account")
             .filter(pk__in=envelope_ids)
         }
-        items, stop = _leading_plain(envelope_ids, locked)
-        stop = _resolve(items, stop)
-        items = [item for item in items if item.position < stop]
-        if items:
-            _write(items)
-    return [item.envelope for item in items], envelope_ids[stop:]
+        items = _sort(envelope_ids, locked)
+        _resolve(items)
+        plain = [item for item in items if item.plain]
+        if plain:
+            _write(plain)
+    return [item.envelope for item in plain], [item.envelope.pk for item in items if not item.plain]
 
 
-def _leading_plain(envelope_ids: list[int], locked: dict[int, Envelope]) -> tuple[list[Item], int]:
-    """What each envelope holds, up to the first one that is not plain by itself (or repeats a
-    sender, a message id or a Message-ID earlier in the run)."""
+def _sort(envelope_ids: list[int], locked: dict[int, Envelope]) -> list[Item]:
+    """Read each envelope and tell the plain ones from the rest by what they hold: a message
+    is left to PIPELINE when it is not plain by itself, when its sender or the Message-ID it
+    answers occurs earlier in the burst, or when it repeats an earlier message's id."""
     items: list[Item] = []
+    held: set[tuple[str, str]] = set()  # senders of messages left to PIPELINE
     senders: set[tuple[str, str]] = set()
     seen_ids: set[tuple[str, str]] = set()
     message_ids: set[str] = set()
@@ -110,69 +120,89 @@ def _leading_plain(envelope_ids: list[int], locked: dict[int, Envelope]) -> tupl
         envelope = locked.get(envelope_id)
         if envelope is None or envelope.status in DONE:
             continue
-        item = _plain(position, envelope)
-        if item is None:
-            return items, position
-        inbound = item.inbound
+        item = _read(position, envelope)
+        items.append(item)
+        inbound, key = item.inbound, item.identity_key
+        if inbound is None:
+            continue
         refers = {inbound.in_reply_to, *inbound.references} - {""}
-        if (
-            item.identity_key in senders
+        if item.plain and (
+            key in held
+            or key in senders
             or (inbound.channel, inbound.external_id) in seen_ids
             or refers & message_ids
         ):
-            return items, position
-        senders.add(item.identity_key)
+            item.plain = False
+        if key is not None:
+            (senders if item.plain else held).add(key)
         seen_ids.add((inbound.channel, inbound.external_id))
         if inbound.message_id:
             message_ids.add(inbound.message_id)
-        items.append(item)
-    return items, len(envelope_ids)
+    return items
 
 
-def _plain(position: int, envelope: Envelope) -> Item | None:
+def _read(position: int, envelope: Envelope) -> Item:
+    item = Item(position, envelope, None, None, None, plain=False)
     if envelope.status != EnvelopeStatus.RECEIVED:
-        return None  # failed before: PIPELINE again, which quarantines it with the reason
+        return item  # failed before: PIPELINE again, which quarantines it with the reason
     try:
         parsed = get_connector(envelope.channel).parse(envelope)
     except Exception:
-        return None
+        return item
     if len(parsed) != 1:
-        return None
-    inbound = parsed[0]
-    if inbound.automatic or inbound.attachments or inbound.refused_attachments or inbound.cc:
-        return None
-    run = Run(inbound=inbound, envelope=envelope, account=envelope.account)
-    if detect_loop(run).stopped:
-        return None
+        return item
+    inbound = item.inbound = parsed[0]
     try:
-        key = (inbound.sender.kind, normalise(inbound.sender.kind, inbound.sender.value))
+        sender = inbound.sender
+        item.identity_key = (sender.kind, normalise(sender.kind, sender.value))
     except Exception:
-        return None
-    return Item(position, envelope, inbound, key, run)
-
-
-def _resolve(items: list[Item], stop: int) -> int:
-    """Look up, for the whole run at once, what PIPELINE looks up per message: earlier copies,
-    the senders' customers and the tickets the messages continue. Returns where the run
-    stops: at the first message that is a duplicate or needs more than a plain filing."""
-    if not items:
-        return stop
-    duplicates = set(
-        Message.objects.filter(
-            external_id__in=[i.inbound.external_id for i in items if i.inbound.external_id]
-        ).values_list("channel", "external_id")
+        return item
+    item.run = Run(inbound=inbound, envelope=envelope, account=envelope.account)
+    item.plain = not (
+        inbound.automatic
+        or inbound.attachments
+        or inbound.refused_attachments
+        or inbound.cc
+        or detect_loop(item.run).stopped
     )
+    return item
+
+
+def _resolve(items: list[Item]) -> None:
+    """Look up, for the whole burst at once, what PIPELINE looks up per message: earlier
+    copies, the senders' customers and the tickets the messages continue. A message that is a
+    duplicate or needs more than a plain filing is left to PIPELINE, and so is every later
+    message of the same customer."""
+    candidates = [item for item in items if item.plain]
+    if not candidates:
+        return
+    external: dict[str, list[str]] = defaultdict(list)
+    for item in candidates:
+        if item.inbound.external_id:  # type: ignore[union-attr]
+            external[item.inbound.channel].append(item.inbound.external_id)  # type: ignore[union-attr]
+    duplicates = set()
+    if external:
+        query = Q()
+        for channel, values in external.items():
+            query |= Q(channel=channel, external_id__in=values)
+        # The same condition as the unique index on (channel, external_id), so that it is used.
+        duplicates = set(
+            Message.objects.filter(query)
+            .exclude(external_id="")
+            .values_list("channel", "external_id")
+        )
     by_key: dict[tuple[str, str], Identity] = {}
     kinds: dict[str, list[str]] = defaultdict(list)
     for item in items:
-        kinds[item.identity_key[0]].append(item.identity_key[1])
+        if item.identity_key is not None:
+            kinds[item.identity_key[0]].append(item.identity_key[1])
     query = Q()
     for kind, values in kinds.items():
         query |= Q(kind=kind, value__in=values)
     for identity in Identity.objects.filter(query).select_related("customer"):
         by_key[(identity.kind, identity.value)] = identity
 
-    mids = {mid for item in items for _h, mid in thread_headers(item.inbound)}
+    mids = {mid for item in candidates for _h, mid in thread_headers(item.inbound)}  # type: ignore[arg-type]
     known = dict(
         Message.objects.filter(message_id__in=mids)
         .exclude(direction=Direction.NOTE)
@@ -180,18 +210,19 @@ def _resolve(items: list[Item], stop: int) -> int:
         if mids
         else []
     )
-    numbers = {n for item in items for n in subject_numbers(item.inbound)}
+    numbers = {n for item in candidates for n in subject_numbers(item.inbound)}  # type: ignore[arg-type]
     tickets = (
         Ticket.objects.select_related("customer", "sla_policy").in_bulk({*known.values(), *numbers})
         if known or numbers
         else {}
     )
+    by_message_id = {mid: tickets[t] for mid, t in known.items() if t in tickets}
     conversations: dict[tuple[int, str], Ticket] = {}
     talking = [
-        (identity.customer_id, item.inbound.channel)
-        for item in items
-        if item.inbound.channel in CONVERSATIONAL
-        and (identity := by_key.get(item.identity_key)) is not None
+        (identity.customer_id, item.inbound.channel)  # type: ignore[union-attr]
+        for item in candidates
+        if item.inbound.channel in CONVERSATIONAL  # type: ignore[union-attr]
+        and (identity := by_key.get(item.identity_key)) is not None  # type: ignore[arg-type]
     ]
     if talking:
         for ticket in (
@@ -205,37 +236,65 @@ def _resolve(items: list[Item], stop: int) -> int:
         ):
             conversations.setdefault((ticket.customer_id, ticket.channel), ticket)
 
-    used: set[int] = set()
+    held: set[int] = set()  # customers with a message left to PIPELINE
+    used: set[int] = set()  # tickets a plain message of the burst continues
     for item in items:
-        inbound, run = item.inbound, item.run
-        if (inbound.channel, inbound.external_id) in duplicates:
-            return item.position
-        identity = by_key.get(item.identity_key)
-        if identity is not None:
-            customer = identity.customer
-            if customer.merged_into_id or (inbound.sender.name and not customer.name):
-                return item.position
-            run.customer, run.identity = customer, identity
-        try:
-            choose_thread(
-                run,
-                by_message_id={mid: tickets[t] for mid, t in known.items() if t in tickets},
-                by_number=tickets.get,
-                conversation=lambda run=run: conversations.get(
-                    (run.customer.pk, run.inbound.channel)  # type: ignore[union-attr]
-                ),
-                accepts=lambda ticket, run=run: _same_customer(ticket, run),
-            )
-        except NotPlain:
-            return item.position
-        if run.link_to is not None or (
-            run.ticket is not None
-            and (run.ticket.status not in CONTINUABLE or run.ticket.pk in used)
+        identity = by_key.get(item.identity_key) if item.identity_key else None
+        customer = identity.customer if identity else None
+        if item.plain and not _files_plainly(
+            item, identity, held, used, duplicates, by_message_id, tickets, conversations
         ):
-            return item.position
-        if run.ticket is not None:
-            used.add(run.ticket.pk)
-    return stop
+            item.plain = False
+        if not item.plain and customer is not None:
+            held.add(customer.pk)
+
+
+def _files_plainly(
+    item: Item,
+    identity: Identity | None,
+    held: set[int],
+    used: set[int],
+    duplicates: set[tuple[str, str]],
+    by_message_id: dict[str, Ticket],
+    tickets: dict[int, Ticket],
+    conversations: dict[tuple[int, str], Ticket],
+) -> bool:
+    """Find the plain message's customer and ticket as PIPELINE would; False when it takes
+    more than a plain filing."""
+    inbound, run = item.inbound, item.run
+    assert inbound is not None and run is not None
+    if (inbound.channel, inbound.external_id) in duplicates:
+        return False
+    if identity is not None:
+        customer = identity.customer
+        if (
+            customer.pk in held
+            or customer.merged_into_id
+            or (inbound.sender.name and not customer.name)
+        ):
+            return False
+        run.customer, run.identity = customer, identity
+    try:
+        choose_thread(
+            run,
+            by_message_id=by_message_id,
+            by_number=tickets.get,
+            conversation=lambda: conversations.get(
+                (run.customer.pk, inbound.channel)  # type: ignore[union-attr]
+            ),
+            accepts=lambda ticket: _same_customer(ticket, run),
+        )
+    except NotPlain:
+        return False
+    ticket = run.ticket
+    if run.link_to is not None or (
+        ticket is not None
+        and (ticket.status not in (*CONTINUABLE, *REOPENABLE) or ticket.pk in used)
+    ):
+        return False
+    if ticket is not None:
+        used.add(ticket.pk)
+    return True
 
 
 def _same_customer(ticket: Ticket, run: Run) -> bool:
@@ -279,10 +338,16 @@ def _write(items: list[Item]) -> None:
         )
         for item in new
     )
-    clocks += _continue_tickets([item for item in items if not item.run.created_ticket], at=now)
+    reopening = [
+        item
+        for item in items
+        if not item.run.created_ticket and item.run.ticket.status not in CONTINUABLE  # type: ignore[union-attr]
+    ]
+    together = [item for item in items if item not in reopening]
+    clocks += _continue_tickets([item for item in together if not item.run.created_ticket], at=now)
     SlaClock.objects.bulk_create(clocks)
 
-    for item in items:
+    for item in together:
         item.run.message = ticket_actions.inbound_message_row(
             item.run.ticket,  # type: ignore[arg-type]
             item.inbound,
@@ -291,9 +356,9 @@ def _write(items: list[Item]) -> None:
             envelope=item.envelope,
             at=now,
         )
-    Message.objects.bulk_create([item.run.message for item in items])  # type: ignore[misc]
+    Message.objects.bulk_create([item.run.message for item in together])  # type: ignore[misc]
     trail: list[Activity] = []
-    for item in items:
+    for item in together:
         run = item.run
         if run.created_ticket:
             data = {"channel": run.inbound.channel, "subject": run.ticket.subject}  # type: ignore[union-attr]
@@ -313,6 +378,17 @@ def _write(items: list[Item]) -> None:
                 },
             )
         )
+    for item in reopening:
+        # Reopening moves the ticket's status and SLA clocks: the pipeline's own step.
+        item.run.message = ticket_actions.add_inbound_message(
+            item.run.ticket,  # type: ignore[arg-type]
+            item.inbound,  # type: ignore[arg-type]
+            by=item.run.customer,
+            identity=item.run.identity,
+            thread_reason=item.run.thread_reason,
+            envelope=item.envelope,
+            run_automation=False,
+        )
     _save_trail(trail)
 
     touched = _run_rules(items)
@@ -327,8 +403,10 @@ def _write(items: list[Item]) -> None:
         envelope.reason = f"#{run.ticket.pk}: {run.thread_reason}"[:2000]  # type: ignore[union-attr]
         envelope.attempts += 1
         envelope.processed_at = now
-    Envelope.objects.bulk_update(
-        [item.envelope for item in items], ["status", "reason", "attempts", "processed_at"]
+    _update_each(
+        Envelope,
+        ["status", "reason", "attempts", "processed_at"],
+        [item.envelope for item in items],
     )
 
 
@@ -347,7 +425,7 @@ def _create_customers(items: list[Item]) -> None:
     )
     for customer in customers:
         customer.number = f"K{100000 + customer.pk}"
-    Customer.objects.bulk_update(customers, ["number"])
+    _update_each(Customer, ["number"], customers)
     identities = Identity.objects.bulk_create(
         Identity(
             customer=customer,
@@ -385,8 +463,31 @@ def _continue_tickets(items: list[Item], *, at) -> list[SlaClock]:  # noqa: ANN0
         fields += [*sla_actions.DUE_FIELDS.values(), "sla_next_due_at"]
     for ticket in tickets:
         ticket.updated_at = at  # type: ignore[union-attr]
-    Ticket.objects.bulk_update(tickets, fields)  # type: ignore[arg-type]
+    _update_each(Ticket, fields, tickets)  # type: ignore[arg-type]
     return started
+
+
+def _update_each(model: type[Model], fields: list[str], objects: list[Any]) -> None:
+    """Write `fields` of each object, by primary key: one statement sent for all rows
+    (executemany, which psycopg pipelines), instead of `bulk_update`'s CASE per row, whose
+    building costs more than the write. Column names come from the model, values go through
+    the fields' own conversion."""
+    if not objects:
+        return
+    meta = model._meta
+    columns = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(field.column)} = %s" for field in columns)
+    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+    rows = [
+        [
+            *(field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns),
+            obj.pk,
+        ]
+        for obj in objects
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _run_rules(items: list[Item]) -> set[int]:

@@ -467,8 +467,8 @@ def _process(envelope_id: int, *, force: bool, skip_locked: bool) -> Envelope | 
 def process_waiting(first_id: int, *, limit: int = 25) -> list[Envelope]:
     """Process envelope `first_id`, then up to `limit - 1` more that still wait (oldest
     first): one worker task files a burst of mail without a round trip to the broker per
-    message. The leading plain envelopes are filed together (`burst.file_burst`); any other
-    envelope in a transaction of its own, so a failure quarantines only that one. Envelopes
+    message. The plain envelopes are filed together (`burst.file_burst`), then each other
+    one in a transaction of its own, so a failure quarantines only that one. Envelopes
     another worker holds are left to it. Live events go out once, at the end."""
     from .burst import file_burst
 
@@ -481,23 +481,17 @@ def process_waiting(first_id: int, *, limit: int = 25) -> list[Envelope]:
             .values_list("pk", flat=True)[: limit - 1]
         )
     done: list[Envelope] = []
-    together = True
     with realtime.coalesced():
-        while ids:
-            filed, rest = [], ids
-            if together:
-                try:
-                    filed, rest = file_burst(ids)
-                except Exception:
-                    logger.exception("filing envelopes together failed: one by one instead")
-                    together = False
-            done += filed
-            if not rest:
-                break
-            envelope = _process(rest[0], force=False, skip_locked=True)
+        try:
+            filed, left = file_burst(ids)
+        except Exception:
+            logger.exception("filing envelopes together failed: one by one instead")
+            filed, left = [], ids
+        done += filed
+        for envelope_id in left:
+            envelope = _process(envelope_id, force=False, skip_locked=True)
             if envelope is not None:
                 done.append(envelope)
-            ids = rest[1:]
     return done
 
 
