@@ -69,11 +69,16 @@ def prepare() -> dict[str, Any]:
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     busiest = staff.agents_by_team["klantenservice"][0][0]
-    sample = list(
-        Ticket.objects.filter(channel="email")
+    # Tickets to answer, with the address their customer writes from (a customer made by an
+    # earlier run's mail has an address of its own, not the generator's for its id).
+    sample = [
+        (number, customer_id, address)
+        for number, customer_id, address in Ticket.objects.filter(
+            channel="email", customer__identities__kind="email"
+        )
         .order_by("-id")
-        .values_list("id", "customer_id")[:2000]
-    )
+        .values_list("id", "customer_id", "customer__identities__value")[:2000]
+    ]
     return {
         "token": raw,
         "session": session.session_key,

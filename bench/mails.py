@@ -14,28 +14,32 @@ TO = "klantenservice@voorbeeld-energie.nl"
 
 
 def raw_mails(
-    count: int, *, run: str, reply_to: Sequence[tuple[int, int]], seed: int = 7
+    count: int, *, run: str, reply_to: Sequence[tuple[int, int, str]], seed: int = 7
 ) -> list[bytes]:
     """`count` distinct messages (unique Message-IDs per `run`). About one in five answers a
-    ticket from `reply_to` (ticket number, customer id); the rest open new tickets, half of
-    them from customers who wrote before."""
+    ticket from `reply_to` (ticket number, customer id, the customer's address); the rest open
+    new tickets, half of them from customers who wrote before."""
     from datetime import UTC, datetime
 
     rng = random.Random(seed)
     text = TextFactory(random.Random(seed + 1), pool=200)
     now = format_datetime(datetime.now(UTC))
-    known = [customer for _n, customer in reply_to]
+    known = [(customer, address) for _n, customer, address in reply_to]
     mails = []
     for i in range(count):
         topic = text.topic()
         roll = rng.random()
         if reply_to and roll < 0.2:
-            number, customer = rng.choice(reply_to)
+            number, customer, address = rng.choice(reply_to)
             subject = f"Re: {text.subject(topic)} [#{number}]"
-        else:
-            customer = rng.choice(known) if known and roll < 0.6 else 50_000_000 + i
+        elif known and roll < 0.6:
+            customer, address = rng.choice(known)
             subject = text.subject(topic)
-        first, name, address = person(customer)
+        else:
+            customer, address = 50_000_000 + i, ""
+            subject = text.subject(topic)
+        first, name, generated = person(customer)
+        address = address or generated
         message = EmailMessage()
         message["From"] = formataddr((name, address))
         message["To"] = TO

@@ -169,6 +169,7 @@ CELERY_TASK_ROUTES = {
     "balie.messaging.tasks.process_envelope": {"queue": "ingest"},
     "balie.messaging.tasks.poll_mailbox": {"queue": "ingest"},
     "balie.messaging.tasks.send_outbox_item": {"queue": "outbound"},
+    "balie.messaging.tasks.send_outbox_items": {"queue": "outbound"},
 }
 CELERY_TIMEZONE = "Europe/Amsterdam"
 CELERY_RESULT_BACKEND = None
@@ -232,8 +233,11 @@ BALIE_ATTACHMENT_BLOCKED_TYPES = env_list(
     "application/x-sh,application/hta,application/x-ms-shortcut",
 )
 BALIE_INBOUND_MAX_BYTES = int(os.environ.get("BALIE_INBOUND_MAX_BYTES", 40 * 1024 * 1024))
-# How many waiting envelopes one ingest task files at most (each in its own transaction).
-BALIE_INGEST_BATCH = int(os.environ.get("BALIE_INGEST_BATCH", "25"))
+# How many waiting envelopes the ingest worker takes at a time (plain ones are filed together
+# in one transaction, the others each in their own), and for how long one ingest task keeps
+# taking more while mail keeps coming in (mail arriving meanwhile queues no task of its own).
+BALIE_INGEST_BATCH = int(os.environ.get("BALIE_INGEST_BATCH", "100"))
+BALIE_INGEST_DRAIN_SECONDS = float(os.environ.get("BALIE_INGEST_DRAIN_SECONDS", "30"))
 BALIE_CONTACT_RATE_LIMIT = os.environ.get("BALIE_CONTACT_RATE_LIMIT", "5/600")
 BALIE_CONTACT_MIN_SECONDS = float(os.environ.get("BALIE_CONTACT_MIN_SECONDS", "2"))
 BALIE_PORTAL_LOGIN_RATE_LIMIT = os.environ.get("BALIE_PORTAL_LOGIN_RATE_LIMIT", "5/600")

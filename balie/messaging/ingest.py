@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -345,8 +347,6 @@ def receive(
 ) -> tuple[Envelope, bool]:
     """Store a raw delivery durably; returns (envelope, created). A repeated delivery returns
     the stored envelope and queues nothing."""
-    from .tasks import process_envelope
-
     connector = get_connector(channel)
     meta = dict(meta or {})
     external_id = (external_id or connector.envelope_id(raw, meta))[:255]
@@ -367,8 +367,55 @@ def receive(
             envelope = Envelope.objects.create(**fields)
     except IntegrityError:
         return Envelope.objects.get(channel=channel, external_id=external_id), False
-    transaction.on_commit(lambda: process_envelope.delay(envelope.pk))
+    transaction.on_commit(lambda: wake_worker(envelope.pk))
     return envelope, True
+
+
+WAKE_KEY = "ingest:awake"
+
+
+def wake_worker(envelope_id: int) -> None:
+    """Queue the ingest task for a stored envelope, once per burst of mail: while a worker is
+    draining the waiting envelopes (the wake key is set), it takes this one too before it
+    stops, so no task of its own is needed. Without a shared cache (eager tasks) always."""
+    from .tasks import process_envelope
+
+    if settings.CELERY_TASK_ALWAYS_EAGER or cache.add(
+        WAKE_KEY, envelope_id, timeout=int(settings.BALIE_INGEST_DRAIN_SECONDS) + 30
+    ):
+        process_envelope.delay(envelope_id)
+
+
+def drain(first_id: int, *, limit: int, seconds: float) -> int:
+    """The ingest worker's task: file envelope `first_id` and every envelope waiting, `limit`
+    at a time, until none wait or `seconds` have passed; then clear the wake key. An envelope
+    stored after the last look found the key still set and queued nothing: look once more,
+    after clearing it, and wake a worker for it. Returns the number of envelopes handled."""
+    deadline = time.monotonic() + seconds
+    handled = 0
+    next_id: int | None = first_id
+    try:
+        while next_id is not None:
+            done = process_waiting(next_id, limit=limit)
+            handled += len(done)
+            if not done or time.monotonic() > deadline:
+                break
+            next_id = oldest_waiting()
+    finally:
+        cache.delete(WAKE_KEY)
+    waiting = oldest_waiting()
+    if waiting is not None:
+        wake_worker(waiting)
+    return handled
+
+
+def oldest_waiting() -> int | None:
+    return (
+        Envelope.objects.filter(status=EnvelopeStatus.RECEIVED)
+        .order_by("received_at", "id")
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def quarantine(
@@ -392,6 +439,7 @@ def quarantine(
 
 
 DONE = (EnvelopeStatus.PROCESSED, EnvelopeStatus.SKIPPED)
+BURST_ROUNDS = 4
 
 
 def process_envelope(envelope_id: int, *, force: bool = False) -> Envelope:
@@ -467,8 +515,8 @@ def _process(envelope_id: int, *, force: bool, skip_locked: bool) -> Envelope | 
 def process_waiting(first_id: int, *, limit: int = 25) -> list[Envelope]:
     """Process envelope `first_id`, then up to `limit - 1` more that still wait (oldest
     first): one worker task files a burst of mail without a round trip to the broker per
-    message. The plain envelopes are filed together (`burst.file_burst`), then each other
-    one in a transaction of its own, so a failure quarantines only that one. Envelopes
+    message. The plain envelopes are filed together (`burst.file_burst`, in a few rounds),
+    then each other one in a transaction of its own, so a failure quarantines only that one. Envelopes
     another worker holds are left to it. Live events go out once, at the end."""
     from .burst import file_burst
 
@@ -481,13 +529,19 @@ def process_waiting(first_id: int, *, limit: int = 25) -> list[Envelope]:
             .values_list("pk", flat=True)[: limit - 1]
         )
     done: list[Envelope] = []
+    left = ids
     with realtime.coalesced():
-        try:
-            filed, left = file_burst(ids)
-        except Exception:
-            logger.exception("filing envelopes together failed: one by one instead")
-            filed, left = [], ids
-        done += filed
+        # A second mail of the same sender waits for the next round; what is not plain at all
+        # stays behind until the rounds file nothing more.
+        for _round in range(BURST_ROUNDS):
+            try:
+                filed, left = file_burst(left)
+            except Exception:
+                logger.exception("filing envelopes together failed: one by one instead")
+                break
+            done += filed
+            if not filed or not left:
+                break
         for envelope_id in left:
             envelope = _process(envelope_id, force=False, skip_locked=True)
             if envelope is not None:

@@ -14,12 +14,17 @@ from .models import ChannelAccount, Envelope, EnvelopeStatus
 
 @shared_task(bind=True, acks_late=True)
 def process_envelope(self: Task, envelope_id: int) -> str:
-    """File this envelope and, in a worker, the others waiting behind it (a burst of mail goes
-    through in batches; their own tasks then find them done). Run eagerly (tests, no broker),
-    only this one."""
-    batch = 1 if self.request.is_eager else settings.BALIE_INGEST_BATCH
-    done = ingest.process_waiting(envelope_id, limit=batch)
-    return ", ".join(sorted({e.status for e in done})) or "held by another worker"
+    """File this envelope and, in a worker, every other one waiting, in bursts, for as long as
+    mail keeps coming (`ingest.drain`). Run eagerly (tests, no broker): only this one."""
+    if self.request.is_eager:
+        done = ingest.process_waiting(envelope_id, limit=1)
+        return ", ".join(sorted({e.status for e in done})) or "held by another worker"
+    handled = ingest.drain(
+        envelope_id,
+        limit=settings.BALIE_INGEST_BATCH,
+        seconds=settings.BALIE_INGEST_DRAIN_SECONDS,
+    )
+    return f"{handled} envelopes"
 
 
 @shared_task(acks_late=True)
@@ -53,8 +58,9 @@ def process_pending_envelopes() -> int:
             "pk", flat=True
         )[:500]
     )
-    for envelope_id in ids:
-        process_envelope.delay(envelope_id)
+    if ids:
+        # One task drains them all; if one is still draining, it takes these as well.
+        ingest.wake_worker(ids[0])
     return len(ids)
 
 

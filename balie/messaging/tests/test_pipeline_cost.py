@@ -145,3 +145,63 @@ def test_a_rule_made_after_mail_came_in_applies_to_the_next_mail(cast, deliver):
 
     assert Ticket.objects.get(subject="Tweede").priority == "hoog"
     assert Ticket.objects.get(subject="Eerste").priority != "hoog"
+
+
+def test_a_burst_of_mail_wakes_the_worker_once_and_it_files_them_all(
+    cast, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from balie.messaging import tasks
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # as with a broker and a worker
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.process_envelope, "delay", queued.append)
+    envelopes = []
+    for i in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            envelope, _created = ingest.receive(
+                channel="email", raw=mail(sender=f"klant{i}@example.nl", subject=f"Vraag {i}")
+            )
+        envelopes.append(envelope)
+
+    assert queued == [envelopes[0].pk]  # one task for the burst, not one per mail
+
+    handled = ingest.drain(queued[0], limit=2, seconds=30)
+
+    assert handled == 5
+    assert set(Envelope.objects.values_list("status", flat=True)) == {EnvelopeStatus.PROCESSED}
+    assert cache.get(ingest.WAKE_KEY) is None
+    assert queued == [envelopes[0].pk]  # nothing left waiting: nothing queued again
+
+
+def test_mail_stored_just_after_the_worker_looked_last_is_not_left_behind(
+    cast, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from balie.messaging import tasks
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.process_envelope, "delay", queued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        first, _created = ingest.receive(channel="email", raw=mail(sender="een@example.nl"))
+    late = []
+    real_oldest = ingest.oldest_waiting
+
+    def last_look_then_mail_arrives():
+        # The worker's last look finds nothing; then a mail is stored while the key is set.
+        found = real_oldest()
+        if not late:
+            with django_capture_on_commit_callbacks(execute=True):
+                envelope, _created = ingest.receive(
+                    channel="email", raw=mail(sender="twee@example.nl")
+                )
+            late.append(envelope)
+        return found
+
+    monkeypatch.setattr(ingest, "oldest_waiting", last_look_then_mail_arrives)
+    ingest.drain(first.pk, limit=10, seconds=30)
+
+    assert queued == [first.pk, late[0].pk]
+    late[0].refresh_from_db()
+    assert late[0].status == EnvelopeStatus.RECEIVED  # waiting for the task just queued
