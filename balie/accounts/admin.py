@@ -52,4 +52,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         from django.utils import timezone
 
+        from .api_auth import ingest_tokens
+
         queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        ingest_tokens.forget()  # an UPDATE sends no signals

@@ -7,11 +7,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
-from .models import Agent, ApiToken
+from balie.core.process_cache import ProcessCache
+
+from .models import Agent, ApiToken, hash_token
 
 
 class TokenAuth(HttpBearer):
@@ -43,12 +47,28 @@ agent_auth = [TokenAuth(), AgentSessionAuth()]
 
 
 def ingest_token(request: HttpRequest) -> ApiToken | None:
-    """The token of a mail server or integration allowed to deliver raw messages."""
+    """The token of a mail server or integration allowed to deliver raw messages. Read on
+    every delivery: the few ingest tokens are kept per process (see `ProcessCache`); revoking a
+    token, or deactivating its agent's user, shows in every process within a second."""
     header = request.headers.get("Authorization", "")
     scheme, _sep, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         return None
-    api_token = ApiToken.objects.find(raw.strip())
-    if api_token is None or not api_token.can_ingest or not api_token.agent.user.is_active:
-        return None
-    return api_token
+    return ingest_tokens.get().get(hash_token(raw.strip()))
+
+
+def _load_ingest_tokens() -> dict[str, ApiToken]:
+    return {
+        token.key_hash: token
+        for token in ApiToken.objects.filter(
+            can_ingest=True, revoked_at__isnull=True, agent__user__is_active=True
+        ).only("id", "prefix", "key_hash", "can_ingest", "agent_id")
+    }
+
+
+ingest_tokens: ProcessCache[dict[str, ApiToken]] = ProcessCache(
+    "ingest-tokens", _load_ingest_tokens
+)
+for _model in (ApiToken, Agent, get_user_model()):
+    post_save.connect(ingest_tokens.forget, sender=_model, dispatch_uid=f"ingest-tokens-{_model}")
+    post_delete.connect(ingest_tokens.forget, sender=_model, dispatch_uid=f"ingest-tokens-{_model}")

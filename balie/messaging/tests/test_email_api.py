@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from balie.accounts.actions import create_api_token
+from balie.accounts.actions import create_api_token, revoke_api_token
 from balie.core.events import SYSTEM
 from balie.messaging.models import ChannelAccount, Envelope, Quarantine
 from balie.tickets.models import Ticket
@@ -101,6 +101,28 @@ def test_token_without_ingest_right_is_refused(client, cast):
     _token, raw = create_api_token(cast.anna, name="rapport", can_ingest=False, by=SYSTEM)
 
     assert post(client, MAIL.read_bytes(), raw).status_code == 401
+
+
+@pytest.mark.parametrize("how", ["revoked", "revoked in the admin", "user deactivated"])
+def test_a_token_that_worked_is_refused_at_once_when_revoked(client, admin_client, cast, how):
+    token, raw = create_api_token(cast.bram, name="postfix", can_ingest=True, by=SYSTEM)
+    assert post(client, MAIL.read_bytes(), raw).status_code == 202  # the token is now known
+
+    if how == "revoked":
+        revoke_api_token(token, by=cast.anna)
+    elif how == "revoked in the admin":
+        response = admin_client.post(
+            "/admin/accounts/apitoken/",
+            {"action": "revoke", "_selected_action": [token.pk]},
+        )
+        assert response.status_code == 302
+    else:
+        cast.bram.user.is_active = False
+        cast.bram.user.save()
+
+    response = post(client, MAIL.read_bytes() + b"\n", raw)
+    assert response.status_code == 401
+    assert "ongeldig token" in response.json()["detail"]
 
 
 def test_oversized_mail_is_413_and_a_bounded_copy_is_quarantined(client, mta_token, settings):
