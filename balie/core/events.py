@@ -60,6 +60,17 @@ def activity_row(
     return Activity(ticket=ticket, kind=kind, actor_agent=agent, actor_label=label, data=data or {})
 
 
+def record_all(activities: list[Activity]) -> list[Activity]:
+    """Append many audit-trail entries (made by `activity_row`) with one INSERT, and publish
+    each after commit."""
+    from balie.tickets.models import Activity
+
+    saved = Activity.objects.bulk_create(activities)
+    for activity in saved:
+        announce(activity)
+    return saved
+
+
 def announce(activity: Activity) -> None:
     """Publish a saved audit-trail entry to the agents who follow its ticket, after commit."""
     ticket = activity.ticket

@@ -21,15 +21,15 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Model, Q
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from balie.automation.actions import run_triggers
 from balie.automation.triggers import active_rules
-from balie.core.events import SYSTEM, activity_row, announce
+from balie.core.bulk_updates import update_each
+from balie.core.events import SYSTEM, activity_row, record_all
 from balie.customers.identities import normalise
 from balie.customers.models import Customer, Identity
 from balie.routing.actions import choose_team
@@ -389,7 +389,7 @@ def _write(items: list[Item]) -> None:
             envelope=item.envelope,
             run_automation=False,
         )
-    _save_trail(trail)
+    record_all(trail)
 
     touched = _run_rules(items)
     _acknowledge([i for i in new if i.run.ticket.pk not in touched], at=ack_at)  # type: ignore[union-attr]
@@ -403,7 +403,7 @@ def _write(items: list[Item]) -> None:
         envelope.reason = f"#{run.ticket.pk}: {run.thread_reason}"[:2000]  # type: ignore[union-attr]
         envelope.attempts += 1
         envelope.processed_at = now
-    _update_each(
+    update_each(
         Envelope,
         ["status", "reason", "attempts", "processed_at"],
         [item.envelope for item in items],
@@ -425,7 +425,7 @@ def _create_customers(items: list[Item]) -> None:
     )
     for customer in customers:
         customer.number = f"K{100000 + customer.pk}"
-    _update_each(Customer, ["number"], customers)
+    update_each(Customer, ["number"], customers)
     identities = Identity.objects.bulk_create(
         Identity(
             customer=customer,
@@ -463,31 +463,8 @@ def _continue_tickets(items: list[Item], *, at) -> list[SlaClock]:  # noqa: ANN0
         fields += [*sla_actions.DUE_FIELDS.values(), "sla_next_due_at"]
     for ticket in tickets:
         ticket.updated_at = at  # type: ignore[union-attr]
-    _update_each(Ticket, fields, tickets)  # type: ignore[arg-type]
+    update_each(Ticket, fields, tickets)  # type: ignore[arg-type]
     return started
-
-
-def _update_each(model: type[Model], fields: list[str], objects: list[Any]) -> None:
-    """Write `fields` of each object, by primary key: one statement sent for all rows
-    (executemany, which psycopg pipelines), instead of `bulk_update`'s CASE per row, whose
-    building costs more than the write. Column names come from the model, values go through
-    the fields' own conversion."""
-    if not objects:
-        return
-    meta = model._meta
-    columns = [meta.get_field(name) for name in fields]
-    quote = connection.ops.quote_name
-    sets = ", ".join(f"{quote(field.column)} = %s" for field in columns)
-    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
-    rows = [
-        [
-            *(field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns),
-            obj.pk,
-        ]
-        for obj in objects
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
 
 
 def _run_rules(items: list[Item]) -> set[int]:
@@ -537,7 +514,7 @@ def _acknowledge(items: list[Item], *, at) -> None:  # noqa: ANN001
     Ticket.objects.filter(pk__in=[reply.ticket_id for reply in replies]).update(
         last_message_at=at, updated_at=at
     )
-    _save_trail(
+    record_all(
         [
             activity_row(
                 reply.ticket,
@@ -556,8 +533,3 @@ def _acknowledge(items: list[Item], *, at) -> None:  # noqa: ANN001
     )
     ids = [item.pk for item in outbox]
     transaction.on_commit(lambda: send_outbox_items.delay(ids))
-
-
-def _save_trail(trail: list[Activity]) -> None:
-    for activity in Activity.objects.bulk_create(trail):
-        announce(activity)

@@ -10,11 +10,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from balie.core.events import SYSTEM
+from balie.core.bulk_updates import update_each
+from balie.core.events import SYSTEM, activity_row, record_all
 
 from .accounts import email_accounts
 from .connectors import get_connector
-from .connectors.base import OutboundAttachment, OutboundMessage, Party
+from .connectors.base import Delivery, OutboundAttachment, OutboundMessage, Party
 from .models import ChannelAccount, OutboxItem, OutboxStatus
 
 logger = logging.getLogger(__name__)
@@ -107,19 +108,88 @@ def claim(item_id: int) -> OutboxItem | None:
 
 
 def deliver(item_id: int) -> OutboxItem | None:
-    from balie.tickets.actions import mark_delivery
-    from balie.tickets.models import DeliveryStatus
-
     item = claim(item_id)
     if item is None:
         return None
-    try:
-        delivery = get_connector(item.channel).send(build_outbound(item), item.account)
-    except Exception as exc:  # a connector bug or network error: retry later
-        logger.exception("sending outbox item %s failed", item_id)
-        from .connectors.base import Delivery
+    _record(item, _send(item))
+    return item
 
-        delivery = Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
+
+def deliver_many(item_ids: list[int]) -> list[OutboxItem]:
+    """Send a burst of items (the acknowledgements of a burst of new tickets): claimed at
+    once, read with their messages and attachments in three queries, and what was sent
+    recorded together; an item that failed is recorded as `deliver` records it."""
+    from balie.tickets import events as ticket_events
+    from balie.tickets.models import DeliveryStatus, Message
+
+    items = claim_many(item_ids)
+    sent: list[OutboxItem] = []
+    for item in items:
+        delivery = _send(item)
+        if not delivery.ok:
+            _record(item, delivery)
+            continue
+        item.attempts += 1
+        item.status = OutboxStatus.SENT
+        item.provider_id = delivery.provider_id[:255]
+        item.last_error = ""
+        sent.append(item)
+    if not sent:
+        return items
+    now = timezone.now()
+    for item in sent:
+        item.sent_at = now
+    with transaction.atomic():
+        update_each(
+            OutboxItem, ["status", "sent_at", "provider_id", "last_error", "attempts"], sent
+        )
+        Message.objects.filter(pk__in=[item.message_id for item in sent]).update(
+            delivery_status=DeliveryStatus.SENT, delivery_error=""
+        )
+        record_all(
+            [
+                activity_row(
+                    item.message.ticket,
+                    ticket_events.MESSAGE_DELIVERY_UPDATED,
+                    by=SYSTEM,
+                    data={"message": item.message_id, "status": DeliveryStatus.SENT, "error": ""},
+                )
+                for item in sent
+            ]
+        )
+    return items
+
+
+def claim_many(item_ids: list[int]) -> list[OutboxItem]:
+    """Take the items that are due for sending, as `claim` takes one."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            OutboxItem.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=item_ids, status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+            .values_list("pk", flat=True)
+        )
+        OutboxItem.objects.filter(pk__in=ids).update(next_attempt_at=now + LEASE)
+    return list(
+        OutboxItem.objects.select_related("message__ticket", "account")
+        .prefetch_related("message__attachments")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+
+
+def _send(item: OutboxItem) -> Delivery:
+    try:
+        return get_connector(item.channel).send(build_outbound(item), item.account)
+    except Exception as exc:  # a connector bug or network error: retry later
+        logger.exception("sending outbox item %s failed", item.pk)
+        return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")
+
+
+def _record(item: OutboxItem, delivery: Delivery) -> None:
+    from balie.tickets.actions import mark_delivery
+    from balie.tickets.models import DeliveryStatus
+
     item.attempts += 1
     now = timezone.now()
     with transaction.atomic():
@@ -140,7 +210,6 @@ def deliver(item_id: int) -> OutboxItem | None:
                     item.message, status=DeliveryStatus.FAILED, error=delivery.error, by=SYSTEM
                 )
             item.save(update_fields=["status", "last_error", "attempts", "next_attempt_at"])
-    return item
 
 
 def due_items(limit: int = 100) -> list[int]:

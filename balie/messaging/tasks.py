@@ -36,9 +36,9 @@ def send_outbox_item(item_id: int) -> str:
 @shared_task(acks_late=True)
 def send_outbox_items(item_ids: list[int]) -> str:
     """Send a burst of outbox items (the acknowledgements of a burst of new tickets) in one
-    task; each item is claimed and recorded on its own, as by `send_outbox_item`."""
-    sent = [outbox.deliver(item_id) for item_id in item_ids]
-    return f"{sum(1 for item in sent if item is not None)} of {len(item_ids)} handled"
+    task (`outbox.deliver_many`)."""
+    handled = outbox.deliver_many(item_ids)
+    return f"{len(handled)} of {len(item_ids)} handled"
 
 
 @shared_task

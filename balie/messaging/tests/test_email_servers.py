@@ -234,3 +234,49 @@ def test_wrong_imap_password_is_recorded_on_the_account(cast, dovecot):
     account.refresh_from_db()
     assert "aanmelden mislukt" in account.last_error
     assert Ticket.objects.count() == 0
+
+
+def test_the_acknowledgements_of_a_burst_go_out_together_and_each_is_recorded(
+    cast, smtp_server, django_capture_on_commit_callbacks
+):
+    from balie.messaging import ingest, outbox
+    from balie.tickets.models import Activity
+
+    smtp_server.refuse["klant2@example.nl"] = (550, "5.1.1 Onbekende gebruiker")
+    envelopes = []
+    for i in range(4):
+        with django_capture_on_commit_callbacks(execute=False):
+            envelope, _created = ingest.receive(
+                channel="email",
+                raw=customer_mail(subject=f"Vraag {i}").replace(
+                    b"carla.jansen@example.nl", f"klant{i}@example.nl".encode()
+                ),
+            )
+        envelopes.append(envelope)
+
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox task runs eagerly
+        ingest.process_waiting(envelopes[0].pk, limit=10)
+
+    received = smtp_server.wait_for(3)
+    assert sorted(r.rcpt_tos[0] for r in received) == [
+        "klant0@example.nl",
+        "klant1@example.nl",
+        "klant3@example.nl",
+    ]
+    for i in range(4):
+        ticket = Ticket.objects.get(subject=f"Vraag {i}")
+        ack = ticket.messages.get(direction=Direction.OUTBOUND)
+        item = OutboxItem.objects.get(message=ack)
+        updates = Activity.objects.filter(ticket=ticket, kind="message.delivery_updated")
+        if i == 2:
+            assert item.status == OutboxStatus.FAILED and "Onbekende gebruiker" in item.last_error
+            assert ack.delivery_status == DeliveryStatus.FAILED
+        else:
+            assert item.status == OutboxStatus.SENT and item.sent_at is not None
+            assert ack.delivery_status == DeliveryStatus.SENT
+            assert any(f"[#{ticket.pk}]" in r.message["Subject"] for r in received)
+        assert updates.count() == 1
+
+    # A task delivered twice (a worker lost after sending) sends nothing again.
+    outbox.deliver_many(list(OutboxItem.objects.values_list("pk", flat=True)))
+    assert len(smtp_server.wait_for(4, timeout=0.5)) == 3
