@@ -134,3 +134,39 @@ async def post_many(
         await asyncio.gather(*(client() for _ in range(concurrency)))
         sample.ended = time.monotonic()
     return sample
+
+
+async def post_paced(
+    url: str,
+    bodies: Sequence[bytes],
+    *,
+    headers: dict[str, str],
+    rate: float,
+    seconds: float,
+    max_in_flight: int = 64,
+) -> Sample:
+    """POST bodies at a steady `rate` per second (open loop: a slow answer does not delay the
+    next request), for at most `seconds` and `len(bodies)` requests, with at most
+    `max_in_flight` requests open at once."""
+    sample = Sample()
+    count = min(len(bodies), int(rate * seconds))
+    gate = asyncio.Semaphore(max_in_flight)
+    async with session() as http:
+        sample.started = time.monotonic()
+
+        async def send(i: int) -> None:
+            await asyncio.sleep(max(0.0, sample.started + i / rate - time.monotonic()))
+            async with gate:
+                begin = time.perf_counter()
+                try:
+                    async with http.post(url, data=bodies[i], headers=headers) as r:
+                        await r.read()
+                        sample.record(r.status, (time.perf_counter() - begin) * 1000)
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    sample.statuses[0] = sample.statuses.get(0, 0) + 1
+                    if len(sample.errors) < 5:
+                        sample.errors.append(repr(exc))
+
+        await asyncio.gather(*(send(i) for i in range(count)))
+        sample.ended = time.monotonic()
+    return sample
