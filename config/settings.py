@@ -242,6 +242,9 @@ BALIE_INBOUND_MAX_BYTES = int(os.environ.get("BALIE_INBOUND_MAX_BYTES", 40 * 102
 # taking more while mail keeps coming in (mail arriving meanwhile queues no task of its own).
 BALIE_INGEST_BATCH = int(os.environ.get("BALIE_INGEST_BATCH", "100"))
 BALIE_INGEST_DRAIN_SECONDS = float(os.environ.get("BALIE_INGEST_DRAIN_SECONDS", "30"))
+# How many ingest tasks may drain at the same time (each takes other envelopes): one per
+# worker process on the ingest queue that should file mail in parallel.
+BALIE_INGEST_DRAINS = int(os.environ.get("BALIE_INGEST_DRAINS", "1"))
 BALIE_CONTACT_RATE_LIMIT = os.environ.get("BALIE_CONTACT_RATE_LIMIT", "5/600")
 BALIE_CONTACT_MIN_SECONDS = float(os.environ.get("BALIE_CONTACT_MIN_SECONDS", "2"))
 BALIE_PORTAL_LOGIN_RATE_LIMIT = os.environ.get("BALIE_PORTAL_LOGIN_RATE_LIMIT", "5/600")

@@ -374,23 +374,33 @@ def receive(
 WAKE_KEY = "ingest:awake"
 
 
+def wake_key(slot: int) -> str:
+    return f"{WAKE_KEY}:{slot}"
+
+
 def wake_worker(envelope_id: int) -> None:
-    """Queue the ingest task for a stored envelope, once per burst of mail: while a worker is
-    draining the waiting envelopes (the wake key is set), it takes this one too before it
-    stops, so no task of its own is needed. Without a shared cache (eager tasks) always."""
+    """Queue the ingest task for a stored envelope, once per burst of mail: while
+    `BALIE_INGEST_DRAINS` workers are draining the waiting envelopes (their wake keys are
+    set), one of them takes this one too before it stops, so no task of its own is needed.
+    Without a shared cache (eager tasks) always."""
     from .tasks import process_envelope
 
-    if settings.CELERY_TASK_ALWAYS_EAGER or cache.add(
-        WAKE_KEY, envelope_id, timeout=int(settings.BALIE_INGEST_DRAIN_SECONDS) + 30
-    ):
+    if settings.CELERY_TASK_ALWAYS_EAGER:
         process_envelope.delay(envelope_id)
+        return
+    timeout = int(settings.BALIE_INGEST_DRAIN_SECONDS) + 30
+    for slot in range(max(1, settings.BALIE_INGEST_DRAINS)):
+        if cache.add(wake_key(slot), envelope_id, timeout=timeout):
+            process_envelope.delay(envelope_id, slot=slot)
+            return
 
 
-def drain(first_id: int, *, limit: int, seconds: float) -> int:
+def drain(first_id: int, *, limit: int, seconds: float, slot: int = 0) -> int:
     """The ingest worker's task: file envelope `first_id` and every envelope waiting, `limit`
-    at a time, until none wait or `seconds` have passed; then clear the wake key. An envelope
-    stored after the last look found the key still set and queued nothing: look once more,
-    after clearing it, and wake a worker for it. Returns the number of envelopes handled."""
+    at a time, until none wait or `seconds` have passed; then clear the wake key of its slot.
+    An envelope stored after the last look found the key still set and queued nothing: look
+    once more, after clearing it, and wake a worker for it. Returns the number of envelopes
+    handled. Drains running at the same time take different envelopes (`process_waiting`)."""
     deadline = time.monotonic() + seconds
     handled = 0
     next_id: int | None = first_id
@@ -402,7 +412,7 @@ def drain(first_id: int, *, limit: int, seconds: float) -> int:
                 break
             next_id = oldest_waiting()
     finally:
-        cache.delete(WAKE_KEY)
+        cache.delete(wake_key(slot))
     waiting = oldest_waiting()
     if waiting is not None:
         wake_worker(waiting)
@@ -522,12 +532,15 @@ def process_waiting(first_id: int, *, limit: int = 25) -> list[Envelope]:
 
     ids = [first_id]
     if limit > 1:
-        ids += list(
-            Envelope.objects.filter(status=EnvelopeStatus.RECEIVED)
-            .exclude(pk=first_id)
-            .order_by("received_at", "id")
-            .values_list("pk", flat=True)[: limit - 1]
-        )
+        with transaction.atomic():
+            # Passing over the envelopes another drain is filing right now.
+            ids += list(
+                Envelope.objects.select_for_update(skip_locked=True)
+                .filter(status=EnvelopeStatus.RECEIVED)
+                .exclude(pk=first_id)
+                .order_by("received_at", "id")
+                .values_list("pk", flat=True)[: limit - 1]
+            )
     done: list[Envelope] = []
     left = ids
     with realtime.coalesced():

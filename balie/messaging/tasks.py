@@ -13,7 +13,7 @@ from .models import ChannelAccount, Envelope, EnvelopeStatus
 
 
 @shared_task(bind=True, acks_late=True)
-def process_envelope(self: Task, envelope_id: int) -> str:
+def process_envelope(self: Task, envelope_id: int, slot: int = 0) -> str:
     """File this envelope and, in a worker, every other one waiting, in bursts, for as long as
     mail keeps coming (`ingest.drain`). Run eagerly (tests, no broker): only this one."""
     if self.request.is_eager:
@@ -23,6 +23,7 @@ def process_envelope(self: Task, envelope_id: int) -> str:
         envelope_id,
         limit=settings.BALIE_INGEST_BATCH,
         seconds=settings.BALIE_INGEST_DRAIN_SECONDS,
+        slot=slot,
     )
     return f"{handled} envelopes"
 

@@ -156,7 +156,7 @@ def test_a_burst_of_mail_wakes_the_worker_once_and_it_files_them_all(
 
     settings.CELERY_TASK_ALWAYS_EAGER = False  # as with a broker and a worker
     queued: list[int] = []
-    monkeypatch.setattr(tasks.process_envelope, "delay", queued.append)
+    monkeypatch.setattr(tasks.process_envelope, "delay", lambda pk, slot=0: queued.append(pk))
     envelopes = []
     for i in range(5):
         with django_capture_on_commit_callbacks(execute=True):
@@ -171,7 +171,7 @@ def test_a_burst_of_mail_wakes_the_worker_once_and_it_files_them_all(
 
     assert handled == 5
     assert set(Envelope.objects.values_list("status", flat=True)) == {EnvelopeStatus.PROCESSED}
-    assert cache.get(ingest.WAKE_KEY) is None
+    assert cache.get(ingest.wake_key(0)) is None
     assert queued == [envelopes[0].pk]  # nothing left waiting: nothing queued again
 
 
@@ -182,7 +182,7 @@ def test_mail_stored_just_after_the_worker_looked_last_is_not_left_behind(
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
     queued: list[int] = []
-    monkeypatch.setattr(tasks.process_envelope, "delay", queued.append)
+    monkeypatch.setattr(tasks.process_envelope, "delay", lambda pk, slot=0: queued.append(pk))
     with django_capture_on_commit_callbacks(execute=True):
         first, _created = ingest.receive(channel="email", raw=mail(sender="een@example.nl"))
     late = []
@@ -205,3 +205,28 @@ def test_mail_stored_just_after_the_worker_looked_last_is_not_left_behind(
     assert queued == [first.pk, late[0].pk]
     late[0].refresh_from_db()
     assert late[0].status == EnvelopeStatus.RECEIVED  # waiting for the task just queued
+
+
+def test_with_two_drains_a_second_burst_gets_a_worker_of_its_own(
+    cast, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from balie.messaging import tasks
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.BALIE_INGEST_DRAINS = 2
+    queued: list[tuple[int, int]] = []
+    monkeypatch.setattr(
+        tasks.process_envelope, "delay", lambda pk, slot=0: queued.append((pk, slot))
+    )
+    envelopes = []
+    for i in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            envelope, _created = ingest.receive(
+                channel="email", raw=mail(sender=f"klant{i}@example.nl", subject=f"Vraag {i}")
+            )
+        envelopes.append(envelope)
+
+    # Both slots are taken by the first two mails; the third finds both drains awake.
+    assert queued == [(envelopes[0].pk, 0), (envelopes[1].pk, 1)]
+    ingest.drain(envelopes[1].pk, limit=10, seconds=30, slot=1)
+    assert set(Envelope.objects.values_list("status", flat=True)) == {EnvelopeStatus.PROCESSED}
