@@ -10,10 +10,12 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 django_asgi_app = get_asgi_application()
 
 from balie.core.routing import websocket_urlpatterns  # noqa: E402
+from balie.messaging.asgi import MailServerRoute  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Mail servers' deliveries skip Django's request cycle (see balie/messaging/asgi.py).
+        "http": MailServerRoute(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

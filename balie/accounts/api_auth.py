@@ -46,12 +46,12 @@ class AgentSessionAuth(SessionAuth):
 agent_auth = [TokenAuth(), AgentSessionAuth()]
 
 
-def ingest_token(request: HttpRequest) -> ApiToken | None:
-    """The token of a mail server or integration allowed to deliver raw messages. Read on
-    every delivery: the few ingest tokens are kept per process (see `ProcessCache`); revoking a
-    token, or deactivating its agent's user, shows in every process within a second."""
-    header = request.headers.get("Authorization", "")
-    scheme, _sep, raw = header.partition(" ")
+def ingest_token(authorization: str) -> ApiToken | None:
+    """The token of a mail server or integration allowed to deliver raw messages, from the
+    Authorization header. Read on every delivery: the few ingest tokens are kept per process
+    (see `ProcessCache`); revoking a token, or deactivating its agent's user, shows in every
+    process within a second."""
+    scheme, _sep, raw = authorization.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         return None
     return ingest_tokens.get().get(hash_token(raw.strip()))

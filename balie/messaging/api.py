@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import getaddresses
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -51,9 +54,88 @@ class InboundQuery(Schema):
     mailbox: str = ""
 
 
+@dataclass(frozen=True)
+class MtaDelivery:
+    """What the endpoint looks at besides the body, from whichever server took the request
+    (Django's, or the ASGI route of `balie.messaging.asgi`)."""
+
+    authorization: str
+    content_type: str  # without parameters, lower case
+    declared_size: int  # Content-Length, 0 when absent
+    mailbox: str
+    remote_addr: str
+
+
+def deliver_mail(
+    delivery: MtaDelivery,
+    *,
+    read_prefix: Callable[[int], bytes],
+    read_all: Callable[[int], bytes],
+) -> tuple[int, dict[str, Any]]:
+    """Check, store and acknowledge one delivery: (202, envelope and status) or (4xx, reason).
+    `read_prefix(n)` gives at most the first n bytes of the body (what is kept of a refused
+    one); `read_all(limit)` the whole body, or its first limit + 1 bytes when it is longer.
+    The body is read only once the token is known to be good."""
+    limit = int(settings.BALIE_INBOUND_MAX_BYTES)
+    too_big = _("bericht te groot (%(size)s bytes, maximaal %(limit)s)")
+    if delivery.declared_size > limit:
+        return _refuse(
+            delivery,
+            read_prefix(QUARANTINE_MAX_BYTES),
+            status=413,
+            reason=too_big % {"size": delivery.declared_size, "limit": limit},
+            size=delivery.declared_size,
+        )
+    token = ingest_token(delivery.authorization)
+    if token is None:
+        reason = (
+            _("ontbrekend token: gebruik Authorization: Bearer <token>")
+            if not delivery.authorization
+            else _("ongeldig token, of token zonder recht om berichten aan te leveren")
+        )
+        return _refuse(
+            delivery,
+            read_prefix(UNAUTHENTICATED_KEEP_BYTES),
+            status=401,
+            reason=reason,
+            size=delivery.declared_size,
+        )
+    raw = read_all(limit)
+    if len(raw) > limit:
+        return _refuse(
+            delivery, raw, status=413, reason=too_big % {"size": len(raw), "limit": limit}
+        )
+    if not raw.strip():
+        return _refuse(delivery, raw, status=400, reason=_("leeg bericht"))
+    if delivery.content_type not in MAIL_CONTENT_TYPES:
+        return _refuse(
+            delivery,
+            raw,
+            status=400,
+            reason=_("verwacht Content-Type message/rfc822, niet %(type)s")
+            % {"type": delivery.content_type},
+        )
+    sender, recipients = _headers_only(raw)
+    if not sender:
+        return _refuse(delivery, raw, status=400, reason=_("geen e-mail: geen geldig From-adres"))
+    mailbox = delivery.mailbox
+    account = _account(mailbox, recipients)
+    if mailbox and account is None:
+        return _refuse(
+            delivery, raw, status=400, reason=_("onbekende mailbox: %(m)s") % {"m": mailbox[:254]}
+        )
+    envelope, created = ingest.receive(
+        channel="email",
+        account=account,
+        raw=raw,
+        meta={"source": "mta", "token": token.prefix, "mailbox": mailbox[:254]},
+    )
+    return 202, {"envelope": envelope.pk, "status": "received" if created else "duplicate"}
+
+
 def _refuse(
-    request: HttpRequest, raw: bytes, *, status: int, reason: str, size: int | None = None
-) -> HttpError:
+    delivery: MtaDelivery, raw: bytes, *, status: int, reason: str, size: int | None = None
+) -> tuple[int, dict[str, Any]]:
     size = len(raw) if size is None else size
     ingest.quarantine(
         channel="email",
@@ -61,13 +143,13 @@ def _refuse(
         reason=f"{status}: {reason}",
         raw=raw[:QUARANTINE_MAX_BYTES],
         meta={
-            "remote_addr": request.META.get("REMOTE_ADDR", ""),
-            "content_type": request.content_type or "",
+            "remote_addr": delivery.remote_addr,
+            "content_type": delivery.content_type,
             "size": size,
             "truncated": size > min(len(raw), QUARANTINE_MAX_BYTES),
         },
     )
-    return HttpError(status, reason)
+    return status, {"detail": reason}
 
 
 def _headers_only(raw: bytes) -> tuple[str, list[str]]:
@@ -119,68 +201,17 @@ def _account(mailbox: str, recipients: list[str]) -> ChannelAccount | None:
         "duurzaam is opgeslagen; een herhaalde aflevering geeft status `duplicate`."
     ),
 )
-def inbound_email(request: HttpRequest, filters: Query[InboundQuery]) -> tuple[int, InboundOut]:
-    limit = int(settings.BALIE_INBOUND_MAX_BYTES)
-    declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    if declared > limit:
-        prefix = request.read(QUARANTINE_MAX_BYTES)
-        raise _refuse(
-            request,
-            prefix,
-            status=413,
-            reason=_("bericht te groot (%(size)s bytes, maximaal %(limit)s)")
-            % {"size": declared, "limit": limit},
-            size=declared,
-        )
-    token = ingest_token(request)
-    if token is None:
-        reason = (
-            _("ontbrekend token: gebruik Authorization: Bearer <token>")
-            if not request.headers.get("Authorization")
-            else _("ongeldig token, of token zonder recht om berichten aan te leveren")
-        )
-        raise _refuse(
-            request,
-            request.read(UNAUTHENTICATED_KEEP_BYTES),
-            status=401,
-            reason=reason,
-            size=int(request.META.get("CONTENT_LENGTH") or 0),
-        )
-    raw = request.body
-    if len(raw) > limit:
-        raise _refuse(
-            request,
-            raw,
-            status=413,
-            reason=_("bericht te groot (%(size)s bytes, maximaal %(limit)s)")
-            % {"size": len(raw), "limit": limit},
-        )
-    if not raw.strip():
-        raise _refuse(request, raw, status=400, reason=_("leeg bericht"))
-    content_type = (request.content_type or "").lower()
-    if content_type not in MAIL_CONTENT_TYPES:
-        raise _refuse(
-            request,
-            raw,
-            status=400,
-            reason=_("verwacht Content-Type message/rfc822, niet %(type)s")
-            % {"type": content_type},
-        )
-    sender, recipients = _headers_only(raw)
-    if not sender:
-        raise _refuse(request, raw, status=400, reason=_("geen e-mail: geen geldig From-adres"))
-    account = _account(filters.mailbox, recipients)
-    if filters.mailbox and account is None:
-        raise _refuse(
-            request,
-            raw,
-            status=400,
-            reason=_("onbekende mailbox: %(m)s") % {"m": filters.mailbox[:254]},
-        )
-    envelope, created = ingest.receive(
-        channel="email",
-        account=account,
-        raw=raw,
-        meta={"source": "mta", "token": token.prefix, "mailbox": filters.mailbox[:254]},
+def inbound_email(request: HttpRequest, filters: Query[InboundQuery]) -> tuple[int, Any]:
+    delivery = MtaDelivery(
+        authorization=request.headers.get("Authorization", ""),
+        content_type=(request.content_type or "").lower(),
+        declared_size=int(request.META.get("CONTENT_LENGTH") or 0),
+        mailbox=filters.mailbox,
+        remote_addr=request.META.get("REMOTE_ADDR", ""),
     )
-    return 202, InboundOut(envelope=envelope.pk, status="received" if created else "duplicate")
+    status, payload = deliver_mail(
+        delivery, read_prefix=request.read, read_all=lambda _limit: request.body
+    )
+    if status != 202:
+        raise HttpError(status, payload["detail"])
+    return 202, InboundOut(**payload)

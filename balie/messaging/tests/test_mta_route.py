@@ -1,0 +1,166 @@
+"""The mail servers' endpoint as the ASGI application serves it (balie/messaging/asgi.py):
+outside Django's request cycle, with the same answers as the Django view."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from asgiref.sync import async_to_sync
+
+from balie.accounts.actions import create_api_token
+from balie.core.events import SYSTEM
+from balie.messaging.models import Envelope, Quarantine
+from balie.tickets.models import Ticket
+from config.asgi import application
+
+MAIL = Path(__file__).parent / "fixtures" / "email" / "discourse_dutch_reply_op-schreef.eml"
+PATH = "/api/v1/inbound/email"
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the route answers from its own thread
+
+
+@pytest.fixture
+def token(cast) -> str:
+    return create_api_token(cast.anna, name="postfix", can_ingest=True, by=SYSTEM)[1]
+
+
+def call(
+    body: bytes,
+    *,
+    token: str | None = None,
+    path: str = PATH,
+    method: str = "POST",
+    query: str = "",
+    host: str = "testserver",
+    content_type: str = "message/rfc822",
+    language: str = "",
+    chunks: int = 1,
+    declared: int | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    """One request through the ASGI application, the body in `chunks` pieces."""
+    headers = [(b"host", host.encode()), (b"content-type", content_type.encode())]
+    headers.append((b"content-length", str(len(body) if declared is None else declared).encode()))
+    if token:
+        headers.append((b"authorization", f"Bearer {token}".encode()))
+    if language:
+        headers.append((b"accept-language", language.encode()))
+    size = max(1, -(-len(body) // chunks))
+    pieces = [body[i : i + size] for i in range(0, len(body), size)] or [b""]
+    incoming = [
+        {"type": "http.request", "body": piece, "more_body": i < len(pieces) - 1}
+        for i, piece in enumerate(pieces)
+    ]
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        if incoming:
+            return incoming.pop(0)
+        await asyncio.Event().wait()  # the client stays connected until it has the answer
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 40000),
+        "server": ("127.0.0.1", 8000),
+    }
+    async_to_sync(application)(scope, receive, send)
+    start = sent[0]
+    response_headers = {k.decode(): v.decode() for k, v in start["headers"]}
+    return start["status"], response_headers, b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def test_a_delivery_is_stored_filed_and_acknowledged_with_202(token):
+    status, headers, body = call(MAIL.read_bytes(), token=token, chunks=3)
+
+    assert status == 202
+    answer = json.loads(body)
+    assert answer["status"] == "received"
+    envelope = Envelope.objects.get(pk=answer["envelope"])
+    assert envelope.status == "processed"  # tasks run eagerly in the tests
+    assert Ticket.objects.count() == 1
+    assert headers["content-type"].startswith("application/json")
+    again = call(MAIL.read_bytes(), token=token)
+    assert again[0] == 202 and json.loads(again[2])["status"] == "duplicate"
+
+
+def test_a_wrong_token_is_401_in_the_clients_language_and_little_is_kept(cast):
+    big = MAIL.read_bytes() + b"x" * 100_000
+
+    status, headers, body = call(big, token="blt_fout")
+    assert status == 401
+    assert "ongeldig token" in json.loads(body)["detail"]
+    assert headers["content-language"] == "nl"
+
+    status, headers, body = call(big, token=None, language="en-GB,en;q=0.8")
+    assert status == 401
+    assert json.loads(body)["detail"].startswith("missing token")
+    assert headers["content-language"] == "en"
+    kept = Quarantine.objects.order_by("pk")
+    assert [len(bytes(q.raw)) for q in kept] == [16 * 1024, 16 * 1024]
+    assert kept[0].meta["remote_addr"] == "127.0.0.1" and kept[0].meta["truncated"] is True
+
+
+def test_an_oversized_delivery_is_413_before_it_is_read_whole(token, settings):
+    settings.BALIE_INBOUND_MAX_BYTES = 10_000
+    body = MAIL.read_bytes() + b"y" * 400_000
+
+    status, _headers, answer = call(body, token=token, chunks=20)
+
+    assert status == 413
+    assert "te groot" in json.loads(answer)["detail"]
+    assert len(bytes(Quarantine.objects.get().raw)) == 256 * 1024
+    assert not Envelope.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "kwargs", "status"),
+    [
+        (b"", {}, 400),
+        (b"Subject: geen afzender\r\n\r\ntekst", {}, 400),
+        (MAIL.read_bytes(), {"content_type": "application/json"}, 400),
+        (MAIL.read_bytes(), {"query": "mailbox=nergens@example.nl"}, 400),
+    ],
+    ids=["empty", "no From", "wrong type", "unknown mailbox"],
+)
+def test_bad_input_gets_the_same_answer_as_from_the_django_view(
+    token, client, body, kwargs, status
+):
+    got = call(body, token=token, **kwargs)
+    via_django = client.post(
+        PATH + ("?" + kwargs["query"] if "query" in kwargs else ""),
+        data=body,
+        content_type=kwargs.get("content_type", "message/rfc822"),
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+    assert got[0] == via_django.status_code == status
+    assert json.loads(got[2])["detail"] == via_django.json()["detail"]
+
+
+def test_an_unknown_host_is_refused(token):
+    status, _headers, body = call(MAIL.read_bytes(), token=token, host="evil.example")
+
+    assert status == 400 and "evil.example" in json.loads(body)["detail"]
+    assert not Envelope.objects.exists()
+
+
+def test_everything_else_still_goes_to_django(cast):
+    status, _headers, _body = call(b"", path="/api/v1/inbound/email", method="GET")
+    assert status == 405  # Django's view: only POST
+    status, _headers, body = call(b"", path="/healthz", method="GET")
+    assert status in (200, 503) and b"database" in body
