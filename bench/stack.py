@@ -120,6 +120,9 @@ def child_env(db: Database, *, eager: bool) -> dict[str, str]:
     )
     if eager:
         env["BALIE_EAGER_TASKS"] = "1"
+    # Every worker process may file mail at the same time, as a deployment with its worker
+    # processes on the ingest queue is configured (README: BALIE_INGEST_DRAINS).
+    env.setdefault("BALIE_INGEST_DRAINS", os.environ.get("BENCH_WORKER_PROCESSES", "2"))
     return env
 
 
