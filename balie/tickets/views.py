@@ -43,6 +43,24 @@ def is_htmx(request: HttpRequest) -> bool:
 # --- inbox ---------------------------------------------------------------------------------
 
 
+INBOX_COLUMNS = (
+    "id",
+    "subject",
+    "channel",
+    "status",
+    "priority",
+    "sla_next_due_at",
+    "last_message_at",
+    "customer__id",
+    "customer__name",
+    "customer__number",
+    "team__id",
+    "team__name",
+    "assignee__id",
+    "assignee__display_name",
+)
+
+
 @agent_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
@@ -50,7 +68,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     form = InboxFilterForm(request.GET or None, agent=agent)
     filters = form.filters()
     sort = form.sort_order()
-    tickets = filtered_tickets(agent, filters).select_related("customer", "team", "assignee")
+    # Only the columns a row shows (and the sort keys of the cursor).
+    tickets = (
+        filtered_tickets(agent, filters)
+        .select_related("customer", "team", "assignee")
+        .only(*INBOX_COLUMNS)
+    )
     cursor = request.GET.get("cursor", "")
     try:
         rows, next_cursor = page(tickets, sort=sort, cursor=cursor)
