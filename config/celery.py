@@ -1,9 +1,25 @@
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("balie")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect
+def _warm_up(**_kwargs: object) -> None:
+    """Load, once in the worker's main process, what the first burst of mail would otherwise
+    load in every forked process: the Dutch public holidays (the `holidays` package imports
+    its country data on first use) and the acknowledgement template."""
+    from datetime import date
+
+    from django.template.loader import get_template
+
+    from balie.sla.business_time import dutch_public_holidays
+
+    for year in (date.today().year, date.today().year + 1):
+        dutch_public_holidays(year)
+    get_template("tickets/email/acknowledgement.txt")

@@ -1,7 +1,8 @@
 """Live updates to agents and visitors through the channel layer, always after commit.
 
-Groups: `team.<id>`, `ticket.<id>`, `agent.<id>`, `visitor.<token>`, and `inbox` for all agents.
-Events carry ids only; the consumer renders what it swaps in.
+Groups: `inbox` for all agents (every change in the audit trail goes there, once), `ticket.<id>`
+(who is typing on a ticket page), `team.<id>` and `agent.<id>` (notices meant for them),
+`visitor.<token>`. Events carry ids only; the consumer renders what it swaps in.
 """
 
 from __future__ import annotations

@@ -103,3 +103,22 @@ def test_anonymous_connection_is_refused(cast):
         assert code == 4401
 
     scenario()
+
+
+def test_an_agent_on_a_ticket_page_gets_each_change_once(cast):
+    ticket = create_ticket(cast, cast.klantenservice)
+    actions.update_ticket(ticket, by=cast.anna, assignee=cast.anna)
+    cookie = session_cookie(cast.anna.user)
+
+    @async_to_sync
+    async def scenario():
+        communicator, connected, _code = await connect(f"/ws/agent/?ticket={ticket.pk}", cookie)
+        assert connected
+        # A note on a ticket of Anna's team, assigned to Anna, on the page she has open.
+        await sync_to_async(actions.add_note)(ticket, by=cast.bram, text="Even bellen.")
+        event = await communicator.receive_json_from(timeout=2)
+        assert event["event"] == "note.added" and event["data"]["ticket"] == ticket.pk
+        assert await communicator.receive_nothing(timeout=0.5)
+        await communicator.disconnect()
+
+    scenario()
