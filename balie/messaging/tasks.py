@@ -8,6 +8,8 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from balie.core import realtime
+
 from . import ingest, outbox
 from .models import ChannelAccount, Envelope, EnvelopeStatus
 
@@ -38,7 +40,8 @@ def send_outbox_item(item_id: int) -> str:
 def send_outbox_items(item_ids: list[int]) -> str:
     """Send a burst of outbox items (the acknowledgements of a burst of new tickets) in one
     task (`outbox.deliver_many`)."""
-    handled = outbox.deliver_many(item_ids)
+    with realtime.coalesced():  # the live events of the whole burst in one trip
+        handled = outbox.deliver_many(item_ids)
     return f"{len(handled)} of {len(item_ids)} handled"
 
 
