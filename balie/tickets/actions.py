@@ -120,45 +120,22 @@ def store_uploads(message: Message, files: Iterable[UploadedFile]) -> list[Attac
     return stored
 
 
-def create_ticket(
-    *,
-    customer: Customer,
-    subject: str,
-    channel: str,
-    by: Any,
-    team: Team | None = None,
-    assignee: Agent | None = None,
-    priority: str = Priority.NORMAL,
-    type: str = TicketType.QUESTION,
-    language: str = "",
-    claims: dict[str, str] | None = None,
-    linked_to: Ticket | None = None,
-    account: Any = None,
-    run_automation: bool = True,
-) -> Ticket:
-    """A new ticket. With `run_automation` the ticket.created rules run at once; a caller that
-    files the first message afterwards passes False and runs them itself (see ingest)."""
-    ticket = new_ticket_row(
-        customer=customer,
-        subject=subject,
-        channel=channel,
-        team=team,
-        assignee=assignee,
-        priority=priority,
-        type=type,
-        language=language,
-        claims=claims,
-        linked_to=linked_to,
-        account=account,
-    )
+def create_ticket(*, by: Any, run_automation: bool = True, **fields: Any) -> Ticket:
+    """A new ticket from the fields `new_ticket_row` takes (customer, subject, channel, team,
+    …). With `run_automation` the ticket.created rules run at once; a caller that files the
+    first message afterwards passes False and runs them itself (see ingest)."""
+    ticket = new_ticket_row(**fields)
     ticket.save(force_insert=True)
     # A brand-new ticket has no participants yet: no need to look for this one first.
     Participant.objects.create(
-        ticket=ticket, kind="customer", value=str(customer.pk), role=ParticipantRole.CUSTOMER
+        ticket=ticket,
+        kind="customer",
+        value=str(ticket.customer_id),
+        role=ParticipantRole.CUSTOMER,
     )
-    data: dict[str, Any] = {"channel": channel, "subject": ticket.subject}
-    if linked_to:
-        data["linked_to"] = linked_to.pk
+    data: dict[str, Any] = {"channel": ticket.channel, "subject": ticket.subject}
+    if ticket.linked_to_id:
+        data["linked_to"] = ticket.linked_to_id
     record(ticket, events.TICKET_CREATED, by=by, data=data)
     sla_actions.start_clocks(ticket, by=by)
     if run_automation:
