@@ -259,6 +259,7 @@ async def inbound(ctx: Context) -> list[Result]:
         rate=paced_rate,
         seconds=paced_seconds,
     )
+    await _settled(ctx.db, 60)  # what comes next measures an idle machine
     paced_note = f"{len(paced.latencies_ms)} mails at {paced_rate:.0f}/s offered"
     if paced.errors:
         paced_note += "; errors: " + ", ".join(paced.errors[:2])
