@@ -43,7 +43,11 @@ def actor_fields(by: Any) -> tuple[Agent | None, str]:
 
 def record(ticket: Ticket, kind: str, *, by: Any, data: dict[str, Any] | None = None) -> Activity:
     """Append to the ticket's audit trail and publish the same event to agents after commit."""
-    activity = activity_row(ticket, kind, by=by, data=data)
+    return keep(activity_row(ticket, kind, by=by, data=data))
+
+
+def keep(activity: Activity) -> Activity:
+    """Save one audit-trail entry made by `activity_row` and publish it after commit."""
     activity.save()
     announce(activity)
     return activity

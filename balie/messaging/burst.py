@@ -365,19 +365,7 @@ def _write(items: list[Item]) -> None:
             trail.append(
                 activity_row(run.ticket, events.TICKET_CREATED, by=run.customer, data=data)
             )  # type: ignore[arg-type]
-        trail.append(
-            activity_row(
-                run.ticket,  # type: ignore[arg-type]
-                events.MESSAGE_RECEIVED,
-                by=run.customer,
-                data={
-                    "message": run.message.pk,  # type: ignore[union-attr]
-                    "channel": run.inbound.channel,
-                    "thread_reason": run.thread_reason,
-                    "refused_attachments": 0,
-                },
-            )
-        )
+        trail.append(ticket_actions.received_entry(run.message, by=run.customer))  # type: ignore[arg-type]
     for item in reopening:
         # Reopening moves the ticket's status and SLA clocks: the pipeline's own step.
         item.run.message = ticket_actions.add_inbound_message(
@@ -514,22 +502,6 @@ def _acknowledge(items: list[Item], *, at) -> None:  # noqa: ANN001
     Ticket.objects.filter(pk__in=[reply.ticket_id for reply in replies]).update(
         last_message_at=at, updated_at=at
     )
-    record_all(
-        [
-            activity_row(
-                reply.ticket,
-                events.MESSAGE_SENT,
-                by=SYSTEM,
-                data={
-                    "message": reply.pk,
-                    "channel": reply.channel,
-                    "to": reply.recipients["to"],
-                    "cc": reply.recipients["cc"],
-                    "automatic": True,
-                },
-            )
-            for reply in replies
-        ]
-    )
+    record_all([ticket_actions.sent_entry(reply, by=SYSTEM) for reply in replies])
     ids = [item.pk for item in outbox]
     transaction.on_commit(lambda: send_outbox_items.delay(ids))

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from balie.accounts.models import Agent, Team
 from balie.automation import actions as automation_actions
-from balie.core.events import SYSTEM, actor_fields, record
+from balie.core.events import SYSTEM, activity_row, actor_fields, keep, record
 from balie.customers.models import Customer, Identity, IdentityKind
 from balie.messaging.accounts import own_email_addresses
 from balie.messaging.connectors.base import InboundAttachment, InboundMessage, Party
@@ -27,6 +27,7 @@ from balie.sla import actions as sla_actions
 from . import events
 from .models import (
     LOGGED_CHANNELS,
+    Activity,
     Attachment,
     Channel,
     DeliveryStatus,
@@ -257,17 +258,7 @@ def add_inbound_message(
         ticket.closed_at = None
         update_fields += ["status", "solved_at", "closed_at"]
     ticket.save(update_fields=update_fields)
-    record(
-        ticket,
-        events.MESSAGE_RECEIVED,
-        by=by,
-        data={
-            "message": message.pk,
-            "channel": inbound.channel,
-            "thread_reason": thread_reason,
-            "refused_attachments": len(refused),
-        },
-    )
+    keep(received_entry(message, by=by, refused=len(refused)))
     if reopened_from:
         record(
             ticket,
@@ -474,8 +465,7 @@ def add_reply(
         ticket, by=by, text=text, html=html, automatic=automatic, cc=cc, only_message=only_message
     )
     agent = message.author
-    channel = message.channel
-    to, cc_list = message.recipients["to"], message.recipients["cc"]
+    cc_list = message.recipients["cc"]
     with transaction.atomic():
         message.save(force_insert=True)
         add_participants(ticket, [Party("email", c) for c in cc_list])
@@ -495,18 +485,7 @@ def add_reply(
         ticket.save(update_fields=fields)
         if agent:
             sla_actions.record_agent_response(ticket, by=by, at=message.created_at)
-        record(
-            ticket,
-            events.MESSAGE_SENT,
-            by=by,
-            data={
-                "message": message.pk,
-                "channel": channel,
-                "to": to,
-                "cc": cc_list,
-                "automatic": automatic,
-            },
-        )
+        keep(sent_entry(message, by=by))
         if status and status != ticket.status:
             update_ticket(ticket, by=by, status=status)
     return message
@@ -795,12 +774,48 @@ def mark_delivery(message: Message, *, status: str, error: str = "", by: Any = S
     Message.objects.filter(pk=message.pk).update(
         delivery_status=status, delivery_error=error[:2000]
     )
+    keep(delivery_entry(message, status=status, error=error, by=by))
+
+
+# --- the audit entries of a message (one form, whether one message is filed or a burst) ---
+
+
+def received_entry(message: Message, *, by: Any, refused: int = 0) -> Activity:
+    return activity_row(
+        message.ticket,
+        events.MESSAGE_RECEIVED,
+        by=by,
+        data={
+            "message": message.pk,
+            "channel": message.channel,
+            "thread_reason": message.thread_reason,
+            "refused_attachments": refused,
+        },
+    )
+
+
+def sent_entry(message: Message, *, by: Any) -> Activity:
+    return activity_row(
+        message.ticket,
+        events.MESSAGE_SENT,
+        by=by,
+        data={
+            "message": message.pk,
+            "channel": message.channel,
+            "to": message.recipients["to"],
+            "cc": message.recipients["cc"],
+            "automatic": message.is_automatic,
+        },
+    )
+
+
+def delivery_entry(message: Message, *, status: str, error: str = "", by: Any = SYSTEM) -> Activity:
     kind = (
         events.MESSAGE_BOUNCED
         if status == DeliveryStatus.BOUNCED
         else events.MESSAGE_DELIVERY_UPDATED
     )
-    record(
+    return activity_row(
         message.ticket,
         kind,
         by=by,
