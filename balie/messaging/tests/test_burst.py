@@ -22,6 +22,7 @@ from balie.tickets import actions
 from balie.tickets.models import Activity, Direction, Message, Status, Ticket
 
 from .test_pipeline import mail
+from .test_pipeline_cost import stored
 
 # An ordinary Tuesday morning, inside business hours.
 TUESDAY = datetime(2026, 11, 17, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
@@ -29,13 +30,6 @@ TUESDAY = datetime(2026, 11, 17, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
 
 class Rollback(Exception):
     pass
-
-
-def stored(raw: bytes, django_capture_on_commit_callbacks) -> Envelope:
-    """An envelope as the MTA endpoint stores it, not yet processed."""
-    with django_capture_on_commit_callbacks(execute=False):
-        envelope, _created = ingest.receive(channel="email", raw=raw)
-    return envelope
 
 
 def _second(value: datetime | None) -> str:

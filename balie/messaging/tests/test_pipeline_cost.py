@@ -4,6 +4,7 @@ must still see an admin's change at once)."""
 
 from __future__ import annotations
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -147,42 +148,51 @@ def test_a_rule_made_after_mail_came_in_applies_to_the_next_mail(cast, deliver):
     assert Ticket.objects.get(subject="Eerste").priority != "hoog"
 
 
-def test_a_burst_of_mail_wakes_the_worker_once_and_it_files_them_all(
-    cast, settings, monkeypatch, django_capture_on_commit_callbacks
-):
-    from django.core.cache import cache
-
+@pytest.fixture
+def queued(settings, monkeypatch) -> list[tuple[int, int]]:
+    """As with a broker and a worker: the ingest tasks that would be queued, (envelope, slot)."""
     from balie.messaging import tasks
 
-    settings.CELERY_TASK_ALWAYS_EAGER = False  # as with a broker and a worker
-    queued: list[int] = []
-    monkeypatch.setattr(tasks.process_envelope, "delay", lambda pk, slot=0: queued.append(pk))
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    tasks_queued: list[tuple[int, int]] = []
+    monkeypatch.setattr(
+        tasks.process_envelope, "delay", lambda pk, slot=0: tasks_queued.append((pk, slot))
+    )
+    return tasks_queued
+
+
+def received(count: int, django_capture_on_commit_callbacks) -> list[Envelope]:
+    """`count` mails from different customers, each stored as the MTA endpoint stores it."""
     envelopes = []
-    for i in range(5):
+    for i in range(count):
         with django_capture_on_commit_callbacks(execute=True):
             envelope, _created = ingest.receive(
                 channel="email", raw=mail(sender=f"klant{i}@example.nl", subject=f"Vraag {i}")
             )
         envelopes.append(envelope)
+    return envelopes
 
-    assert queued == [envelopes[0].pk]  # one task for the burst, not one per mail
 
-    handled = ingest.drain(queued[0], limit=2, seconds=30)
+def test_a_burst_of_mail_wakes_the_worker_once_and_it_files_them_all(
+    cast, queued, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    envelopes = received(5, django_capture_on_commit_callbacks)
+
+    assert queued == [(envelopes[0].pk, 0)]  # one task for the burst, not one per mail
+
+    handled = ingest.drain(envelopes[0].pk, limit=2, seconds=30)
 
     assert handled == 5
     assert set(Envelope.objects.values_list("status", flat=True)) == {EnvelopeStatus.PROCESSED}
     assert cache.get(ingest.wake_key(0)) is None
-    assert queued == [envelopes[0].pk]  # nothing left waiting: nothing queued again
+    assert queued == [(envelopes[0].pk, 0)]  # nothing left waiting: nothing queued again
 
 
 def test_mail_stored_just_after_the_worker_looked_last_is_not_left_behind(
-    cast, settings, monkeypatch, django_capture_on_commit_callbacks
+    cast, queued, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from balie.messaging import tasks
-
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    queued: list[int] = []
-    monkeypatch.setattr(tasks.process_envelope, "delay", lambda pk, slot=0: queued.append(pk))
     with django_capture_on_commit_callbacks(execute=True):
         first, _created = ingest.receive(channel="email", raw=mail(sender="een@example.nl"))
     late = []
@@ -202,29 +212,16 @@ def test_mail_stored_just_after_the_worker_looked_last_is_not_left_behind(
     monkeypatch.setattr(ingest, "oldest_waiting", last_look_then_mail_arrives)
     ingest.drain(first.pk, limit=10, seconds=30)
 
-    assert queued == [first.pk, late[0].pk]
+    assert queued == [(first.pk, 0), (late[0].pk, 0)]
     late[0].refresh_from_db()
     assert late[0].status == EnvelopeStatus.RECEIVED  # waiting for the task just queued
 
 
 def test_with_two_drains_a_second_burst_gets_a_worker_of_its_own(
-    cast, settings, monkeypatch, django_capture_on_commit_callbacks
+    cast, settings, queued, django_capture_on_commit_callbacks
 ):
-    from balie.messaging import tasks
-
-    settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.BALIE_INGEST_DRAINS = 2
-    queued: list[tuple[int, int]] = []
-    monkeypatch.setattr(
-        tasks.process_envelope, "delay", lambda pk, slot=0: queued.append((pk, slot))
-    )
-    envelopes = []
-    for i in range(3):
-        with django_capture_on_commit_callbacks(execute=True):
-            envelope, _created = ingest.receive(
-                channel="email", raw=mail(sender=f"klant{i}@example.nl", subject=f"Vraag {i}")
-            )
-        envelopes.append(envelope)
+    envelopes = received(3, django_capture_on_commit_callbacks)
 
     # Both slots are taken by the first two mails; the third finds both drains awake.
     assert queued == [(envelopes[0].pk, 0), (envelopes[1].pk, 1)]
