@@ -138,11 +138,27 @@ if RUNNING_TESTS and REDIS_URL.startswith("redis://"):
         else REDIS_URL + f"/{1 + int(worker or 0) % 15}"
     )
 
+
+def redis_database(url: str) -> int:
+    """The database number of a Redis URL (`redis://host:6379/3`, `unix:///path?db=3`)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(url)
+    number = parse_qs(parts.query).get("db", [""])[0]
+    if not number and parts.scheme != "unix":
+        number = parts.path.strip("/")
+    return int(number) if number.isdigit() else 0
+
+
 if REDIS_URL:
+    # Redis's publish/subscribe ignores the database number, so the live events of two
+    # installations (or test processes) sharing one Redis server on different databases would
+    # reach each other's agents: the channel names carry the database number.
+    CHANNEL_PREFIX = os.environ.get("BALIE_CHANNEL_PREFIX") or f"balie{redis_database(REDIS_URL)}"
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "balie"},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_PREFIX},
         }
     }
     CACHES = {
