@@ -4,7 +4,9 @@ It joins `inbox`, `agent.<id>`, `team.<id>` of the agent's teams and, on a ticke
 `ticket.<id>`, and relays the `balie.event` messages that `balie.core.realtime` publishes as
 JSON (`{"event": ..., "data": {...}}`). The page then re-fetches the htmx partial that changed.
 Events about tickets of a private team the agent is not in are dropped, because `inbox` reaches
-every agent.
+every agent. An event that names the ticket's team (`data["team"]`, every audit-trail event
+does) is judged from the teams read at connect, without a query; others ask the database.
+The teams are read once per connection, like the groups joined: a page load reconnects.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ CLOSE_FORBIDDEN = 4403
 class AgentConsumer(AsyncJsonWebsocketConsumer):
     agent: Any
     joined: list[str]
+    hidden_teams: set[int]
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -49,8 +52,12 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
     async def balie_event(self, message: dict[str, Any]) -> None:
         data = message.get("data") or {}
         ticket_id = data.get("ticket")
-        if ticket_id is not None and not await self._may_see(ticket_id):
-            return
+        if ticket_id is not None:
+            if "team" in data:
+                if data["team"] in self.hidden_teams:
+                    return
+            elif not await self._may_see(ticket_id):
+                return
         await self.send_json({"event": message.get("event", ""), "data": data})
 
     @database_sync_to_async
@@ -59,12 +66,14 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
 
         from balie.accounts.models import Agent
         from balie.tickets.access import get_ticket_for
+        from balie.tickets.models import hidden_team_ids
 
         agent = Agent.objects.filter(user=user, user__is_active=True).first()
         if agent is None:
             return None
         self.agent = agent
         self.team_ids = agent.team_ids()
+        self.hidden_teams = set(hidden_team_ids(agent))
         groups = ["inbox", f"agent.{agent.pk}", *(f"team.{t}" for t in sorted(self.team_ids))]
         if ticket_number:
             try:

@@ -122,3 +122,44 @@ def test_an_agent_on_a_ticket_page_gets_each_change_once(cast):
         await communicator.disconnect()
 
     scenario()
+
+
+def test_audit_trail_events_are_judged_by_the_team_they_name(cast, monkeypatch):
+    """With a thousand agents connected, asking the database for every connection and every
+    change would stall the web process: the event names the ticket's team and each connection
+    decides from the teams it read when it connected."""
+    from balie.core.consumers import AgentConsumer
+
+    asked: list[object] = []
+
+    async def may_see(self, ticket_id):
+        asked.append(ticket_id)
+        return True
+
+    monkeypatch.setattr(AgentConsumer, "_may_see", may_see)
+    secret = create_ticket(cast, cast.techniek)
+    public = create_ticket(cast, cast.klantenservice)
+    anna_cookie = session_cookie(cast.anna.user)
+    bram_cookie = session_cookie(cast.bram.user)
+
+    @async_to_sync
+    async def scenario():
+        anna, connected, _code = await connect("/ws/agent/", anna_cookie)
+        assert connected
+        bram, connected, _code = await connect("/ws/agent/", bram_cookie)
+        assert connected
+        # Bram (Techniek) writes a note on a Techniek ticket, then on a Klantenservice one.
+        await sync_to_async(actions.add_note)(secret, by=cast.bram, text="Meter vervangen.")
+        await sync_to_async(actions.add_note)(public, by=cast.bram, text="Klant gebeld.")
+        seen_by_bram = [await bram.receive_json_from(timeout=2) for _ in range(2)]
+        assert [e["data"]["ticket"] for e in seen_by_bram] == [secret.pk, public.pk]
+        assert seen_by_bram[0]["data"]["team"] == cast.techniek.pk
+        seen_by_anna = await anna.receive_json_from(timeout=2)
+        assert seen_by_anna["event"] == "note.added"
+        assert seen_by_anna["data"]["ticket"] == public.pk
+        assert await anna.receive_nothing(timeout=0.5)
+        await anna.disconnect()
+        await bram.disconnect()
+
+    scenario()
+    assert asked == []
