@@ -13,6 +13,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from . import suite
+from .live import live_updates
 from .report import Result, table, write
 from .stack import (
     ROOT,
@@ -83,7 +84,9 @@ def seed_to(env: dict[str, str], db: Database, scale: int, have: int) -> None:
     print(f"== data: VACUUM ANALYZE in {time.monotonic() - started:.0f} s", flush=True)
 
 
-BENCHMARKS = ("inbox", "search", "inbound", "sla", "chat")
+BENCHMARKS = ("inbox", "search", "inbound", "live", "sla", "chat")
+LIVE_SESSIONS = 1000  # the design's target: 1,000 concurrent WebSocket sessions on one process
+QUICK_LIVE_SESSIONS = 300
 
 
 async def measure_scale(ctx: suite.Context, *, last: bool, only: set[str]) -> list[Result]:
@@ -99,6 +102,14 @@ async def measure_scale(ctx: suite.Context, *, last: bool, only: set[str]) -> li
     if last and "inbound" in only:
         print(f"== {ctx.scale}: inbound e-mail", flush=True)
         results += await suite.inbound(ctx)
+    if last and "live" in only:
+        sessions = QUICK_LIVE_SESSIONS if ctx.quick else LIVE_SESSIONS
+        print(f"== {ctx.scale}: live updates, {sessions} WebSocket sessions", flush=True)
+        made = django_json(ctx.env, "live", str(sessions), timeout=600)
+        results += await live_updates(
+            ctx.base, ctx.env, [tuple(a) for a in made["agents"]], ticket=made["ticket"],
+            channel_prefix=made["channel_prefix"], bearer=ctx.bearer, quick=ctx.quick,
+        )  # fmt: skip
     return results
 
 

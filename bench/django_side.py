@@ -4,6 +4,7 @@ environment (never in the harness process, which must not touch the main databas
     python -m bench.django_side prepare   -> JSON: tokens, session cookie, ids to filter on
     python -m bench.django_side sla       -> JSON: SLA recomputation timed, or unavailable
     python -m bench.django_side counts    -> JSON: tickets and open tickets
+    python -m bench.django_side live N    -> JSON: N agents with a session each, a ticket
 """
 
 from __future__ import annotations
@@ -112,12 +113,99 @@ def sla() -> dict[str, Any]:
     }
 
 
+LIVE_USERNAME = "bench-live-{:04d}"
+
+
+def live(count: int) -> dict[str, Any]:
+    """`count` agents of team Klantenservice, each with a fresh session (one browser each, as
+    during an outage with every agent's inbox open), and a ticket of that team to add notes to.
+    Made in bulk: a thousand agents one by one would take longer than the measurement."""
+    from django.conf import settings
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from balie.accounts.models import Agent, Role, Team
+    from balie.core.seeding import ensure_staff
+    from balie.tickets.models import OPEN_STATUSES, Ticket
+
+    ensure_staff()
+    team = Team.objects.get(slug="klantenservice")
+    user_model = get_user_model()
+    names = [LIVE_USERNAME.format(i) for i in range(count)]
+    have = set(user_model.objects.filter(username__in=names).values_list("username", flat=True))
+    new_users = []
+    for name in names:
+        if name not in have:
+            user = user_model(username=name, email=f"{name}@voorbeeld-energie.nl")
+            user.set_unusable_password()
+            new_users.append(user)
+    user_model.objects.bulk_create(new_users, batch_size=500)
+    users = list(user_model.objects.filter(username__in=names).order_by("username"))
+    with_agent = set(Agent.objects.filter(user__in=users).values_list("user_id", flat=True))
+    Agent.objects.bulk_create(
+        [
+            Agent(user=u, display_name=f"Live {u.username[-4:]}", role=Role.AGENT)
+            for u in users
+            if u.pk not in with_agent
+        ],
+        batch_size=500,
+    )
+    agents = {a.user_id: a for a in Agent.objects.filter(user__in=users)}
+    membership = Agent.teams.through
+    in_team = set(
+        membership.objects.filter(team=team, agent__in=agents.values()).values_list(
+            "agent_id", flat=True
+        )
+    )
+    membership.objects.bulk_create(
+        [membership(agent=a, team=team) for a in agents.values() if a.pk not in in_team],
+        batch_size=500,
+    )
+    expires = timezone.now() + timezone.timedelta(hours=2)
+    sessions, result = [], []
+    for user in users:
+        store = SessionStore()
+        key = store._get_new_session_key()
+        data = {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        }
+        sessions.append(
+            Session(session_key=key, session_data=store.encode(data), expire_date=expires)
+        )
+        result.append((agents[user.pk].pk, key))
+    Session.objects.bulk_create(sessions, batch_size=500)
+    ticket = (
+        Ticket.objects.filter(team=team, status__in=OPEN_STATUSES)
+        .order_by("-id")
+        .values("id")
+        .first()
+    )
+    layer = settings.CHANNEL_LAYERS["default"].get("CONFIG", {})
+    return {
+        "agents": result,
+        "ticket": ticket["id"] if ticket else None,
+        "channel_prefix": layer.get("prefix", ""),
+    }
+
+
 def main() -> None:
     _setup()
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     handlers = {"prepare": prepare, "sla": sla, "counts": counts}
+    if command == "live":
+        print(json.dumps(live(int(sys.argv[2]))))
+        return
     if command not in handlers:
-        sys.exit(f"usage: python -m bench.django_side {'|'.join(handlers)}")
+        sys.exit(f"usage: python -m bench.django_side {'|'.join(handlers)}|live N")
     print(json.dumps(handlers[command]()))
 
 

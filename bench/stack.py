@@ -136,8 +136,10 @@ def run_django(env: dict[str, str], *args: str, timeout: float = 3600) -> str:
     return result.stdout
 
 
-def django_json(env: dict[str, str], command: str, timeout: float = 1800) -> dict[str, Any]:
-    out = run_django(env, "-m", "bench.django_side", command, timeout=timeout)
+def django_json(
+    env: dict[str, str], command: str, *args: str, timeout: float = 1800
+) -> dict[str, Any]:
+    out = run_django(env, "-m", "bench.django_side", command, *args, timeout=timeout)
     return json.loads(out.strip().splitlines()[-1])
 
 
