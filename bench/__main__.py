@@ -86,7 +86,7 @@ def seed_to(env: dict[str, str], db: Database, scale: int, have: int) -> None:
 
 BENCHMARKS = ("inbox", "search", "inbound", "live", "sla", "chat")
 LIVE_SESSIONS = 1000  # the design's target: 1,000 concurrent WebSocket sessions on one process
-QUICK_LIVE_SESSIONS = 300
+QUICK_LIVE_SESSIONS = 200
 
 
 async def measure_scale(ctx: suite.Context, *, last: bool, only: set[str]) -> list[Result]:
@@ -105,6 +105,7 @@ async def measure_scale(ctx: suite.Context, *, last: bool, only: set[str]) -> li
     if last and "live" in only:
         sessions = QUICK_LIVE_SESSIONS if ctx.quick else LIVE_SESSIONS
         print(f"== {ctx.scale}: live updates, {sessions} WebSocket sessions", flush=True)
+        await suite.settled(ctx.db, 120)
         made = django_json(ctx.env, "live", str(sessions), timeout=600)
         results += await live_updates(
             ctx.base, ctx.env, [tuple(a) for a in made["agents"]], ticket=made["ticket"],

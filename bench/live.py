@@ -48,12 +48,13 @@ class Live:
             if msg.type != aiohttp.WSMsgType.TEXT:
                 continue
             now = time.perf_counter()
-            event = json.loads(msg.data)
-            data = event.get("data") or {}
-            if event.get("event") == RELAY_EVENT:
-                self.relayed[int(data["seq"])] = now
-            elif self.ticket is not None and data.get("ticket") == self.ticket:
-                sock.ticket_events.append(now)
+            events = json.loads(msg.data)  # one event, or a list of a burst's events
+            for event in events if isinstance(events, list) else [events]:
+                data = event.get("data") or {}
+                if event.get("event") == RELAY_EVENT:
+                    self.relayed[int(data["seq"])] = now
+                elif self.ticket is not None and data.get("ticket") == self.ticket:
+                    sock.ticket_events.append(now)
 
 
 async def _connect(

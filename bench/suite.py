@@ -185,14 +185,18 @@ def _done(db: Database, after_id: int) -> dict[str, int]:
     return dict(db.query(sql))
 
 
-async def _settled(db: Database, seconds: float) -> None:
-    """Wait (bounded) until no envelope of an earlier run is still waiting, so that each run
-    starts with an idle worker."""
+WAITING_WORK = (
+    "SELECT (SELECT COUNT(*) FROM messaging_envelope WHERE status = 'received')"
+    " + (SELECT COUNT(*) FROM messaging_outboxitem WHERE status = 'pending' AND attempts = 0)"
+)
+
+
+async def settled(db: Database, seconds: float) -> None:
+    """Wait (bounded) until no envelope of an earlier run is still waiting to be filed and no
+    acknowledgement to be sent, so that each measurement starts with an idle worker."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        (waiting,) = db.query("SELECT COUNT(*) FROM messaging_envelope WHERE status = 'received'")[
-            0
-        ]
+        (waiting,) = db.query(WAITING_WORK)[0]
         if not waiting:
             return
         await asyncio.sleep(0.5)
@@ -210,7 +214,7 @@ async def inbound(ctx: Context) -> list[Result]:
     # docs/performance.md), which would also starve everyone else on a shared server.
     count, seconds, concurrency = (2000, 8, 8) if ctx.quick else (15000, 30, 8)
     mails = raw_mails(count, run=uuid.uuid4().hex[:10], reply_to=ctx.info["reply_to"])
-    await _settled(ctx.db, 60)
+    await settled(ctx.db, 60)
     (max_ticket,) = ctx.db.query("SELECT COALESCE(MAX(id), 0) FROM tickets_ticket")[0]
     (max_envelope,) = ctx.db.query("SELECT COALESCE(MAX(id), 0) FROM messaging_envelope")[0]
     headers = {**ctx.bearer, "Content-Type": "message/rfc822"}
@@ -259,7 +263,7 @@ async def inbound(ctx: Context) -> list[Result]:
         rate=paced_rate,
         seconds=paced_seconds,
     )
-    await _settled(ctx.db, 60)  # what comes next measures an idle machine
+    await settled(ctx.db, 60)  # what comes next measures an idle machine
     paced_note = f"{len(paced.latencies_ms)} mails at {paced_rate:.0f}/s offered"
     if paced.errors:
         paced_note += "; errors: " + ", ".join(paced.errors[:2])

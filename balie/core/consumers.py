@@ -2,7 +2,8 @@
 
 It joins `inbox`, `agent.<id>`, `team.<id>` of the agent's teams and, on a ticket page,
 `ticket.<id>`, and relays the `balie.event` messages that `balie.core.realtime` publishes as
-JSON (`{"event": ..., "data": {...}}`). The page then re-fetches the htmx partial that changed.
+JSON (`{"event": ..., "data": {...}}`; the events of one burst as one list of those). The page
+then re-fetches the htmx partial that changed.
 Events about tickets of a private team the agent is not in are dropped, because `inbox` reaches
 every agent. An event that names the ticket's team (`data["team"]`, every audit-trail event
 does) is judged from the teams read at connect, without a query; others ask the database.
@@ -51,14 +52,29 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
 
     async def balie_event(self, message: dict[str, Any]) -> None:
         data = message.get("data") or {}
+        if await self._visible(data):
+            await self.send_json({"event": message.get("event", ""), "data": data})
+
+    async def balie_events(self, message: dict[str, Any]) -> None:
+        """Several events of one trip (a burst filed by the worker): the visible ones go out
+        in one frame, a JSON list, instead of one frame each."""
+        events = []
+        for item in message.get("events") or []:
+            data = item.get("data") or {}
+            if await self._visible(data):
+                events.append({"event": item.get("event", ""), "data": data})
+        if len(events) == 1:
+            await self.send_json(events[0])
+        elif events:
+            await self.send_json(events)
+
+    async def _visible(self, data: dict[str, Any]) -> bool:
         ticket_id = data.get("ticket")
-        if ticket_id is not None:
-            if "team" in data:
-                if data["team"] in self.hidden_teams:
-                    return
-            elif not await self._may_see(ticket_id):
-                return
-        await self.send_json({"event": message.get("event", ""), "data": data})
+        if ticket_id is None:
+            return True
+        if "team" in data:
+            return data["team"] not in self.hidden_teams
+        return await self._may_see(ticket_id)
 
     @database_sync_to_async
     def _groups_for(self, user: Any, ticket_number: str) -> list[str] | None:

@@ -51,20 +51,40 @@ def _send_all(items: list[tuple[list[str], str, dict[str, Any]]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    messages = trip_messages(items)
 
     async def send_in_order() -> None:
-        for groups, event, data in items:
-            message = {"type": "balie.event", "event": event, "data": data}
-            for group in groups:
-                try:
-                    await layer.group_send(group, message)
-                except Exception:  # live updates are best effort; the database is the truth
-                    logger.warning("realtime publish to %s failed", group, exc_info=True)
+        for group, message in messages:
+            try:
+                await layer.group_send(group, message)
+            except Exception:  # live updates are best effort; the database is the truth
+                logger.warning("realtime publish to %s failed", group, exc_info=True)
 
     try:
         async_to_sync(send_in_order)()
     except Exception:
         logger.warning("realtime publish failed", exc_info=True)
+
+
+def trip_messages(
+    items: list[tuple[list[str], str, dict[str, Any]]],
+) -> list[tuple[str, dict[str, Any]]]:
+    """One channel-layer message per group for a trip: `balie.event` for a single event,
+    `balie.events` (in order) for several. A worker filing a burst of mail makes hundreds of
+    changes at once; as one message each, every connected agent's consumer handled and sent
+    them one by one, and with a few hundred agents connected the web process fell seconds
+    behind (docs/performance.md, "Live updates")."""
+    by_group: dict[str, list[dict[str, Any]]] = {}
+    for groups, event, data in items:
+        for group in groups:
+            by_group.setdefault(group, []).append({"event": event, "data": data})
+    messages = []
+    for group, events in by_group.items():
+        if len(events) == 1:
+            messages.append((group, {"type": "balie.event", **events[0]}))
+        else:
+            messages.append((group, {"type": "balie.events", "events": events}))
+    return messages
 
 
 def publish(groups: Iterable[str], event: str, data: dict[str, Any]) -> None:

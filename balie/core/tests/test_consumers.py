@@ -163,3 +163,58 @@ def test_audit_trail_events_are_judged_by_the_team_they_name(cast, monkeypatch):
 
     scenario()
     assert asked == []
+
+
+def test_a_burst_of_changes_reaches_an_agent_as_one_frame_of_the_visible_ones(cast):
+    """The worker files mail in bursts; their changes travel as one message and reach each
+    agent as one list, without the tickets of a private team the agent is not in."""
+    first = create_ticket(cast, cast.klantenservice)
+    secret = create_ticket(cast, cast.techniek)
+    second = create_ticket(cast, cast.klantenservice)
+    cookie = session_cookie(cast.anna.user)
+
+    def burst():
+        with realtime.coalesced():
+            for ticket in (first, secret, second):
+                actions.add_note(ticket, by=cast.bram, text="Storing Utrecht-Oost.")
+
+    @async_to_sync
+    async def scenario():
+        communicator, connected, _code = await connect("/ws/agent/", cookie)
+        assert connected
+        await sync_to_async(burst)()
+        frame = await communicator.receive_json_from(timeout=2)
+        assert [(e["event"], e["data"]["ticket"]) for e in frame] == [
+            ("note.added", first.pk),
+            ("note.added", second.pk),
+        ]
+        assert await communicator.receive_nothing(timeout=0.5)
+        await communicator.disconnect()
+
+    scenario()
+
+
+def test_one_trip_is_one_message_per_group():
+    messages = realtime.trip_messages(
+        [
+            (["inbox"], "note.added", {"ticket": 1}),
+            (["ticket.1"], "presence.typing", {"ticket": 1, "agent": 2}),
+            (["inbox"], "message.sent", {"ticket": 2}),
+        ]
+    )
+    assert messages == [
+        (
+            "inbox",
+            {
+                "type": "balie.events",
+                "events": [
+                    {"event": "note.added", "data": {"ticket": 1}},
+                    {"event": "message.sent", "data": {"ticket": 2}},
+                ],
+            },
+        ),
+        (
+            "ticket.1",
+            {"type": "balie.event", "event": "presence.typing", "data": {"ticket": 1, "agent": 2}},
+        ),
+    ]
