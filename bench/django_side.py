@@ -92,23 +92,50 @@ def prepare() -> dict[str, Any]:
 
 
 def sla() -> dict[str, Any]:
+    """What makes Balie recompute every running SLA clock: an administrator enters a closing
+    day (the next weekday but one) in the calendars the clocks run on. Timed once for the
+    closure and once for taking it away again, which leaves the data as it was."""
     try:
         from balie.sla.actions import recompute_due_times
-        from balie.sla.models import SlaClock
+        from balie.sla.calendars import forget_calendars
+        from balie.sla.models import Closure, ClosureKind, SlaClock
     except ImportError as exc:
         return {"available": False, "reason": str(exc)}
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     from balie.tickets.models import OPEN_STATUSES, Ticket
 
     open_tickets = Ticket.objects.filter(status__in=OPEN_STATUSES).count()
-    running = SlaClock.objects.filter(state="running").count()
+    running = SlaClock.objects.filter(state="running")
+    calendars = sorted(set(running.values_list("calendar_id", flat=True)))
+    day = timezone.localdate() + timedelta(days=2)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    closures = Closure.objects.bulk_create(
+        Closure(calendar_id=pk, kind=ClosureKind.DAY, date=day, reason_nl="Benchmark: sluitingsdag")
+        for pk in calendars
+    )
+    try:
+        forget_calendars()
+        started = time.perf_counter()
+        recomputed = recompute_due_times()
+        seconds = time.perf_counter() - started
+        moved = running.filter(due_at__date__gt=day - timedelta(days=1)).count()
+    finally:
+        Closure.objects.filter(pk__in=[c.pk for c in closures]).delete()
+        forget_calendars()
     started = time.perf_counter()
-    recomputed = recompute_due_times()
-    seconds = time.perf_counter() - started
+    recompute_due_times()
+    undo_seconds = time.perf_counter() - started
     return {
         "available": True,
         "seconds": seconds,
+        "undo_seconds": undo_seconds,
         "clocks": recomputed,
-        "running": running,
+        "moved": moved,
+        "closing_day": day.isoformat(),
         "open_tickets": open_tickets,
     }
 

@@ -437,20 +437,30 @@ def _db_datetime() -> Any:
 
 def _write(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
     """Set datetime `columns` of many rows by id: `(value, ..., id)` per row. On PostgreSQL one
-    UPDATE per batch joined to unnest()ed arrays; elsewhere executemany. Table and column names
-    come from the models, never from input."""
+    UPDATE per batch joined to unnest()ed arrays; elsewhere executemany. A row whose values
+    are already these is left alone: after a calendar change most due moments stay where they
+    were, and rewriting them anyway made PostgreSQL write a new version of every open ticket
+    and clock, with an entry in each of their indexes. Table and column names come from the
+    models, never from input."""
     if not rows:
         return
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             names = ", ".join(f"v{i}" for i in range(len(columns)))
             sets = ", ".join(f"{c} = v.v{i}" for i, c in enumerate(columns))
+            old = ", ".join(f"t.{c}" for c in columns)
+            new = ", ".join(f"v.v{i}" for i in range(len(columns)))
             arrays = ", ".join(["%s::timestamptz[]"] * len(columns))
             cursor.execute(
                 f"UPDATE {table} AS t SET {sets} "  # noqa: S608
-                f"FROM unnest({arrays}, %s::bigint[]) AS v({names}, id) WHERE t.id = v.id",
+                f"FROM unnest({arrays}, %s::bigint[]) AS v({names}, id) "
+                f"WHERE t.id = v.id AND ({old}, 0) IS DISTINCT FROM ({new}, 0)",
                 [list(values) for values in zip(*rows, strict=True)],
             )
         else:
             sets = ", ".join(f"{c} = %s" for c in columns)
-            cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)  # noqa: S608
+            changed = " OR ".join(f"{c} IS NOT %s" for c in columns)
+            cursor.executemany(
+                f"UPDATE {table} SET {sets} WHERE id = %s AND ({changed})",  # noqa: S608
+                [(*row[:-1], row[-1], *row[:-1]) for row in rows],
+            )

@@ -234,3 +234,35 @@ def test_an_answer_in_time_is_not_a_breach(cast, ticket, now_is):
     first = SlaClock.objects.get(ticket=ticket, kind=ClockKind.FIRST_RESPONSE)
     assert first.breached_at is None
     assert not Activity.objects.filter(ticket=ticket, kind="sla.breached").exists()
+
+
+def _row_versions(ticket_id):
+    """What changes when a row is written: PostgreSQL's row version (xmin) of the ticket and
+    its clocks; on SQLite the connection's count of changed rows."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT xmin::text FROM tickets_ticket WHERE id = %s "
+                "UNION ALL SELECT xmin::text FROM sla_slaclock WHERE ticket_id = %s",
+                [ticket_id, ticket_id],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+        cursor.execute("SELECT total_changes()")
+        return cursor.fetchone()[0]
+
+
+def test_recompute_without_a_change_writes_nothing(cast, ticket):
+    """Recomputing after an admin saved a calendar without changing its hours rewrote every
+    open ticket and clock; unchanged due moments are now left alone."""
+    from balie.sla.actions import recompute_due_times
+
+    due = ticket.first_response_due_at
+    before = _row_versions(ticket.pk)
+
+    assert recompute_due_times() == 2
+
+    assert _row_versions(ticket.pk) == before
+    ticket.refresh_from_db()
+    assert ticket.first_response_due_at == due
