@@ -12,7 +12,6 @@ The teams are read once per connection, like the groups joined: a page load reco
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -45,9 +44,6 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        self.closed = True
-        if self.flush_timer is not None:
-            self.flush_timer.cancel()
         for group in getattr(self, "joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -57,7 +53,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
     async def balie_event(self, message: dict[str, Any]) -> None:
         data = message.get("data") or {}
         if await self._visible(data):
-            await self._relay([{"event": message.get("event", ""), "data": data}])
+            await self.send_json({"event": message.get("event", ""), "data": data})
 
     async def balie_events(self, message: dict[str, Any]) -> None:
         """Several events of one trip (a burst filed by the worker): the visible ones go out
@@ -67,44 +63,10 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             data = item.get("data") or {}
             if await self._visible(data):
                 events.append({"event": item.get("event", ""), "data": data})
-        if events:
-            await self._relay(events)
-
-    # At most one frame per FRAME_SECONDS: an event goes out at once when the last frame is
-    # older, else with the others of that stretch at its end. During a flood of changes (an
-    # outage) a connection then costs the process at most 1/FRAME_SECONDS frames a second,
-    # however many events there are, and every event still arrives, in order.
-    FRAME_SECONDS = 0.1
-    last_frame = float("-inf")
-    pending: list[dict[str, Any]] | None = None
-    flush_timer: asyncio.TimerHandle | None = None
-    flush_task: asyncio.Task[None] | None = None
-    closed = False
-
-    async def _relay(self, events: list[dict[str, Any]]) -> None:
-        if self.pending is not None:
-            self.pending.extend(events)
-            return
-        loop = asyncio.get_running_loop()
-        wait = self.last_frame + self.FRAME_SECONDS - loop.time()
-        if wait <= 0:
-            await self._send_frame(events)
-            return
-        self.pending = list(events)
-        self.flush_timer = loop.call_later(wait, self._start_flush)
-
-    def _start_flush(self) -> None:
-        self.flush_timer = None
-        self.flush_task = asyncio.ensure_future(self._flush())
-
-    async def _flush(self) -> None:
-        events, self.pending = self.pending or [], None
-        if events and not self.closed:
-            await self._send_frame(events)
-
-    async def _send_frame(self, events: list[dict[str, Any]]) -> None:
-        self.last_frame = asyncio.get_running_loop().time()
-        await self.send_json(events[0] if len(events) == 1 else events)
+        if len(events) == 1:
+            await self.send_json(events[0])
+        elif events:
+            await self.send_json(events)
 
     async def _visible(self, data: dict[str, Any]) -> bool:
         ticket_id = data.get("ticket")
