@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from balie.accounts.models import Agent, Team
+from balie.core.widgets import QuickSelect
 from balie.customers.models import Customer
 
 from .actions import UploadedFile
@@ -56,7 +57,7 @@ class InboxFilterForm(forms.Form):
     view = forms.ChoiceField(label=_("Weergave"), choices=list(VIEWS.items()), required=False)
     status = forms.ChoiceField(label=_("Status"), choices=ANY + Status.choices, required=False)
     team = forms.ChoiceField(label=_("Team"), required=False)
-    assignee = forms.ChoiceField(label=_("Behandelaar"), required=False)
+    assignee = forms.ChoiceField(label=_("Behandelaar"), required=False, widget=QuickSelect)
     channel = forms.ChoiceField(label=_("Kanaal"), choices=ANY + Channel.choices, required=False)
     priority = forms.ChoiceField(
         label=_("Prioriteit"), choices=ANY + Priority.choices, required=False
@@ -78,8 +79,11 @@ class InboxFilterForm(forms.Form):
             ("0", _("Niet toegewezen")),
             (str(agent.pk), _("Ikzelf")),
         ] + [
-            (str(a.pk), a.display_name)
-            for a in Agent.objects.active().exclude(pk=agent.pk).order_by("display_name")
+            (str(pk), name)
+            for pk, name in Agent.objects.active()
+            .exclude(pk=agent.pk)
+            .order_by("display_name")
+            .values_list("pk", "display_name")
         ]
 
     def value(self, name: str) -> str:
@@ -149,7 +153,7 @@ class TicketFieldsForm(forms.Form):
     priority = forms.ChoiceField(label=_("Prioriteit"), choices=Priority.choices)
     type = forms.ChoiceField(label=_("Soort"), choices=TicketType.choices)
     team = forms.ChoiceField(label=_("Team"), required=False)
-    assignee = forms.ChoiceField(label=_("Behandelaar"), required=False)
+    assignee = forms.ChoiceField(label=_("Behandelaar"), required=False, widget=QuickSelect)
     tags = forms.CharField(
         label=_("Labels"),
         required=False,
@@ -165,20 +169,28 @@ class TicketFieldsForm(forms.Form):
         self.fields["team"].choices = [("", _("(geen team)"))] + [
             (key, team.name) for key, team in self.teams.items()
         ]
-        agents = list(Agent.objects.active().prefetch_related("teams").order_by("display_name"))
-        self.agents = {str(a.pk): a for a in agents}
-        in_team = [a for a in agents if ticket.team_id in {t.pk for t in a.teams.all()}]
-        others = [a for a in agents if a not in in_team]
-        choices: list[Any] = [("", _("(niemand)"))]
-        if in_team:
-            choices.append(
-                (
-                    _("Team %(team)s") % {"team": ticket.team.name},
-                    [(str(a.pk), a.display_name) for a in in_team],
+        # Ids and names only: the page is rendered for every ticket an agent opens, and a
+        # service desk may have a thousand agents.
+        agents = list(
+            Agent.objects.active().order_by("display_name").values_list("pk", "display_name")
+        )
+        self.agent_ids = {str(pk) for pk, _name in agents}
+        members = (
+            set(
+                Agent.teams.through.objects.filter(team_id=ticket.team_id).values_list(
+                    "agent_id", flat=True
                 )
             )
+            if ticket.team_id
+            else set()
+        )
+        in_team = [(str(pk), name) for pk, name in agents if pk in members]
+        others = [(str(pk), name) for pk, name in agents if pk not in members]
+        choices: list[Any] = [("", _("(niemand)"))]
+        if in_team:
+            choices.append((_("Team %(team)s") % {"team": ticket.team.name}, in_team))
         if others:
-            choices.append((_("Andere medewerkers"), [(str(a.pk), a.display_name) for a in others]))
+            choices.append((_("Andere medewerkers"), others))
         self.fields["assignee"].choices = choices
 
     def changes(self) -> dict[str, Any]:
@@ -188,7 +200,11 @@ class TicketFieldsForm(forms.Form):
             "priority": data["priority"],
             "type": data["type"],
             "team": self.teams.get(data["team"]),
-            "assignee": self.agents.get(data["assignee"]),
+            "assignee": (
+                Agent.objects.active().filter(pk=data["assignee"]).first()
+                if data["assignee"] in self.agent_ids
+                else None
+            ),
             "tags": [t for t in data["tags"].split(",") if t.strip()],
         }
 
