@@ -66,10 +66,7 @@ async def _connect(
             url, headers={"Origin": origin, "Cookie": f"sessionid={key}"}, timeout=30
         )
     except (aiohttp.ClientError, TimeoutError) as exc:
-        if len(live.refused) < 5:
-            live.refused.append(repr(exc)[:120])
-        else:
-            live.refused.append("")
+        live.refused.append(repr(exc)[:120])
         return
     live.connect_ms.append((time.perf_counter() - begin) * 1000)
     live.sockets.append(Socket(agent, ws))
@@ -157,7 +154,7 @@ async def live_updates(
         )
         connect_s = time.monotonic() - started
         if not live.sockets:
-            why = "no WebSocket connection accepted: " + ", ".join(filter(None, live.refused))
+            why = "no WebSocket connection accepted: " + ", ".join(live.refused[:3])
             return [
                 missing("live_sessions", "count", SESSIONS_TARGET, why),
                 missing("live_relay_p99_ms", "ms", RELAY_P99, why),
