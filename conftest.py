@@ -58,8 +58,10 @@ def _fresh_process_caches():
     """Rules, teams and own mailboxes are cached per process (ProcessCache); each test starts
     from what its database holds."""
     from balie.core.process_cache import drop_process_caches
+    from balie.messaging import ingest
 
     drop_process_caches()
+    ingest._all_awake_until = 0.0
 
 
 @pytest.fixture(autouse=True)

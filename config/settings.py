@@ -261,6 +261,9 @@ BALIE_INGEST_DRAIN_SECONDS = float(os.environ.get("BALIE_INGEST_DRAIN_SECONDS", 
 # How many ingest tasks may drain at the same time (each takes other envelopes): one per
 # worker process on the ingest queue that should file mail in parallel.
 BALIE_INGEST_DRAINS = int(os.environ.get("BALIE_INGEST_DRAINS", "1"))
+# For how long (seconds) a web process that found every drain awake stores mail without asking
+# Redis again; a drain that stops waits 1.5 times as long before its last look. 0 = ask always.
+BALIE_INGEST_AWAKE_HINT = float(os.environ.get("BALIE_INGEST_AWAKE_HINT", "0.1"))
 BALIE_CONTACT_RATE_LIMIT = os.environ.get("BALIE_CONTACT_RATE_LIMIT", "5/600")
 BALIE_CONTACT_MIN_SECONDS = float(os.environ.get("BALIE_CONTACT_MIN_SECONDS", "2"))
 BALIE_PORTAL_LOGIN_RATE_LIMIT = os.environ.get("BALIE_PORTAL_LOGIN_RATE_LIMIT", "5/600")

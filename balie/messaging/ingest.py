@@ -378,21 +378,37 @@ def wake_key(slot: int) -> str:
     return f"{WAKE_KEY}:{slot}"
 
 
-def wake_worker(envelope_id: int) -> None:
+# Until when (time.monotonic()) this process knows every drain to be awake: a delivery then
+# queues nothing and asks Redis nothing (two SET NX round trips were a quarter of the CPU
+# of a mail server's delivery). See `wake_worker` and `drain` for why no mail is left behind.
+_all_awake_until = 0.0
+
+
+def wake_worker(envelope_id: int, *, trust_hint: bool = True) -> None:
     """Queue the ingest task for a stored envelope, once per burst of mail: while
     `BALIE_INGEST_DRAINS` workers are draining the waiting envelopes (their wake keys are
     set), one of them takes this one too before it stops, so no task of its own is needed.
-    Without a shared cache (eager tasks) always."""
+    Without a shared cache (eager tasks) always.
+
+    Having found every wake key set, a process trusts that for `BALIE_INGEST_AWAKE_HINT`
+    seconds from the moment it asked. A drain that clears its key waits that long (and a
+    little) before its last look, so the envelopes stored meanwhile are still seen; what it
+    finds then it wakes a worker for without trusting any hint (`trust_hint=False`)."""
+    global _all_awake_until
     from .tasks import process_envelope
 
     if settings.CELERY_TASK_ALWAYS_EAGER:
         process_envelope.delay(envelope_id)
+        return
+    asked = time.monotonic()
+    if trust_hint and asked < _all_awake_until:
         return
     timeout = int(settings.BALIE_INGEST_DRAIN_SECONDS) + 30
     for slot in range(max(1, settings.BALIE_INGEST_DRAINS)):
         if cache.add(wake_key(slot), envelope_id, timeout=timeout):
             process_envelope.delay(envelope_id, slot=slot)
             return
+    _all_awake_until = asked + settings.BALIE_INGEST_AWAKE_HINT
 
 
 def drain(first_id: int, *, limit: int, seconds: float, slot: int = 0) -> int:
@@ -413,9 +429,13 @@ def drain(first_id: int, *, limit: int, seconds: float, slot: int = 0) -> int:
             next_id = oldest_waiting()
     finally:
         cache.delete(wake_key(slot))
+    if settings.BALIE_INGEST_AWAKE_HINT > 0 and not settings.CELERY_TASK_ALWAYS_EAGER:
+        # A process that saw this key set may skip waking anyone until its hint runs out:
+        # look after that, so whatever it stored meanwhile is found here.
+        time.sleep(settings.BALIE_INGEST_AWAKE_HINT * 1.5)
     waiting = oldest_waiting()
     if waiting is not None:
-        wake_worker(waiting)
+        wake_worker(waiting, trust_hint=False)
     return handled
 
 

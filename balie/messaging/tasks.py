@@ -64,7 +64,7 @@ def process_pending_envelopes() -> int:
     )
     if ids:
         # One task drains them all; if one is still draining, it takes these as well.
-        ingest.wake_worker(ids[0])
+        ingest.wake_worker(ids[0], trust_hint=False)
     return len(ids)
 
 

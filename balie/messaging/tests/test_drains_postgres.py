@@ -20,7 +20,9 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_drain_passes_over_the_envelopes_another_drain_is_filing(cast, monkeypatch):
-    monkeypatch.setattr(ingest, "wake_worker", lambda envelope_id: None)  # stored, waiting
+    monkeypatch.setattr(
+        ingest, "wake_worker", lambda envelope_id, **kwargs: None
+    )  # stored, waiting
     envelopes = [
         ingest.receive(
             channel="email", raw=mail(sender=f"klant{i}@example.nl", subject=f"Vraag {i}")

@@ -227,3 +227,60 @@ def test_with_two_drains_a_second_burst_gets_a_worker_of_its_own(
     assert queued == [(envelopes[0].pk, 0), (envelopes[1].pk, 1)]
     ingest.drain(envelopes[1].pk, limit=10, seconds=30, slot=1)
     assert set(Envelope.objects.values_list("status", flat=True)) == {EnvelopeStatus.PROCESSED}
+
+
+class CountingCache:
+    """The shared cache, noting every wake key a delivery asks Redis for."""
+
+    def __init__(self, real):
+        self.real, self.asked = real, []
+
+    def add(self, key, *args, **kwargs):
+        self.asked.append(key)
+        return self.real.add(key, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def test_while_every_drain_is_awake_deliveries_do_not_ask_redis(
+    cast, settings, queued, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    settings.BALIE_INGEST_AWAKE_HINT = 30
+    counting = CountingCache(cache)
+    monkeypatch.setattr(ingest, "cache", counting)
+    monkeypatch.setattr(ingest.time, "sleep", lambda seconds: None)
+
+    envelopes = received(6, django_capture_on_commit_callbacks)
+
+    # The first mail wakes the worker; the second finds it awake; the other four trust that.
+    assert counting.asked == [ingest.wake_key(0), ingest.wake_key(0)]
+    assert queued == [(envelopes[0].pk, 0)]
+    assert ingest.drain(envelopes[0].pk, limit=10, seconds=30) == 6
+    assert set(Envelope.objects.values_list("status", flat=True)) == {EnvelopeStatus.PROCESSED}
+
+
+def test_mail_stored_on_trust_while_the_worker_stops_is_not_left_behind(
+    cast, settings, queued, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.BALIE_INGEST_AWAKE_HINT = 30
+    first, second = received(2, django_capture_on_commit_callbacks)  # the second sees it awake
+    stored_meanwhile = []
+
+    def worker_waits(seconds):
+        # The drain has cleared its key and waits before its last look; this process still
+        # trusts that it is awake and queues nothing for a mail it stores now.
+        assert seconds >= settings.BALIE_INGEST_AWAKE_HINT
+        with django_capture_on_commit_callbacks(execute=True):
+            envelope, _created = ingest.receive(channel="email", raw=mail(sender="laat@example.nl"))
+        stored_meanwhile.append(envelope)
+        assert queued == [(first.pk, 0)]
+
+    monkeypatch.setattr(ingest.time, "sleep", worker_waits)
+    assert ingest.drain(first.pk, limit=10, seconds=30) == 2
+
+    # The last look after the wait finds that mail and wakes a worker for it.
+    assert queued == [(first.pk, 0), (stored_meanwhile[0].pk, 0)]
+    assert Envelope.objects.get(pk=second.pk).status == EnvelopeStatus.PROCESSED
