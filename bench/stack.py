@@ -52,6 +52,11 @@ class Database:
         with sqlite3.connect(self.sqlite_path, timeout=30) as conn:
             return list(conn.execute(sql).fetchall())
 
+    def autovacuum_off(self) -> bool:
+        """Whether the PostgreSQL server runs without autovacuum: dead rows of earlier runs
+        then stay, and every run measures a more bloated database than the one before."""
+        return bool(self.url) and self.query("SHOW autovacuum")[0][0] == "off"
+
     def settle(self) -> None:
         """After a bulk load: VACUUM ANALYZE, as autovacuum would do some minutes later. Until
         then the planner lacks statistics for the tables the generator did not analyze, and
