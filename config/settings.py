@@ -121,6 +121,9 @@ else:
             },
         }
     }
+    # The embedded database builds the covering indexes of PostgreSQL without their extra
+    # columns (INCLUDE): right for a demo or a small desk, and not worth a warning each start.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- redis: channel layer, cache, celery -------------------------------------------------

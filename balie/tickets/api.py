@@ -45,7 +45,7 @@ from .api_schemas import (
     TicketOut,
     TicketPatch,
 )
-from .inbox import BadCursor, Filters, filtered_tickets, page
+from .inbox import BadCursor, Filters, filtered_tickets, one_team, page
 from .models import LOGGED_CHANNELS, Attachment, Message, Ticket
 
 router = Router(auth=agent_auth)
@@ -255,27 +255,29 @@ def _customer(customer_id: int) -> Customer:
 @router.get("", response={200: TicketList, **ERRORS}, summary="Tickets (gefilterd, gepagineerd)")
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[str, Any]:
     agent = _agent(request)
-    qs = filtered_tickets(
-        agent,
-        Filters(
-            view=_value(filters.view),
-            status=[_value(s) for s in filters.status],
-            team=filters.team,
-            assignee=filters.assignee,
-            channel=[_value(c) for c in filters.channel],
-            priority=[_value(p) for p in filters.priority],
-            type=[_value(t) for t in filters.type],
-            tag=filters.tag,
-            customer=filters.customer,
-            q=filters.q,
-        ),
-    ).select_related("team", "assignee", "customer")
+    chosen = Filters(
+        view=_value(filters.view),
+        status=[_value(s) for s in filters.status],
+        team=filters.team,
+        assignee=filters.assignee,
+        channel=[_value(c) for c in filters.channel],
+        priority=[_value(p) for p in filters.priority],
+        type=[_value(t) for t in filters.type],
+        tag=filters.tag,
+        customer=filters.customer,
+        q=filters.q,
+    )
+    qs = filtered_tickets(agent, chosen).select_related("team", "assignee", "customer")
     # Only the columns a summary shows (and the sort keys of the cursor): building 51 rows
     # with every column of four tables was most of the time of a list (docs/performance.md).
     qs = qs.only(*SUMMARY_COLUMNS)
     try:
         rows, next_cursor = page(
-            qs, sort=_value(filters.sort), cursor=filters.cursor, limit=filters.limit
+            qs,
+            sort=_value(filters.sort),
+            cursor=filters.cursor,
+            limit=filters.limit,
+            single_team=one_team(agent, chosen),
         )
     except (BadCursor, ValueError, OverflowError) as exc:
         raise HttpError(400, _("Ongeldige cursor: %(reason)s") % {"reason": exc}) from None

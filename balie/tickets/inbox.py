@@ -41,6 +41,8 @@ SORTS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "oud": (_("Oudste tickets eerst"), ("id",)),
 }
 DEFAULT_SORT = "recent"
+# Sorts that the indexes of one team's tickets serve in order.
+TEAM_INDEXED_SORTS = {"recent", "oudste", "nieuw", "oud"}
 # Orderings whose first column may be empty: empty values sort last.
 NULLS_LAST = {"sla_next_due_at"}
 
@@ -110,6 +112,13 @@ def filtered_tickets(agent: Agent, filters: Filters) -> QuerySet[Ticket]:
     return qs
 
 
+def one_team(agent: Agent, filters: Filters) -> bool:
+    """Whether the tickets of `filters` all belong to one team (a team filter, or the "my
+    teams" view of an agent in one team): `page(single_team=True)` then reads them from the
+    team's own indexes."""
+    return filters.team is not None or (filters.view == "team" and len(agent.team_ids()) == 1)
+
+
 def _encode(values: list[Any]) -> str:
     plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
@@ -169,15 +178,31 @@ def _after(ordering: Sequence[str], values: list[Any]) -> Q:
 
 
 def page(
-    qs: QuerySet[Ticket], *, sort: str = DEFAULT_SORT, cursor: str = "", limit: int = 50
+    qs: QuerySet[Ticket],
+    *,
+    sort: str = DEFAULT_SORT,
+    cursor: str = "",
+    limit: int = 50,
+    single_team: bool = False,
 ) -> tuple[list[Ticket], str]:
     """One page of tickets after `cursor` in `sort` order, and the cursor of the next page
-    ("" when this is the last page)."""
-    ordering = SORTS.get(sort, SORTS[DEFAULT_SORT])[1]
+    ("" when this is the last page).
+
+    `single_team`: every ticket of `qs` has the same team (`one_team`). The page's numbers are
+    then read first, from the team's own index alone (number, last message and status are in
+    it), and their rows after. In one query PostgreSQL walks the newest tickets of all teams
+    instead and skips those of the others, because it assumes every team's tickets are spread
+    evenly over time: when another team got the last 150,000 tickets, that took 80 ms
+    instead of 3."""
+    key = sort if sort in SORTS else DEFAULT_SORT
+    ordering = SORTS[key][1]
     fields = [o.lstrip("-") for o in ordering]
     qs = qs.order_by(*[_order_expression(o) for o in ordering])
     if cursor:
         qs = qs.filter(_after(ordering, _decode(cursor, len(fields))))
+    if single_team and key in TEAM_INDEXED_SORTS:
+        numbers = list(qs.values_list("pk", flat=True)[: limit + 1])
+        qs = qs.filter(pk__in=numbers) if numbers else qs.none()
     rows = list(qs[: limit + 1])
     next_cursor = ""
     if len(rows) > limit:

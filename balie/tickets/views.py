@@ -30,7 +30,7 @@ from .forms import (
     TicketFieldsForm,
     uploaded_files,
 )
-from .inbox import VIEWS, BadCursor, filtered_tickets, page
+from .inbox import VIEWS, BadCursor, filtered_tickets, one_team, page
 from .models import Attachment, Ticket
 
 LIST_TARGET = "ticket-list"
@@ -75,11 +75,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
         .only(*INBOX_COLUMNS)
     )
     cursor = request.GET.get("cursor", "")
+    single_team = one_team(agent, filters)
     try:
-        rows, next_cursor = page(tickets, sort=sort, cursor=cursor)
+        rows, next_cursor = page(tickets, sort=sort, cursor=cursor, single_team=single_team)
     except BadCursor:
         cursor = ""
-        rows, next_cursor = page(tickets, sort=sort)
+        rows, next_cursor = page(tickets, sort=sort, single_team=single_team)
     context = {
         "form": form,
         "tickets": rows,

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from balie.tickets.inbox import BadCursor, Filters, filtered_tickets, page
+from balie.tickets.inbox import BadCursor, Filters, filtered_tickets, one_team, page
 from balie.tickets.models import Ticket
 from balie.tickets.tests.factories import TicketFactory
 
@@ -38,6 +38,52 @@ def test_paging_walks_every_ticket_once_in_order(cast, sort):
         assert filled == sorted(filled) and dues[len(filled) :] == [None] * (
             len(dues) - len(filled)
         )
+
+
+@pytest.mark.parametrize("sort", ["recent", "oudste", "nieuw", "oud", "deadline"])
+@pytest.mark.parametrize("view", ["alle-open", "alle", "niet-toegewezen", "opgelost"])
+def test_one_team_pages_are_the_pages_of_the_general_query(cast, sort, view):
+    """The numbers-first read of one team's tickets gives the same pages, in the same order
+    and with the same cursors, as the one query it replaces: here with the other team's
+    tickets newest, as after a flood of mail to one team."""
+    now = timezone.now()
+    statuses = ["nieuw", "open", "wacht_op_klant", "opgelost", "gesloten"]
+    for i in range(40):
+        TicketFactory(
+            customer=cast.carla,
+            team=cast.klantenservice if i < 17 or i % 5 == 0 else cast.techniek,
+            status=statuses[i % 5],
+            assignee=cast.anna if i % 3 == 0 else None,
+            last_message_at=now - timedelta(minutes=40 - i // 2),
+        )
+    filters = Filters(view=view, team=cast.klantenservice.pk)
+    assert one_team(cast.anna, filters)
+    qs = filtered_tickets(cast.bram, filters)  # bram may see both teams; the filter picks one
+
+    def walk(single_team):
+        pages, cursor = [], ""
+        while True:
+            rows, cursor = page(qs, sort=sort, cursor=cursor, limit=4, single_team=single_team)
+            pages.append(([t.pk for t in rows], cursor))
+            if not cursor:
+                return pages
+
+    pages = walk(single_team=True)
+    assert pages == walk(single_team=False)
+    shown = [pk for numbers, _cursor in pages for pk in numbers]
+    assert shown and len(shown) == len(set(shown)) == qs.count()
+    assert set(Ticket.objects.filter(pk__in=shown).values_list("team", flat=True)) == {
+        cast.klantenservice.pk
+    }
+
+
+def test_one_team_is_a_team_filter_or_the_teams_view_of_an_agent_in_one_team(cast):
+    assert one_team(cast.anna, Filters(view="alle", team=cast.techniek.pk))
+    assert one_team(cast.anna, Filters(view="team"))  # anna is in Klantenservice only
+    assert not one_team(cast.anna, Filters(view="alle-open"))
+    cast.anna.teams.add(cast.techniek)
+    cast.anna._team_ids = None
+    assert not one_team(cast.anna, Filters(view="team"))
 
 
 @pytest.mark.parametrize("cursor", ["!!!", "W10", "WyJ4IiwgMV0", "WzEsIDIsIDNd"])
