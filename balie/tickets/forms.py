@@ -54,20 +54,29 @@ def uploaded_files(files: list[Any]) -> list[UploadedFile]:
 
 
 class InboxFilterForm(forms.Form):
-    view = forms.ChoiceField(label=_("Weergave"), choices=list(VIEWS.items()), required=False)
-    status = forms.ChoiceField(label=_("Status"), choices=ANY + Status.choices, required=False)
-    team = forms.ChoiceField(label=_("Team"), required=False)
-    assignee = forms.ChoiceField(label=_("Behandelaar"), required=False, widget=QuickSelect)
-    channel = forms.ChoiceField(label=_("Kanaal"), choices=ANY + Channel.choices, required=False)
-    priority = forms.ChoiceField(
-        label=_("Prioriteit"), choices=ANY + Priority.choices, required=False
+    view = forms.ChoiceField(
+        label=_("Weergave"), choices=list(VIEWS.items()), required=False, widget=QuickSelect
     )
-    type = forms.ChoiceField(label=_("Soort"), choices=ANY + TicketType.choices, required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=ANY + Status.choices, required=False, widget=QuickSelect
+    )
+    team = forms.ChoiceField(label=_("Team"), required=False, widget=QuickSelect)
+    assignee = forms.ChoiceField(label=_("Behandelaar"), required=False, widget=QuickSelect)
+    channel = forms.ChoiceField(
+        label=_("Kanaal"), choices=ANY + Channel.choices, required=False, widget=QuickSelect
+    )
+    priority = forms.ChoiceField(
+        label=_("Prioriteit"), choices=ANY + Priority.choices, required=False, widget=QuickSelect
+    )
+    type = forms.ChoiceField(
+        label=_("Soort"), choices=ANY + TicketType.choices, required=False, widget=QuickSelect
+    )
     tag = forms.CharField(label=_("Label"), required=False, max_length=50)
     sort = forms.ChoiceField(
         label=_("Sorteren"),
         choices=[(key, label) for key, (label, _order) in SORTS.items()],
         required=False,
+        widget=QuickSelect,
     )
 
     def __init__(self, *args: Any, agent: Agent, **kwargs: Any) -> None:
@@ -149,10 +158,12 @@ class ReplyForm(forms.Form):
 
 
 class TicketFieldsForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
-    priority = forms.ChoiceField(label=_("Prioriteit"), choices=Priority.choices)
-    type = forms.ChoiceField(label=_("Soort"), choices=TicketType.choices)
-    team = forms.ChoiceField(label=_("Team"), required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices, widget=QuickSelect)
+    priority = forms.ChoiceField(
+        label=_("Prioriteit"), choices=Priority.choices, widget=QuickSelect
+    )
+    type = forms.ChoiceField(label=_("Soort"), choices=TicketType.choices, widget=QuickSelect)
+    team = forms.ChoiceField(label=_("Team"), required=False, widget=QuickSelect)
     assignee = forms.ChoiceField(label=_("Behandelaar"), required=False, widget=QuickSelect)
     tags = forms.CharField(
         label=_("Labels"),
