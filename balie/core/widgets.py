@@ -7,7 +7,23 @@ from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
+from django.utils.choices import BaseChoiceIterator
 from django.utils.safestring import SafeString, mark_safe
+
+
+class NormalChoices(BaseChoiceIterator):
+    """Choices already in Django's normal form: (value, label) pairs, or (group, pairs).
+    A form field and its widget each normalise a plain list again when it is assigned, 2.5 ms
+    for a thousand agents; this they take as it is."""
+
+    def __init__(self, pairs: list[tuple[Any, Any]]) -> None:
+        self.pairs = pairs
+
+    def __iter__(self) -> Any:
+        return iter(self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
 
 
 class QuickSelect(forms.Select):

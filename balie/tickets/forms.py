@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from balie.accounts.models import Agent, Team
-from balie.core.widgets import QuickSelect
+from balie.core.widgets import NormalChoices, QuickSelect
 from balie.customers.models import Customer
 
 from .actions import UploadedFile
@@ -83,17 +83,20 @@ class InboxFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.teams = list(visible_teams(agent))
         self.fields["team"].choices = ANY + [(str(t.pk), t.name) for t in self.teams]
-        self.fields["assignee"].choices = [
-            ("", _("Iedereen")),
-            ("0", _("Niet toegewezen")),
-            (str(agent.pk), _("Ikzelf")),
-        ] + [
-            (str(pk), name)
-            for pk, name in Agent.objects.active()
-            .exclude(pk=agent.pk)
-            .order_by("display_name")
-            .values_list("pk", "display_name")
-        ]
+        self.fields["assignee"].choices = NormalChoices(
+            [
+                ("", _("Iedereen")),
+                ("0", _("Niet toegewezen")),
+                (str(agent.pk), _("Ikzelf")),
+            ]
+            + [
+                (str(pk), name)
+                for pk, name in Agent.objects.active()
+                .exclude(pk=agent.pk)
+                .order_by("display_name")
+                .values_list("pk", "display_name")
+            ]
+        )
 
     def value(self, name: str) -> str:
         """The cleaned value, or "" for a field with an invalid value (ignored, not an error)."""
@@ -202,7 +205,7 @@ class TicketFieldsForm(forms.Form):
             choices.append((_("Team %(team)s") % {"team": ticket.team.name}, in_team))
         if others:
             choices.append((_("Andere medewerkers"), others))
-        self.fields["assignee"].choices = choices
+        self.fields["assignee"].choices = NormalChoices(choices)
 
     def changes(self) -> dict[str, Any]:
         data = self.cleaned_data

@@ -6,7 +6,7 @@ import pytest
 from django import forms
 from django.test.html import parse_html
 
-from balie.core.widgets import QuickSelect
+from balie.core.widgets import NormalChoices, QuickSelect
 
 FLAT = [("", "Iedereen"), ("0", "Niet toegewezen"), ("12", "Anna <de Vries> & co")]
 GROUPED = [
@@ -32,3 +32,20 @@ def test_a_form_field_with_quick_select_renders_its_choices():
     html = str(Filter(data={"assignee": "0"})["assignee"])
     assert 'name="assignee"' in html and 'id="id_assignee"' in html
     assert '<option value="0" selected>Niet toegewezen</option>' in html
+
+
+@pytest.mark.parametrize("choices", [FLAT, GROUPED])
+def test_normal_choices_validate_and_render_as_a_plain_list(choices):
+    class Plain(forms.Form):
+        assignee = forms.ChoiceField(required=False, widget=QuickSelect)
+
+    plain, normal = Plain(data={"assignee": "4"}), Plain(data={"assignee": "4"})
+    plain.fields["assignee"].choices = choices
+    normal.fields["assignee"].choices = NormalChoices(choices)
+    assert str(normal["assignee"]) == str(plain["assignee"])
+    assert normal.is_valid() == plain.is_valid() == (choices is GROUPED)
+
+    refused = Plain(data={"assignee": "99"})
+    refused.fields["assignee"].choices = NormalChoices(choices)
+    assert not refused.is_valid()
+    assert "assignee" in refused.errors
