@@ -111,6 +111,13 @@ async def measure_scale(ctx: suite.Context, *, last: bool, only: set[str]) -> li
     if last and "inbound" in only:
         print(f"== {ctx.scale}: inbound e-mail", flush=True)
         results += await suite.inbound(ctx)
+        if "inbox" in only:
+            # The same views once the mail is filed: its new tickets are now the newest of all
+            # and nearly all of one team, as on a desk after a flood of mail.
+            print(f"== {ctx.scale}: inbox API and page after the inbound mail", flush=True)
+            await suite.settled(ctx.db, 120)
+            results += await suite.inbox_api(ctx, "inbox_api_after_mail")
+            results += await suite.inbox_page(ctx, "inbox_page_after_mail")
     if last and "live" in only:
         sessions = QUICK_LIVE_SESSIONS if ctx.quick else LIVE_SESSIONS
         print(f"== {ctx.scale}: live updates, {sessions} WebSocket sessions", flush=True)

@@ -72,11 +72,11 @@ def _scaled(rows: list[Result], scale: str) -> list[Result]:
 # --- inbox: API list and page ----------------------------------------------------------------
 
 
-async def inbox_api(ctx: Context) -> list[Result]:
+async def inbox_api(ctx: Context, name: str = "inbox_api") -> list[Result]:
     status = await probe(ctx.base, "/api/v1/tickets?limit=1", headers=ctx.bearer)
     if status == 404:
         return _scaled(
-            [missing("inbox_api_p95_ms@{s}", "ms", INBOX_P95, "GET /api/v1/tickets is 404")],
+            [missing(f"{name}_p95_ms@{{s}}", "ms", INBOX_P95, "GET /api/v1/tickets is 404")],
             ctx.scale,
         )
     teams, assignee = ctx.info["teams"], ctx.info["assignee"]
@@ -99,18 +99,18 @@ async def inbox_api(ctx: Context) -> list[Result]:
         ctx.base, paths, headers=ctx.bearer, requests=ctx.requests, seconds=90
     )
     note = f"{len(paths)} filtered/sorted views incl. page 2, 50 rows, one request at a time"
-    return _scaled(_latency_rows("inbox_api", sample, INBOX_P95, note), ctx.scale)
+    return _scaled(_latency_rows(name, sample, INBOX_P95, note), ctx.scale)
 
 
-async def inbox_page(ctx: Context) -> list[Result]:
+async def inbox_page(ctx: Context, name: str = "inbox_page") -> list[Result]:
     status = await probe(ctx.base, "/tickets/", cookies=ctx.cookies)
     if status == 404:
         return _scaled(
-            [missing("inbox_page_p95_ms@{s}", "ms", INBOX_P95, "/tickets/ is 404")], ctx.scale
+            [missing(f"{name}_p95_ms@{{s}}", "ms", INBOX_P95, "/tickets/ is 404")], ctx.scale
         )
     if status != 200:
         return _scaled(
-            [missing("inbox_page_p95_ms@{s}", "ms", INBOX_P95, f"/tickets/ answers {status}")],
+            [missing(f"{name}_p95_ms@{{s}}", "ms", INBOX_P95, f"/tickets/ answers {status}")],
             ctx.scale,
         )
     teams = ctx.info["teams"]
@@ -126,7 +126,7 @@ async def inbox_page(ctx: Context) -> list[Result]:
         ctx.base, paths, cookies=ctx.cookies, requests=ctx.requests, seconds=90
     )
     note = f"{len(paths)} views, logged-in agent, whole HTML page"
-    return _scaled(_latency_rows("inbox_page", sample, INBOX_P95, note), ctx.scale)
+    return _scaled(_latency_rows(name, sample, INBOX_P95, note), ctx.scale)
 
 
 # --- search ---------------------------------------------------------------------------------
