@@ -141,3 +141,24 @@ def published(monkeypatch):
 
     monkeypatch.setattr(realtime, "send", capture)
     return sent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _release_test_database(django_db_setup, django_db_blocker):
+    """At the end of the run, close the connection pools and end the sessions that the test
+    server's request threads left open, so that the test database can be dropped."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for conn in connections.all():
+            if conn.vendor != "postgresql":
+                continue
+            if hasattr(conn, "close_pool"):
+                conn.close_pool()
+            with conn.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            conn.close()
