@@ -45,7 +45,7 @@ from .api_schemas import (
     TicketOut,
     TicketPatch,
 )
-from .inbox import BadCursor, Filters, filtered_tickets, one_team, page
+from .inbox import BadCursor, Filters, filtered_tickets, one_team, page, shown_statuses
 from .models import LOGGED_CHANNELS, Attachment, Message, Ticket
 
 router = Router(auth=agent_auth)
@@ -278,6 +278,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
             cursor=filters.cursor,
             limit=filters.limit,
             single_team=one_team(agent, chosen),
+            statuses=shown_statuses(chosen),
         )
     except (BadCursor, ValueError, OverflowError) as exc:
         raise HttpError(400, _("Ongeldige cursor: %(reason)s") % {"reason": exc}) from None

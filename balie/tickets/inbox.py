@@ -7,6 +7,8 @@ the chosen order, which the (status, last_message_at, id)-style indexes answer d
 from __future__ import annotations
 
 import base64
+import heapq
+import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -112,6 +114,27 @@ def filtered_tickets(agent: Agent, filters: Filters) -> QuerySet[Ticket]:
     return qs
 
 
+# The statuses each view shows (a view not listed shows every status).
+VIEW_STATUSES: dict[str, tuple[str, ...]] = {
+    "mijn": OPEN_STATUSES,
+    "niet-toegewezen": OPEN_STATUSES,
+    "team": OPEN_STATUSES,
+    "alle-open": OPEN_STATUSES,
+    "wacht-op-klant": (Status.PENDING,),
+    "opgelost": (Status.SOLVED, Status.CLOSED),
+}
+# Statuses whose tickets have running SLA clocks, and so a due time.
+TIMED_STATUSES = {Status.NEW, Status.OPEN}
+
+
+def shown_statuses(filters: Filters) -> tuple[str, ...]:
+    """The statuses the tickets of `filters` can have."""
+    shown = [str(s) for s in VIEW_STATUSES.get(filters.view, Status.values)]
+    if filters.status:
+        shown = [s for s in shown if s in filters.status]
+    return tuple(shown)
+
+
 def one_team(agent: Agent, filters: Filters) -> bool:
     """Whether the tickets of `filters` all belong to one team (a team filter, or the "my
     teams" view of an agent in one team): `page(single_team=True)` then reads them from the
@@ -184,6 +207,7 @@ def page(
     cursor: str = "",
     limit: int = 50,
     single_team: bool = False,
+    statuses: Sequence[str] = (),
 ) -> tuple[list[Ticket], str]:
     """One page of tickets after `cursor` in `sort` order, and the cursor of the next page
     ("" when this is the last page).
@@ -193,15 +217,25 @@ def page(
     it), and their rows after. In one query PostgreSQL walks the newest tickets of all teams
     instead and skips those of the others, because it assumes every team's tickets are spread
     evenly over time: when another team got the last 150,000 tickets, that took 80 ms
-    instead of 3."""
+    instead of 3.
+
+    `statuses`: the statuses the tickets of `qs` can have (`shown_statuses`). Sorted by
+    deadline, several statuses whose tickets have no running clocks ("solved": solved and
+    closed) are read status by status in the order of the (status, due time) index and merged.
+    In one query PostgreSQL walks every ticket with a due time first, looking for solved ones
+    among them: 110 ms with 240,000 open tickets."""
     key = sort if sort in SORTS else DEFAULT_SORT
     ordering = SORTS[key][1]
     fields = [o.lstrip("-") for o in ordering]
     qs = qs.order_by(*[_order_expression(o) for o in ordering])
     if cursor:
         qs = qs.filter(_after(ordering, _decode(cursor, len(fields))))
-    if single_team and key in TEAM_INDEXED_SORTS:
+    numbers: list[int] | None = None
+    if key == "deadline" and len(statuses) > 1 and not set(statuses) & TIMED_STATUSES:
+        numbers = _numbers_by_status(qs, statuses, limit + 1)
+    elif single_team and key in TEAM_INDEXED_SORTS:
         numbers = list(qs.values_list("pk", flat=True)[: limit + 1])
+    if numbers is not None:
         qs = qs.filter(pk__in=numbers) if numbers else qs.none()
     rows = list(qs[: limit + 1])
     next_cursor = ""
@@ -210,3 +244,19 @@ def page(
         last = rows[-1]
         next_cursor = _encode([getattr(last, f) for f in fields])
     return rows, next_cursor
+
+
+def _numbers_by_status(qs: QuerySet[Ticket], statuses: Sequence[str], count: int) -> list[int]:
+    """The first `count` ticket numbers of `qs` (sorted by due time, empty last, then number),
+    read for each status on its own and merged."""
+
+    def order(row: tuple[datetime | None, int]) -> tuple[int, float, int]:
+        due, number = row
+        return (1, 0.0, number) if due is None else (0, due.timestamp(), number)
+
+    streams = [
+        list(qs.filter(status=status).values_list("sla_next_due_at", "pk")[:count])
+        for status in statuses
+    ]
+    merged = heapq.merge(*streams, key=order)
+    return [number for _due, number in itertools.islice(merged, count)]

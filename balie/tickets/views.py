@@ -30,7 +30,7 @@ from .forms import (
     TicketFieldsForm,
     uploaded_files,
 )
-from .inbox import VIEWS, BadCursor, filtered_tickets, one_team, page
+from .inbox import VIEWS, BadCursor, filtered_tickets, one_team, page, shown_statuses
 from .models import Attachment, Ticket
 
 LIST_TARGET = "ticket-list"
@@ -75,12 +75,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
         .only(*INBOX_COLUMNS)
     )
     cursor = request.GET.get("cursor", "")
-    single_team = one_team(agent, filters)
+    single_team, statuses = one_team(agent, filters), shown_statuses(filters)
     try:
-        rows, next_cursor = page(tickets, sort=sort, cursor=cursor, single_team=single_team)
+        rows, next_cursor = page(
+            tickets, sort=sort, cursor=cursor, single_team=single_team, statuses=statuses
+        )
     except BadCursor:
         cursor = ""
-        rows, next_cursor = page(tickets, sort=sort, single_team=single_team)
+        rows, next_cursor = page(tickets, sort=sort, single_team=single_team, statuses=statuses)
     context = {
         "form": form,
         "tickets": rows,

@@ -5,7 +5,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from balie.tickets.inbox import BadCursor, Filters, filtered_tickets, one_team, page
+from balie.tickets.inbox import (
+    BadCursor,
+    Filters,
+    filtered_tickets,
+    one_team,
+    page,
+    shown_statuses,
+)
 from balie.tickets.models import Ticket
 from balie.tickets.tests.factories import TicketFactory
 
@@ -75,6 +82,55 @@ def test_one_team_pages_are_the_pages_of_the_general_query(cast, sort, view):
     assert set(Ticket.objects.filter(pk__in=shown).values_list("team", flat=True)) == {
         cast.klantenservice.pk
     }
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(view="opgelost"),
+        Filters(view="alle", status=("opgelost", "gesloten", "wacht_op_klant")),
+        Filters(view="opgelost", team=1),
+    ],
+    ids=["solved", "three statuses", "solved of one team"],
+)
+def test_deadline_pages_read_status_by_status_are_the_pages_of_the_general_query(cast, filters):
+    """Solved tickets sorted by deadline are read per status and merged: the same pages, in
+    the same order and with the same cursors, as the one query, also when some of them do
+    carry a due time (an old row, an import) and several share one."""
+    now = timezone.now()
+    statuses = ["opgelost", "gesloten", "wacht_op_klant", "open"]
+    for i in range(30):
+        TicketFactory(
+            customer=cast.carla,
+            team=cast.klantenservice if i % 2 else None,
+            status=statuses[i % 4],
+            sla_next_due_at=now + timedelta(minutes=i % 3) if i % 5 == 0 else None,
+        )
+    if filters.team is not None:
+        filters = Filters(view=filters.view, team=cast.klantenservice.pk)
+    statuses_shown = shown_statuses(filters)
+    assert len(statuses_shown) > 1
+    qs = filtered_tickets(cast.anna, filters)
+
+    def walk(statuses):
+        pages, cursor = [], ""
+        while True:
+            rows, cursor = page(qs, sort="deadline", cursor=cursor, limit=4, statuses=statuses)
+            pages.append(([t.pk for t in rows], cursor))
+            if not cursor:
+                return pages
+
+    pages = walk(statuses_shown)
+    assert pages == walk(())
+    shown = [pk for numbers, _cursor in pages for pk in numbers]
+    assert shown and len(shown) == len(set(shown)) == qs.count()
+
+
+def test_shown_statuses_follow_the_view_and_the_status_filter():
+    assert shown_statuses(Filters(view="opgelost")) == ("opgelost", "gesloten")
+    assert shown_statuses(Filters(view="alle", status=("open",))) == ("open",)
+    assert shown_statuses(Filters(view="alle-open", status=("opgelost",))) == ()
+    assert len(shown_statuses(Filters(view="alle"))) == 6
 
 
 def test_one_team_is_a_team_filter_or_the_teams_view_of_an_agent_in_one_team(cast):
