@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.choices import BaseChoiceIterator
 from django.utils.safestring import SafeString, mark_safe
+
+from .html import escaped
 
 
 class NormalChoices(BaseChoiceIterator):
@@ -42,22 +43,15 @@ class QuickSelect(forms.Select):
         def options(choices: Any) -> str:
             # Plain escaping and string joins: format_html per option cost ~0.1 ms each.
             return "".join(
-                f'<option value="{_text("" if v is None else v)}"'
-                f"{' selected' if str(v) in selected else ''}>{_text(label)}</option>"
+                f'<option value="{escaped("" if v is None else v)}"'
+                f"{' selected' if str(v) in selected else ''}>{escaped(label)}</option>"
                 for v, label in choices
             )
 
         parts = []
         for key, label in self.choices:
             if isinstance(label, list | tuple):
-                parts.append(f'<optgroup label="{_text(key)}">{options(label)}</optgroup>')
+                parts.append(f'<optgroup label="{escaped(key)}">{options(label)}</optgroup>')
             else:
                 parts.append(options([(key, label)]))
         return mark_safe(f"<select{flatatt(final)}>{''.join(parts)}</select>")  # noqa: S308
-
-
-def _text(value: Any) -> str:
-    """HTML-escaped text, as a template's autoescaping does (safe strings stay as they are)."""
-    if hasattr(value, "__html__"):
-        return str(value.__html__())
-    return escape(str(value), quote=True)

@@ -121,8 +121,10 @@ def tijdstip(value: datetime | None) -> str:
     )
 
 
-@register.simple_tag
-def channel_label(channel: str) -> str:
+# Channel, status and priority badges depend only on their value and the language: made once
+# per process (the inbox shows 150 of them per page).
+@lru_cache(maxsize=256)
+def _channel_html(channel: str, language: str) -> str:
     try:
         label = Channel(channel).label
     except ValueError:
@@ -135,14 +137,26 @@ def channel_label(channel: str) -> str:
     )
 
 
+@lru_cache(maxsize=256)
+def _badge_html(kind: str, value: str, language: str) -> str:
+    if kind == "status":
+        return format_html('<span class="badge status-{}">{}</span>', value, _label(Status, value))
+    return format_html('<span class="prio prio-{}">{}</span>', value, _label(Priority, value))
+
+
+@register.simple_tag
+def channel_label(channel: str) -> str:
+    return _channel_html(channel, get_language() or "")
+
+
 @register.simple_tag
 def status_badge(status: str) -> str:
-    return format_html('<span class="badge status-{}">{}</span>', status, _label(Status, status))
+    return _badge_html("status", status, get_language() or "")
 
 
 @register.simple_tag
 def priority_badge(priority: str) -> str:
-    return format_html('<span class="prio prio-{}">{}</span>', priority, _label(Priority, priority))
+    return _badge_html("priority", priority, get_language() or "")
 
 
 @register.simple_tag

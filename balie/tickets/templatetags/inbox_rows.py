@@ -7,10 +7,11 @@ from collections.abc import Iterable
 
 from django import template
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from balie.core.html import escaped
 from balie.core.templatetags.balie_ui import channel_label, priority_badge, sinds, status_badge
 from balie.sla.templatetags.sla import sla_due
 
@@ -72,4 +73,7 @@ def inbox_rows(tickets: Iterable[Ticket]) -> SafeString:
             values += [label, cell]
         return tuple(values)
 
-    return format_html_join("\n", ROW, (row(ticket) for ticket in tickets))
+    # As format_html_join would build it, with cheaper escaping of the 24 values of a row.
+    return mark_safe(  # noqa: S308 (every value is escaped, the row template is constant)
+        "\n".join(ROW.format(*map(escaped, row(ticket))) for ticket in tickets)
+    )
