@@ -67,19 +67,29 @@ class Filters:
     q: str = ""
 
 
+# The statuses each view shows (a view not listed shows every status).
+VIEW_STATUSES: dict[str, tuple[str, ...]] = {
+    "mijn": OPEN_STATUSES,
+    "niet-toegewezen": OPEN_STATUSES,
+    "team": OPEN_STATUSES,
+    "alle-open": OPEN_STATUSES,
+    "wacht-op-klant": (Status.PENDING,),
+    "opgelost": (Status.SOLVED, Status.CLOSED),
+}
+# Statuses whose tickets have running SLA clocks, and so a due time.
+TIMED_STATUSES = {Status.NEW, Status.OPEN}
+
+
 def apply_view(qs: QuerySet[Ticket], view: str, agent: Agent) -> QuerySet[Ticket]:
+    statuses = VIEW_STATUSES.get(view)
+    if statuses is not None:
+        qs = qs.filter(status__in=statuses) if len(statuses) > 1 else qs.filter(status=statuses[0])
     if view == "mijn":
-        return qs.filter(assignee=agent, status__in=OPEN_STATUSES)
+        return qs.filter(assignee=agent)
     if view == "niet-toegewezen":
-        return qs.filter(assignee__isnull=True, status__in=OPEN_STATUSES)
+        return qs.filter(assignee__isnull=True)
     if view == "team":
-        return qs.filter(team__in=agent.team_ids(), status__in=OPEN_STATUSES)
-    if view == "alle-open":
-        return qs.filter(status__in=OPEN_STATUSES)
-    if view == "wacht-op-klant":
-        return qs.filter(status=Status.PENDING)
-    if view == "opgelost":
-        return qs.filter(status__in=(Status.SOLVED, Status.CLOSED))
+        return qs.filter(team__in=agent.team_ids())
     return qs
 
 
@@ -112,19 +122,6 @@ def filtered_tickets(agent: Agent, filters: Filters) -> QuerySet[Ticket]:
 
         qs = filter_tickets(qs, filters.q)
     return qs
-
-
-# The statuses each view shows (a view not listed shows every status).
-VIEW_STATUSES: dict[str, tuple[str, ...]] = {
-    "mijn": OPEN_STATUSES,
-    "niet-toegewezen": OPEN_STATUSES,
-    "team": OPEN_STATUSES,
-    "alle-open": OPEN_STATUSES,
-    "wacht-op-klant": (Status.PENDING,),
-    "opgelost": (Status.SOLVED, Status.CLOSED),
-}
-# Statuses whose tickets have running SLA clocks, and so a due time.
-TIMED_STATUSES = {Status.NEW, Status.OPEN}
 
 
 def shown_statuses(filters: Filters) -> tuple[str, ...]:
