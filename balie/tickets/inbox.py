@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from balie.accounts.models import Agent
+from balie.sla.actions import DONE_STATUSES
 
 from .models import OPEN_STATUSES, Status, Ticket
 
@@ -76,8 +77,6 @@ VIEW_STATUSES: dict[str, tuple[str, ...]] = {
     "wacht-op-klant": (Status.PENDING,),
     "opgelost": (Status.SOLVED, Status.CLOSED),
 }
-# Statuses whose tickets have running SLA clocks, and so a due time.
-TIMED_STATUSES = {Status.NEW, Status.OPEN}
 
 
 def apply_view(qs: QuerySet[Ticket], view: str, agent: Agent) -> QuerySet[Ticket]:
@@ -217,7 +216,7 @@ def page(
     instead of 3.
 
     `statuses`: the statuses the tickets of `qs` can have (`shown_statuses`). Sorted by
-    deadline, several statuses whose tickets have no running clocks ("solved": solved and
+    deadline, statuses whose clocks have all ended (the SLA's DONE_STATUSES: solved and
     closed) are read status by status in the order of the (status, due time) index and merged.
     In one query PostgreSQL walks every ticket with a due time first, looking for solved ones
     among them: 110 ms with 240,000 open tickets."""
@@ -228,7 +227,7 @@ def page(
     if cursor:
         qs = qs.filter(_after(ordering, _decode(cursor, len(fields))))
     numbers: list[int] | None = None
-    if key == "deadline" and len(statuses) > 1 and not set(statuses) & TIMED_STATUSES:
+    if key == "deadline" and len(statuses) > 1 and set(statuses) <= set(DONE_STATUSES):
         numbers = _numbers_by_status(qs, statuses, limit + 1)
     elif single_team and key in TEAM_INDEXED_SORTS:
         numbers = list(qs.values_list("pk", flat=True)[: limit + 1])
