@@ -58,7 +58,7 @@ def _fresh_process_caches():
     """Rules, teams and own mailboxes are cached per process (ProcessCache); each test starts
     from what its database holds."""
     from balie.core.process_cache import drop_process_caches
-    from balie.messaging import ingest
+    from balie.intake import pipeline as ingest
 
     drop_process_caches()
     ingest._all_awake_until = 0.0
@@ -162,3 +162,19 @@ def _release_test_database(django_db_setup, django_db_blocker):
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
             conn.close()
+
+
+@pytest.fixture
+def deliver(django_capture_on_commit_callbacks):
+    """Deliver a raw input through the whole pipeline, as a webhook or poller would, and return
+    the processed envelope."""
+
+    from balie.intake.pipeline import receive
+
+    def _deliver(raw: bytes, channel: str = "email", **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            envelope, _created = receive(channel=channel, raw=raw, **kwargs)
+        envelope.refresh_from_db()
+        return envelope
+
+    return _deliver

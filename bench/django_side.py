@@ -49,7 +49,7 @@ def prepare() -> dict[str, Any]:
     from balie.accounts.actions import create_api_token
     from balie.accounts.models import Agent, Role, Team
     from balie.core.events import SYSTEM
-    from balie.core.seeding import ensure_staff
+    from balie.demo.seeding import ensure_staff
     from balie.tickets.models import Ticket
 
     staff = ensure_staff()
@@ -159,7 +159,7 @@ def live(count: int) -> dict[str, Any]:
     from django.utils import timezone
 
     from balie.accounts.models import Agent, Role, Team
-    from balie.core.seeding import ensure_staff
+    from balie.demo.seeding import ensure_staff
     from balie.tickets.models import OPEN_STATUSES, Ticket
 
     ensure_staff()

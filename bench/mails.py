@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
-from balie.core.seed_text import TextFactory, person
+from balie.demo.seed_text import TextFactory, person
 
 TO = "klantenservice@voorbeeld-energie.nl"
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from balie.core.seed_text import COMMON_TERM, RARE_TERM, TextFactory
+from balie.demo.seed_text import COMMON_TERM, RARE_TERM, TextFactory
 
 from .load import percentile, post_many, post_paced, probe, sequential
 from .mails import raw_mails

@@ -17,7 +17,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=20),
     },
     "replay-stuck-envelopes": {
-        "task": "balie.messaging.tasks.process_pending_envelopes",
+        "task": "balie.intake.tasks.process_pending_envelopes",
         "schedule": timedelta(minutes=2),
     },
     "check-sla-clocks": {

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "balie.search",
     "balie.automation",
     "balie.reporting",
+    "balie.intake",
+    "balie.demo",
 ]
 
 MIDDLEWARE = [
@@ -189,7 +191,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
-    "balie.messaging.tasks.process_envelope": {"queue": "ingest"},
+    "balie.intake.tasks.process_envelope": {"queue": "ingest"},
     "balie.messaging.tasks.poll_mailbox": {"queue": "ingest"},
     "balie.messaging.tasks.send_outbox_item": {"queue": "outbound"},
     "balie.messaging.tasks.send_outbox_items": {"queue": "outbound"},

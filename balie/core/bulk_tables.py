@@ -1,6 +1,6 @@
 """Writing many generated rows straight into tables: COPY on PostgreSQL, executemany on SQLite.
 
-Used by the data generator (`balie.core.seeding`). Nothing here calls actions: it is for data
+Used by the data generator (`balie.demo.seeding`). Nothing here calls actions: it is for data
 that is made, not for changes made on someone's behalf.
 """
 

@@ -1,7 +1,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from . import ingest
+from balie.intake import pipeline as ingest
+
 from .models import ChannelAccount, Envelope, OutboxItem, Quarantine
 
 

@@ -24,10 +24,10 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from balie.accounts.api_auth import ingest_token
+from balie.intake import pipeline as ingest
 
-from . import ingest
 from .accounts import active_email_account, email_accounts
-from .email_parsing import repair_headers
+from .connectors.email.parsing import repair_headers
 from .models import ChannelAccount
 
 router = Router()

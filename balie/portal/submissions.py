@@ -16,7 +16,7 @@ from typing import Any
 
 from django.utils import timezone, translation
 
-from balie.messaging import ingest
+from balie.intake import pipeline as ingest
 from balie.messaging.models import Envelope, Quarantine
 from balie.tickets.actions import UploadedFile
 from balie.tickets.models import Direction, Message, Ticket

@@ -76,7 +76,7 @@ def team_lead(cast):
 
 @pytest.fixture
 def deliver(django_capture_on_commit_callbacks):
-    from balie.messaging import ingest
+    from balie.intake import pipeline as ingest
 
     def _deliver(raw: bytes, channel: str = "email", **kwargs):
         with django_capture_on_commit_callbacks(execute=True):

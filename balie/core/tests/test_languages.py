@@ -17,7 +17,7 @@ from django.conf import settings
 
 from balie.core.events import SYSTEM
 from balie.customers.actions import create_customer
-from balie.messaging import ingest
+from balie.intake import pipeline as ingest
 from balie.tickets import actions
 from balie.tickets.models import Ticket
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from balie.messaging.connectors.base import Automatic, RejectedInput
-from balie.messaging.email_parsing import decode_bytes, html_to_text, parse_email
+from balie.messaging.connectors.email.parsing import decode_bytes, html_to_text, parse_email
 
 FIXTURES = Path(__file__).parent / "fixtures" / "email"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from balie.messaging.email_quotes import unflow, visible_html, visible_text
+from balie.messaging.connectors.email.quotes import unflow, visible_html, visible_text
 
 BODIES = Path(__file__).parent / "fixtures" / "email" / "bodies"
 

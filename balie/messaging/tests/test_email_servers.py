@@ -149,7 +149,7 @@ def test_mailbox_with_its_own_smtp_server_and_a_permanent_refusal(
 
 
 def test_unreachable_smtp_server_is_retried_later(cast, deliver, settings):
-    from balie.messaging.email_sending import send_email
+    from balie.messaging.connectors.email.sending import send_email
     from balie.messaging.tests.mailservers import free_port
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -239,7 +239,8 @@ def test_wrong_imap_password_is_recorded_on_the_account(cast, dovecot):
 def test_the_acknowledgements_of_a_burst_go_out_together_and_each_is_recorded(
     cast, smtp_server, django_capture_on_commit_callbacks
 ):
-    from balie.messaging import ingest, outbox
+    from balie.intake import pipeline as ingest
+    from balie.messaging import outbox
     from balie.tickets.models import Activity
 
     smtp_server.refuse["klant2@example.nl"] = (550, "5.1.1 Onbekende gebruiker")

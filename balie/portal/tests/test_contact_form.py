@@ -184,7 +184,7 @@ def test_a_forged_start_time_is_treated_as_a_bot(cast, client, contact_data):
 
 
 def test_a_quarantined_false_positive_can_be_replayed_into_a_ticket(cast, client, contact_data):
-    from balie.messaging.ingest import replay
+    from balie.intake.pipeline import replay
 
     submit(client, contact_data(started=sign_started(time.time() - 0.1)))
 

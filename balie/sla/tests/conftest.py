@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from balie.messaging import ingest
+from balie.intake import pipeline as ingest
 
 AMS = ZoneInfo("Europe/Amsterdam")
 

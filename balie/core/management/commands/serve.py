@@ -55,7 +55,7 @@ class Command(BaseCommand):
             raise CommandError(f"Balie is gestopt (exitcode {code}).", returncode=code)
 
     def _prepare(self, var_dir: Path) -> None:
-        from balie.core.demo_data import demo_exists, load_demo
+        from balie.demo.demo_data import demo_exists, load_demo
         from balie.tickets.models import Ticket
 
         call_command("migrate", interactive=False, verbosity=0)

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from balie.messaging import ingest
+from balie.intake import pipeline as ingest
 from balie.messaging.models import Quarantine
 
 PREVIEW_BYTES = 4000

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from balie.core.demo_data import load_demo
+from balie.demo.demo_data import load_demo
 
 
 class Command(BaseCommand):

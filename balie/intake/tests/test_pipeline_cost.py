@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from balie.automation.actions import create_rule
-from balie.messaging import ingest
+from balie.intake import pipeline as ingest
 from balie.messaging.models import ChannelAccount, Envelope, EnvelopeStatus, Quarantine
 from balie.tickets.models import Direction, Ticket
 
@@ -151,7 +151,7 @@ def test_a_rule_made_after_mail_came_in_applies_to_the_next_mail(cast, deliver):
 @pytest.fixture
 def queued(settings, monkeypatch) -> list[tuple[int, int]]:
     """As with a broker and a worker: the ingest tasks that would be queued, (envelope, slot)."""
-    from balie.messaging import tasks
+    from balie.intake import tasks
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
     tasks_queued: list[tuple[int, int]] = []

@@ -26,7 +26,8 @@ from typing import Any
 
 from django.db import transaction
 
-from .bulk_tables import TableWriter, allocate_ids, bulk_load, dt
+from balie.core.bulk_tables import TableWriter, allocate_ids, bulk_load, dt
+
 from .seed_text import TextFactory, Topic, person
 
 COMPANY = "Voorbeeld Energie"

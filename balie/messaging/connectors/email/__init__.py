@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .base import Connector, Delivery, InboundMessage, OutboundMessage
+from ..base import Connector, Delivery, InboundMessage, OutboundMessage
 
 if TYPE_CHECKING:
     from balie.messaging.models import ChannelAccount
@@ -18,16 +18,16 @@ class EmailConnector(Connector):
     kind = "email"
 
     def parse(self, envelope: Any) -> list[InboundMessage]:
-        from balie.messaging.email_parsing import parse_email
+        from balie.messaging.connectors.email.parsing import parse_email
 
         return [parse_email(bytes(envelope.raw), fallback_id=envelope.external_id)]
 
     def send(self, outbound: OutboundMessage, account: ChannelAccount | None) -> Delivery:
-        from balie.messaging.email_sending import send_email
+        from balie.messaging.connectors.email.sending import send_email
 
         return send_email(outbound, account)
 
     def poll(self, account: ChannelAccount) -> int:
-        from balie.messaging.imap_polling import poll_mailbox
+        from balie.messaging.connectors.email.imap import poll_mailbox
 
         return poll_mailbox(account)

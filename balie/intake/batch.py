@@ -32,6 +32,10 @@ from balie.core.bulk_updates import update_each
 from balie.core.events import SYSTEM, activity_row, record_all
 from balie.customers.identities import normalise
 from balie.customers.models import Customer, Identity
+from balie.messaging.connectors import get_connector
+from balie.messaging.connectors.base import InboundMessage
+from balie.messaging.models import Envelope, EnvelopeStatus, OutboxItem
+from balie.messaging.outbox import outbox_row
 from balie.routing.actions import choose_team
 from balie.sla import actions as sla_actions
 from balie.sla.models import ACTIVE_STATES, SlaClock
@@ -47,9 +51,7 @@ from balie.tickets.models import (
     Ticket,
 )
 
-from .connectors import get_connector
-from .connectors.base import InboundMessage
-from .ingest import (
+from .pipeline import (
     CONVERSATIONAL,
     DONE,
     Run,
@@ -58,8 +60,6 @@ from .ingest import (
     subject_numbers,
     thread_headers,
 )
-from .models import Envelope, EnvelopeStatus, OutboxItem
-from .outbox import outbox_row
 
 logger = logging.getLogger(__name__)
 
@@ -477,7 +477,7 @@ def _run_rules(items: list[Item]) -> set[int]:
 def _acknowledge(items: list[Item], *, at) -> None:  # noqa: ANN001
     """`send_acknowledgement` for new tickets that nothing else touched: the answers, their
     outbox entries and audit entries in three INSERTs, and one task sends them all."""
-    from .tasks import send_outbox_items
+    from balie.messaging.tasks import send_outbox_items
 
     replies: list[Message] = []
     for item in items:

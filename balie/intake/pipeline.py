@@ -29,14 +29,13 @@ from balie.core import realtime
 from balie.core.events import SYSTEM
 from balie.customers.actions import find_customer, find_or_create_customer
 from balie.customers.models import Customer, Identity
+from balie.messaging.accounts import own_email_addresses
+from balie.messaging.connectors import get_connector
+from balie.messaging.connectors.base import Automatic, InboundMessage, RejectedInput
+from balie.messaging.models import ChannelAccount, Envelope, EnvelopeStatus, Quarantine
 from balie.routing.actions import choose_team
 from balie.tickets import actions as ticket_actions
 from balie.tickets.models import Channel, DeliveryStatus, Direction, Message, Status, Ticket
-
-from .accounts import own_email_addresses
-from .connectors import get_connector
-from .connectors.base import Automatic, InboundMessage, RejectedInput
-from .models import ChannelAccount, Envelope, EnvelopeStatus, Quarantine
 
 logger = logging.getLogger(__name__)
 
@@ -548,7 +547,7 @@ def process_waiting(first_id: int, *, limit: int = 25) -> list[Envelope]:
     message. The plain envelopes are filed together (`burst.file_burst`, in a few rounds),
     then each other one in a transaction of its own, so a failure quarantines only that one. Envelopes
     another worker holds are left to it. Live events go out once, at the end."""
-    from .burst import file_burst
+    from .batch import file_burst
 
     ids = [first_id]
     if limit > 1:

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from balie.automation.actions import create_rule
 from balie.customers.models import Identity
-from balie.messaging import burst, ingest
+from balie.intake import batch as burst
+from balie.intake import pipeline as ingest
 from balie.messaging.models import Envelope, EnvelopeStatus, OutboxItem, Quarantine
 from balie.sla.models import SlaClock
 from balie.tickets import actions

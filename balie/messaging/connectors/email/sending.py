@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core import mail as django_mail
 
-from .connectors.base import Delivery, OutboundMessage
+from ..base import Delivery, OutboundMessage
 
 # Headers up to RFC 5322's hard limit: a long Message-ID is not folded onto a line of its own
 # (some clients and ticket systems then fail to thread).
 POLICY = SMTP.clone(max_line_length=998)
 
 if TYPE_CHECKING:
-    from .models import ChannelAccount
+    from balie.messaging.models import ChannelAccount
 
 
 class MimeMessage(EmailMessage):

@@ -14,7 +14,7 @@ from balie.messaging.models import EnvelopeStatus
 from balie.tickets import actions
 from balie.tickets.models import DeliveryStatus, Direction, Message, Ticket
 
-FIXTURES = Path(__file__).parent / "fixtures" / "email"
+FIXTURES = Path(__file__).parents[2] / "messaging" / "tests" / "fixtures" / "email"
 
 
 def fixture(name: str) -> bytes:

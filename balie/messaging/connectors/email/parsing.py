@@ -21,8 +21,7 @@ from html.parser import HTMLParser
 import nh3
 from django.utils.translation import gettext as _
 
-from . import email_quotes
-from .connectors.base import (
+from ..base import (
     Automatic,
     InboundAttachment,
     InboundMessage,
@@ -30,6 +29,7 @@ from .connectors.base import (
     RefusedAttachment,
     RejectedInput,
 )
+from . import quotes as email_quotes
 
 # Labels that in practice hold windows-1252 (a superset with € – “ ” in 0x80–0x9F).
 CHARSET_ALIASES = {

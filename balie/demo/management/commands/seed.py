@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from balie.core.seeding import seed
+from balie.demo.seeding import seed
 
 
 class Command(BaseCommand):

@@ -10,8 +10,8 @@ from django.core import mail
 from django.core.management import call_command
 from django.db.models import Count, Max, Min
 
-from balie.core.seed_text import COMMON_TERM
 from balie.customers.models import Customer, Identity
+from balie.demo.seed_text import COMMON_TERM
 from balie.messaging.models import OutboxItem
 from balie.tickets.models import OPEN_STATUSES, Activity, Message, Participant, Ticket
 

@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from balie.messaging import ingest
+from balie.intake import pipeline as ingest
 from balie.messaging.models import Envelope, EnvelopeStatus
 
 from .test_pipeline import mail

@@ -18,7 +18,7 @@ from django.utils import timezone
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
-from .models import ChannelAccount
+from balie.messaging.models import ChannelAccount
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def poll_mailbox(account: ChannelAccount) -> int:
     """Fetch and store the new mail of one mailbox; returns how many envelopes were stored.
     Errors are recorded in `account.last_error` (and logged), never raised: the next poll
     tries again."""
-    from . import ingest
+    from balie.intake import pipeline as ingest
 
     folder = str(account.setting("imap_folder", "INBOX") or "INBOX")
     stored = 0

@@ -1,0 +1,44 @@
+"""Thin Celery tasks of the intake pipeline: ids in, one action called, idempotent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import Task, shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from balie.messaging.models import Envelope, EnvelopeStatus
+
+from . import pipeline as ingest
+
+
+@shared_task(bind=True, acks_late=True)
+def process_envelope(self: Task, envelope_id: int, slot: int = 0) -> str:
+    """File this envelope and, in a worker, every other one waiting, in bursts, for as long as
+    mail keeps coming (`ingest.drain`). Run eagerly (tests, no broker): only this one."""
+    if self.request.is_eager:
+        done = ingest.process_waiting(envelope_id, limit=1)
+        return ", ".join(sorted({e.status for e in done})) or "held by another worker"
+    handled = ingest.drain(
+        envelope_id,
+        limit=settings.BALIE_INGEST_BATCH,
+        seconds=settings.BALIE_INGEST_DRAIN_SECONDS,
+        slot=slot,
+    )
+    return f"{handled} envelopes"
+
+
+@shared_task
+def process_pending_envelopes() -> int:
+    """Envelopes stored but never processed (a worker died): queue them again."""
+    cutoff = timezone.now() - timedelta(minutes=2)
+    ids = list(
+        Envelope.objects.filter(status=EnvelopeStatus.RECEIVED, received_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )[:500]
+    )
+    if ids:
+        # One task drains them all; if one is still draining, it takes these as well.
+        ingest.wake_worker(ids[0], trust_hint=False)
+    return len(ids)

@@ -1,0 +1,48 @@
+"""Every write on tickets and messages done on someone's behalf, one module per topic."""
+
+from .acknowledgements import (  # noqa: F401
+    acknowledgement_text,
+    send_acknowledgement,
+)
+from .attachments import (  # noqa: F401
+    UploadedFile,
+    check_attachment,
+    safe_filename,
+    store_attachments,
+    store_uploads,
+)
+from .changes import (  # noqa: F401
+    _first_team,
+    log_contact,
+    record_customer_merge,
+    update_ticket,
+)
+from .creation import (  # noqa: F401
+    add_participants,
+    create_ticket,
+    is_participant,
+    new_ticket_row,
+)
+from .deliveries import (  # noqa: F401
+    delivery_entry,
+    mark_delivery,
+    received_entry,
+    sent_entry,
+)
+from .inbound import (  # noqa: F401
+    add_inbound_message,
+    add_system_message,
+    inbound_message_row,
+)
+from .replies import (  # noqa: F401
+    REPLY_SOURCES,
+    _mail_domain,
+    add_note,
+    add_reply,
+    new_message_id,
+    outbound_message_row,
+    outbound_subject,
+    reply_channel,
+    reply_recipients,
+    thread_headers,
+)

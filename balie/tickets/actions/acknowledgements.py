@@ -1,0 +1,64 @@
+"""The automatic acknowledgement of a new ticket."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from balie.core.events import SYSTEM
+from balie.sla import actions as sla_actions
+from balie.tickets.models import (
+    Channel,
+    Message,
+    Ticket,
+)
+
+from .replies import add_reply, reply_channel
+
+
+def send_acknowledgement(
+    ticket: Ticket, *, to_message: Message, untouched: bool = False
+) -> Message | None:
+    """Tell the customer, on their channel, that we have their message and under which number.
+    Only for e-mail and web form; never to automatic mail. `untouched`: the ticket was just
+    created with `to_message` and nothing else changed it since (no rule fired), so recipients,
+    thread and promise follow from what is in memory."""
+    text = acknowledgement_text(ticket, to_message=to_message, untouched=untouched)
+    if text is None:
+        return None
+    try:
+        return add_reply(
+            ticket,
+            by=SYSTEM,
+            text=text,
+            automatic=True,
+            only_message=to_message if untouched else None,
+        )
+    except ValueError:
+        return None
+
+
+def acknowledgement_text(
+    ticket: Ticket, *, to_message: Message, untouched: bool = False
+) -> str | None:
+    """The text of `send_acknowledgement`, in the customer's language; None when no
+    acknowledgement is due."""
+    if to_message.is_automatic or reply_channel(ticket) != Channel.EMAIL:
+        return None
+    language = ticket.customer.language if ticket.customer.language in ("nl", "en") else "nl"
+    due_at, closed_reason = sla_actions.promise_for(
+        ticket, language=language, from_ticket=untouched
+    )
+    with translation.override(language):
+        return render_to_string(
+            "tickets/email/acknowledgement.txt",
+            {
+                "ticket": ticket,
+                "company": settings.BALIE_COMPANY_NAME,
+                "message": to_message,
+                "portal_url": settings.BASE_URL + "/portaal/",
+                "due_at": due_at,
+                "closed_reason": closed_reason,
+            },
+        ).strip()

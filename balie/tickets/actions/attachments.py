@@ -1,0 +1,97 @@
+"""Attachments of messages: checks, safe names, storage."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
+
+from balie.messaging.connectors.base import InboundAttachment
+from balie.tickets.models import (
+    Attachment,
+    Message,
+)
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file an agent or customer uploads (form, API), before the size and type check."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def check_attachment(filename: str, content_type: str, size: int) -> str:
+    """The reason a file is refused, or "" when it is accepted."""
+    if size > settings.BALIE_ATTACHMENT_MAX_BYTES:
+        limit = settings.BALIE_ATTACHMENT_MAX_BYTES // (1024 * 1024)
+        return _("te groot (%(size)s bytes, maximaal %(limit)s MB)") % {
+            "size": size,
+            "limit": limit,
+        }
+    lowered = filename.lower()
+    if content_type.lower() in settings.BALIE_ATTACHMENT_BLOCKED_TYPES or lowered.endswith(
+        (".exe", ".bat", ".cmd", ".com", ".scr", ".js", ".vbs", ".msi", ".hta", ".lnk", ".ps1")
+    ):
+        return _("bestandstype niet toegestaan (%(type)s)") % {"type": content_type or lowered}
+    return ""
+
+
+def safe_filename(name: str) -> str:
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = re.sub(r"[^\w.\- ()]+", "_", name, flags=re.UNICODE).strip(" .") or "bijlage"
+    return name[:200]
+
+
+def store_attachments(
+    message: Message, files: Iterable[InboundAttachment | UploadedFile]
+) -> tuple[list[Attachment], list[dict[str, Any]]]:
+    stored: list[Attachment] = []
+    refused: list[dict[str, Any]] = []
+    for item in files:
+        filename = safe_filename(item.filename)
+        content_type = (
+            item.content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        )
+        reason = check_attachment(filename, content_type, len(item.content))
+        if reason:
+            refused.append(
+                {
+                    "filename": filename,
+                    "content_type": content_type,
+                    "size": len(item.content),
+                    "reason": reason,
+                }
+            )
+            continue
+        attachment = Attachment(
+            message=message,
+            filename=filename,
+            content_type=content_type,
+            size=len(item.content),
+            content_id=getattr(item, "content_id", ""),
+            inline=getattr(item, "inline", False),
+        )
+        attachment.file.save(filename, ContentFile(item.content), save=False)
+        attachment.save()
+        stored.append(attachment)
+    return stored, refused
+
+
+def store_uploads(message: Message, files: Iterable[UploadedFile]) -> list[Attachment]:
+    """Files an agent or customer uploads with a message: all stored, or none — a refused file
+    raises ValueError with the reasons (the caller's transaction then writes nothing)."""
+    stored, refused = store_attachments(message, files)
+    if refused:
+        raise ValueError(
+            _("Bijlage geweigerd: %(list)s")
+            % {"list": ", ".join(f"{r['filename']} ({r['reason']})" for r in refused)}
+        )
+    return stored

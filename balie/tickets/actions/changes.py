@@ -1,0 +1,193 @@
+"""Changes to a ticket's fields, logged contacts and customer merges."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from balie.accounts.models import Agent, Team
+from balie.automation import actions as automation_actions
+from balie.core.events import record
+from balie.customers.models import Customer
+from balie.sla import actions as sla_actions
+from balie.tickets import events
+from balie.tickets.models import (
+    LOGGED_CHANNELS,
+    Direction,
+    Message,
+    Priority,
+    Status,
+    Tag,
+    Ticket,
+    TicketType,
+)
+
+from .attachments import UploadedFile, store_uploads
+from .creation import create_ticket
+
+_UNSET: Any = object()
+
+
+def update_ticket(
+    ticket: Ticket,
+    *,
+    by: Any,
+    status: str = _UNSET,
+    priority: str = _UNSET,
+    type: str = _UNSET,
+    team: Team | None = _UNSET,
+    assignee: Agent | None = _UNSET,
+    tags: Iterable[str] = _UNSET,
+    subject: str = _UNSET,
+) -> dict[str, tuple[Any, Any]]:
+    """Change fields of a ticket; returns {field: (old, new)} of what changed, each in the
+    audit trail."""
+    changes: dict[str, tuple[Any, Any]] = {}
+    fields: list[str] = []
+    now = timezone.now()
+    for name, value in (
+        ("status", status),
+        ("priority", priority),
+        ("type", type),
+        ("subject", subject),
+    ):
+        if value is _UNSET or value == getattr(ticket, name):
+            continue
+        field = Ticket._meta.get_field(name)
+        if getattr(field, "choices", None) and value not in dict(field.choices):
+            raise ValueError(
+                _("Ongeldige waarde voor %(field)s: %(value)s") % {"field": name, "value": value}
+            )
+        changes[name] = (getattr(ticket, name), value)
+        setattr(ticket, name, value)
+        fields.append(name)
+    if "status" in changes:
+        new = changes["status"][1]
+        if new == Status.SOLVED:
+            ticket.solved_at = now
+            fields.append("solved_at")
+        elif new == Status.CLOSED:
+            ticket.closed_at = now
+            fields.append("closed_at")
+            if not ticket.solved_at:
+                ticket.solved_at = now
+                fields.append("solved_at")
+        else:
+            ticket.solved_at = None
+            ticket.closed_at = None
+            fields += ["solved_at", "closed_at"]
+    if team is not _UNSET and (team.pk if team else None) != ticket.team_id:
+        changes["team"] = (ticket.team.name if ticket.team else None, team.name if team else None)
+        ticket.team = team
+        fields.append("team")
+    if assignee is not _UNSET and (assignee.pk if assignee else None) != ticket.assignee_id:
+        changes["assignee"] = (
+            ticket.assignee.display_name if ticket.assignee else None,
+            assignee.display_name if assignee else None,
+        )
+        ticket.assignee = assignee
+        fields.append("assignee")
+        if assignee and ticket.status == Status.NEW and "status" not in changes:
+            changes["status"] = (ticket.status, Status.OPEN)
+            ticket.status = Status.OPEN
+            fields.append("status")
+    with transaction.atomic():
+        if tags is not _UNSET:
+            wanted = sorted({t.strip().lower()[:50] for t in tags if t.strip()})
+            current = sorted(ticket.tags.values_list("name", flat=True))
+            if wanted != current:
+                tag_objs = [Tag.objects.get_or_create(name=name)[0] for name in wanted]
+                ticket.tags.set(tag_objs)
+                changes["tags"] = (current, wanted)
+        if fields:
+            ticket.save(update_fields=[*dict.fromkeys(fields), "updated_at"])
+        if changes:
+            data = {name: {"from": old, "to": new} for name, (old, new) in changes.items()}
+            updated = record(ticket, events.TICKET_UPDATED, by=by, data=data)
+            if "assignee" in changes:
+                record(ticket, events.TICKET_ASSIGNED, by=by, data={"to": changes["assignee"][1]})
+        if "status" in changes:
+            old_status, new_status = changes["status"]
+            sla_actions.follow_status_change(ticket, old=old_status, new=new_status, by=by)
+        if changes:
+            automation_actions.run_triggers(
+                ticket, "ticket.updated", by=by, context={"key": f"activity:{updated.pk}"}
+            )
+    return changes
+
+
+def log_contact(
+    customer: Customer,
+    *,
+    by: Agent,
+    channel: str,
+    subject: str,
+    text: str,
+    team: Team | None = None,
+    type: str = TicketType.QUESTION,
+    priority: str = Priority.NORMAL,
+    attachments: Sequence[UploadedFile] = (),
+) -> Ticket:
+    """An agent opens a ticket for a phone call, a visit at the office or a letter."""
+    if channel not in LOGGED_CHANNELS:
+        raise ValueError(_("Alleen telefoon, balie of brief kan handmatig worden vastgelegd."))
+    if not text.strip():
+        raise ValueError(_("Beschrijf het contact."))
+    with transaction.atomic():
+        ticket = create_ticket(
+            customer=customer,
+            subject=subject,
+            channel=channel,
+            by=by,
+            team=team or _first_team(by),
+            assignee=by,
+            type=type,
+            priority=priority,
+            run_automation=False,
+        )
+        message = Message.objects.create(
+            ticket=ticket,
+            direction=Direction.INBOUND,
+            channel=channel,
+            subject=ticket.subject,
+            body_text=text,
+            full_text=text,
+            author=by,
+            sender_name=customer.name,
+            thread_reason=_("vastgelegd door %(agent)s") % {"agent": by.display_name},
+            created_at=timezone.now(),
+        )
+        store_uploads(message, attachments)
+        ticket.last_message_at = ticket.last_inbound_at = message.created_at
+        ticket.save(update_fields=["last_message_at", "last_inbound_at"])
+        record(
+            ticket,
+            events.MESSAGE_RECEIVED,
+            by=by,
+            data={"message": message.pk, "channel": channel, "logged": True},
+        )
+        automation_actions.run_triggers(
+            ticket, "ticket.created", by=by, context={"message": message}
+        )
+    return ticket
+
+
+def _first_team(agent: Agent) -> Team | None:
+    return agent.teams.order_by("name").first()
+
+
+def record_customer_merge(*, target: Customer, source: Customer, by: Any) -> int:
+    """Move the tickets of a merged customer and note it in each ticket's audit trail."""
+    moved = 0
+    for ticket in Ticket.objects.filter(customer=source):
+        ticket.customer = target
+        ticket.save(update_fields=["customer", "updated_at"])
+        record(
+            ticket, events.CUSTOMER_LINKED, by=by, data={"from": source.number, "to": target.number}
+        )
+        moved += 1
+    return moved

@@ -1,0 +1,66 @@
+"""Delivery states of messages and their audit-trail entries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from balie.core.events import SYSTEM, activity_row, keep
+from balie.tickets import events
+from balie.tickets.models import (
+    Activity,
+    DeliveryStatus,
+    Message,
+)
+
+
+def mark_delivery(message: Message, *, status: str, error: str = "", by: Any = SYSTEM) -> None:
+    Message.objects.filter(pk=message.pk).update(
+        delivery_status=status, delivery_error=error[:2000]
+    )
+    keep(delivery_entry(message, status=status, error=error, by=by))
+
+
+# --- the audit entries of a message (one form, whether one message is filed or a burst) ---
+
+
+def received_entry(message: Message, *, by: Any, refused: int = 0) -> Activity:
+    return activity_row(
+        message.ticket,
+        events.MESSAGE_RECEIVED,
+        by=by,
+        data={
+            "message": message.pk,
+            "channel": message.channel,
+            "thread_reason": message.thread_reason,
+            "refused_attachments": refused,
+        },
+    )
+
+
+def sent_entry(message: Message, *, by: Any) -> Activity:
+    return activity_row(
+        message.ticket,
+        events.MESSAGE_SENT,
+        by=by,
+        data={
+            "message": message.pk,
+            "channel": message.channel,
+            "to": message.recipients["to"],
+            "cc": message.recipients["cc"],
+            "automatic": message.is_automatic,
+        },
+    )
+
+
+def delivery_entry(message: Message, *, status: str, error: str = "", by: Any = SYSTEM) -> Activity:
+    kind = (
+        events.MESSAGE_BOUNCED
+        if status == DeliveryStatus.BOUNCED
+        else events.MESSAGE_DELIVERY_UPDATED
+    )
+    return activity_row(
+        message.ticket,
+        kind,
+        by=by,
+        data={"message": message.pk, "status": status, "error": error[:500]},
+    )

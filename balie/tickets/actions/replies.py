@@ -1,0 +1,249 @@
+"""Agents' replies and notes: recipients, threading, the outbox row."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from balie.accounts.models import Agent
+from balie.core.events import actor_fields, keep, record
+from balie.customers.models import IdentityKind
+from balie.messaging.accounts import own_email_addresses
+from balie.messaging.connectors.base import Party
+from balie.sla import actions as sla_actions
+from balie.tickets import events
+from balie.tickets.models import (
+    LOGGED_CHANNELS,
+    Channel,
+    DeliveryStatus,
+    Direction,
+    Message,
+    ParticipantRole,
+    Status,
+    Ticket,
+)
+
+from .attachments import UploadedFile, store_uploads
+from .changes import update_ticket
+from .creation import add_participants
+from .deliveries import sent_entry
+
+
+def _mail_domain() -> str:
+    return settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "balie.invalid"
+
+
+def new_message_id(ticket: Ticket) -> str:
+    return f"balie.{ticket.pk}.{uuid.uuid4().hex}@{_mail_domain()}"
+
+
+def reply_channel(ticket: Ticket) -> str:
+    """The channel an answer goes out on: the ticket's own, or e-mail for channels that have
+    no way back (web form, phone, walk-in, letter, portal)."""
+    if ticket.channel in (Channel.WEBFORM, Channel.PORTAL, *LOGGED_CHANNELS):
+        return Channel.EMAIL
+    return ticket.channel
+
+
+REPLY_SOURCES = (Channel.EMAIL, Channel.WEBFORM, Channel.PORTAL)
+
+
+def reply_recipients(
+    ticket: Ticket, *, only_message: Message | None = None
+) -> tuple[list[str], list[str]]:
+    """To: the Reply-To or address the customer last wrote from (else their first e-mail);
+    Cc: the CCs. `only_message`: the ticket's one and only message, just filed by the
+    pipeline (nothing else touched the ticket), so that nothing need be read back."""
+    if only_message is None:
+        last = (
+            ticket.messages.filter(direction=Direction.INBOUND, channel__in=REPLY_SOURCES)
+            .exclude(sender_address="")
+            .order_by("-created_at", "-id")
+            .values_list("sender_address", "recipients")
+            .first()
+        )
+    elif (
+        only_message.direction == Direction.INBOUND
+        and only_message.channel in REPLY_SOURCES
+        and only_message.sender_address
+    ):
+        last = (only_message.sender_address, only_message.recipients)
+    else:
+        last = None
+    reply_to = ""
+    if last and isinstance(last[1], dict):
+        reply_to = str(last[1].get("reply_to") or "")
+    to = reply_to or (last[0] if last else "") or ticket.customer.primary_email
+    # The pipeline adds CC participants only for the mail's Cc and for a sender it could not
+    # identify; without either, the new ticket has none.
+    no_cc = (
+        only_message is not None
+        and only_message.sender_identity_id is not None
+        and not (isinstance(only_message.recipients, dict) and only_message.recipients.get("cc"))
+    )
+    candidates = (
+        []
+        if no_cc
+        else [
+            p.value
+            for p in ticket.participants.filter(kind="email", role=ParticipantRole.CC).order_by(
+                "id"
+            )
+        ]
+    )
+    cc: list[str] = []
+    if candidates:
+        customer_addresses = set(
+            ticket.customer.identities.filter(kind=IdentityKind.EMAIL).values_list(
+                "value", flat=True
+            )
+        )
+        own = own_email_addresses()
+        cc = [
+            value
+            for value in candidates
+            if value != (to or "").lower() and value not in customer_addresses and value not in own
+        ]
+    return ([to] if to else []), cc
+
+
+def thread_headers(ticket: Ticket, *, only_message: Message | None = None) -> tuple[str, list[str]]:
+    """In-Reply-To and References for the next outgoing mail: the last mail of the ticket and
+    the chain of every mail id in it (bounded to the last 20). `only_message` as for
+    `reply_recipients`."""
+    if only_message is not None:
+        ids = (
+            [only_message.message_id]
+            if only_message.message_id and only_message.direction != Direction.NOTE
+            else []
+        )
+    else:
+        ids = list(
+            ticket.messages.exclude(message_id="")
+            .exclude(direction=Direction.NOTE)
+            .order_by("created_at", "id")
+            .values_list("message_id", flat=True)
+        )
+    return (ids[-1] if ids else ""), ids[-20:]
+
+
+def add_reply(
+    ticket: Ticket,
+    *,
+    by: Agent | Any,
+    text: str,
+    html: str = "",
+    attachments: Sequence[UploadedFile] = (),
+    status: str | None = None,
+    automatic: bool = False,
+    cc: Sequence[str] = (),
+    only_message: Message | None = None,
+) -> Message:
+    """An answer to the customer on the ticket's channel: stored and put in the outbox in one
+    transaction; sent (and retried) by the outbox task. `only_message`: see
+    `reply_recipients` (the acknowledgement of a new ticket)."""
+    from balie.messaging.outbox import enqueue_outbound
+
+    message = outbound_message_row(
+        ticket, by=by, text=text, html=html, automatic=automatic, cc=cc, only_message=only_message
+    )
+    agent = message.author
+    cc_list = message.recipients["cc"]
+    with transaction.atomic():
+        message.save(force_insert=True)
+        add_participants(ticket, [Party("email", c) for c in cc_list])
+        store_uploads(message, attachments)
+        enqueue_outbound(message, account=ticket.account)
+        fields = ["last_message_at", "updated_at"]
+        ticket.last_message_at = message.created_at
+        if agent and not ticket.first_response_at:
+            ticket.first_response_at = message.created_at
+            fields.append("first_response_at")
+        if agent and ticket.status == Status.NEW:
+            ticket.status = Status.OPEN
+            fields.append("status")
+        if agent and ticket.assignee_id is None:
+            ticket.assignee = agent
+            fields.append("assignee")
+        ticket.save(update_fields=fields)
+        if agent:
+            sla_actions.record_agent_response(ticket, by=by, at=message.created_at)
+        keep(sent_entry(message, by=by))
+        if status and status != ticket.status:
+            update_ticket(ticket, by=by, status=status)
+    return message
+
+
+def outbound_message_row(
+    ticket: Ticket,
+    *,
+    by: Agent | Any,
+    text: str,
+    html: str = "",
+    automatic: bool = False,
+    cc: Sequence[str] = (),
+    only_message: Message | None = None,
+    at: Any = None,
+) -> Message:
+    """An answer as `add_reply` stores it, not yet saved: recipients, thread headers and the
+    ticket number in the subject. Raises ValueError when it cannot be sent."""
+    if not text.strip():
+        raise ValueError(_("Een antwoord mag niet leeg zijn."))
+    agent, _label = actor_fields(by)
+    channel = reply_channel(ticket)
+    to, cc_list = reply_recipients(ticket, only_message=only_message)
+    cc_list = list(dict.fromkeys([*cc_list, *[c.strip().lower() for c in cc if c.strip()]]))
+    if channel == Channel.EMAIL and not to:
+        raise ValueError(_("Deze klant heeft geen e-mailadres; antwoord via een ander kanaal."))
+    in_reply_to, references = thread_headers(ticket, only_message=only_message)
+    return Message(
+        ticket=ticket,
+        direction=Direction.OUTBOUND,
+        channel=channel,
+        subject=outbound_subject(ticket),
+        body_text=text,
+        body_html=html,
+        full_text=text,
+        author=agent,
+        sender_name=agent.display_name if agent else settings.BALIE_COMPANY_NAME,
+        message_id=new_message_id(ticket) if channel == Channel.EMAIL else "",
+        in_reply_to=in_reply_to,
+        references=" ".join(references),
+        recipients={"to": to, "cc": cc_list},
+        delivery_status=DeliveryStatus.QUEUED,
+        is_automatic=automatic,
+        created_at=at or timezone.now(),
+    )
+
+
+def outbound_subject(ticket: Ticket) -> str:
+    base = re.sub(r"\s*\[#\d+\]\s*", " ", ticket.subject).strip()
+    return f"Re: {base} [#{ticket.pk}]"[:255]
+
+
+def add_note(
+    ticket: Ticket, *, by: Agent, text: str, attachments: Sequence[UploadedFile] = ()
+) -> Message:
+    if not text.strip():
+        raise ValueError(_("Een notitie mag niet leeg zijn."))
+    with transaction.atomic():
+        message = Message.objects.create(
+            ticket=ticket,
+            direction=Direction.NOTE,
+            channel=ticket.channel,
+            body_text=text,
+            full_text=text,
+            author=by,
+            sender_name=by.display_name,
+            created_at=timezone.now(),
+        )
+        store_uploads(message, attachments)
+        record(ticket, events.NOTE_ADDED, by=by, data={"message": message.pk})
+    return message
