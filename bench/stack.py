@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import socket
 import sqlite3
@@ -110,6 +111,9 @@ def bench_database(*, fresh: bool) -> Database:
     return Database(url=urlunsplit((parts.scheme, parts.netloc, f"/{bench_name}", parts.query, "")))
 
 
+BENCH_SECRET_KEY = secrets.token_urlsafe(50)
+
+
 def child_env(db: Database, *, eager: bool) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "BALIE_SQLITE_PATH")}
     env.update(db.env())
@@ -123,6 +127,8 @@ def child_env(db: Database, *, eager: bool) -> dict[str, str]:
             "PYTHONUNBUFFERED": "1",
         }
     )
+    # A bench on PostgreSQL is deployment-shaped: its processes share one secret key.
+    env.setdefault("SECRET_KEY", BENCH_SECRET_KEY)
     if eager:
         env["BALIE_EAGER_TASKS"] = "1"
     # Every worker process may file mail at the same time, as a deployment with its worker

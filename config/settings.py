@@ -5,6 +5,7 @@ See the README's "Settings" table for every variable.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -27,8 +28,57 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# Under pytest, tasks run eagerly and the secret key is the embedded one (see below).
+RUNNING_TESTS = (
+    os.path.basename(sys.argv[0]) in ("pytest", "py.test") or "PYTEST_XDIST_WORKER" in os.environ
+)
+
+
+def embedded_secret_key(var_dir: Path) -> str:
+    """The secret key of the embedded default: made at random on the first start and kept in
+    `var/secret-key` (mode 0600), so that the web server, the worker and the scheduler sign
+    and check with the same key. Created atomically: of two processes starting at once, the
+    first one's key is the one both use."""
+    path = var_dir / "secret-key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    import secrets
+
+    var_dir.mkdir(parents=True, exist_ok=True)
+    draft = var_dir / f".secret-key.{os.getpid()}.{secrets.token_hex(4)}"
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(50) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)  # never replaces a key another process wrote first
+    finally:
+        draft.unlink(missing_ok=True)
+    return path.read_text().strip()
+
+
 DEBUG = env_bool("BALIE_DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or "balie-insecure-development-key-change-me"
+# The secret key signs sessions, CSRF tokens and the customers' portal log-in links. A
+# deployment (PostgreSQL through DATABASE_URL) sets SECRET_KEY; the embedded default (SQLite
+# under var/, what `make run` starts), a DEBUG machine and the test suite keep a random key
+# under var/. Changing the key makes every outstanding log-in link and session invalid.
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
+if not SECRET_KEY:
+    if DEBUG or not os.environ.get("DATABASE_URL") or RUNNING_TESTS:
+        SECRET_KEY = embedded_secret_key(VAR_DIR)
+    else:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. A deployment (DATABASE_URL set, BALIE_DEBUG off) needs its "
+            "own secret key: set SECRET_KEY to a long random value, the same for the web "
+            "server, the worker and the scheduler, e.g. from "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
+        )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 BASE_URL = os.environ.get("BALIE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -132,9 +182,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Under pytest, tasks run eagerly; each xdist worker gets a Redis database of its own, so that
 # cache-based state (rate limits, presence) of parallel test processes never mixes.
-RUNNING_TESTS = (
-    os.path.basename(sys.argv[0]) in ("pytest", "py.test") or "PYTEST_XDIST_WORKER" in os.environ
-)
 if RUNNING_TESTS and REDIS_URL.startswith("redis://"):
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
     REDIS_URL = (
