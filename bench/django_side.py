@@ -47,7 +47,7 @@ def prepare() -> dict[str, Any]:
     from django.contrib.sessions.backends.db import SessionStore
 
     from balie.accounts.actions import create_api_token
-    from balie.accounts.models import Agent, Role, Team
+    from balie.accounts.models import Agent, Role, Team, TokenScope
     from balie.core.events import SYSTEM
     from balie.demo.seeding import ensure_staff
     from balie.tickets.models import Ticket
@@ -63,7 +63,7 @@ def prepare() -> dict[str, Any]:
     if agent is None:
         agent = Agent.objects.create(user=user, display_name="Bench Agent", role=Role.AGENT)
     agent.teams.add(*Team.objects.filter(slug__in=["klantenservice", "facturen"]))
-    _token, raw = create_api_token(agent, name="benchmark", can_ingest=True, by=SYSTEM)
+    _token, raw = create_api_token(agent, name="benchmark", scope=TokenScope.ADMIN, by=SYSTEM)
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"

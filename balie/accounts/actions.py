@@ -4,16 +4,16 @@ from typing import Any
 
 from django.utils import timezone
 
-from .models import Agent, ApiToken, hash_token
+from .models import Agent, ApiToken, TokenScope, hash_token
 
 
 def create_api_token(
-    agent: Agent, *, name: str, can_ingest: bool = False, by: Any, raw: str = ""
+    agent: Agent, *, name: str, scope: str = TokenScope.READ_WRITE, by: Any, raw: str = ""
 ) -> tuple[ApiToken, str]:
     """Create a token; returns it with its raw value, which is shown once and never stored."""
     raw = raw or ApiToken.generate()
     token = ApiToken.objects.create(
-        agent=agent, name=name, prefix=raw[:10], key_hash=hash_token(raw), can_ingest=can_ingest
+        agent=agent, name=name, prefix=raw[:10], key_hash=hash_token(raw), scope=scope
     )
     return token, raw
 

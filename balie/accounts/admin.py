@@ -24,9 +24,9 @@ class AgentAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     """A new token is generated on save; its value is shown once, then only its hash is kept."""
 
-    list_display = ["name", "agent", "prefix", "can_ingest", "last_used_at", "revoked_at"]
-    list_filter = ["can_ingest"]
-    fields = ["agent", "name", "can_ingest", "prefix", "last_used_at", "revoked_at"]
+    list_display = ["name", "agent", "prefix", "scope", "last_used_at", "revoked_at"]
+    list_filter = ["scope"]
+    fields = ["agent", "name", "scope", "prefix", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "last_used_at"]
     actions = ["revoke"]
 
@@ -34,9 +34,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        token, raw = create_api_token(
-            obj.agent, name=obj.name, can_ingest=obj.can_ingest, by=request.user
-        )
+        token, raw = create_api_token(obj.agent, name=obj.name, scope=obj.scope, by=request.user)
         obj.pk = token.pk
         obj.prefix = token.prefix
         obj.key_hash = token.key_hash

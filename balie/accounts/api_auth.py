@@ -1,6 +1,10 @@
-"""Authentication for the REST API: a bearer token acts as its agent; a logged-in agent's
-browser session works too (with CSRF for writes). Either way `request.agent` is set and the
-agent's permissions apply exactly as in the UI."""
+"""Authentication for the REST API: a bearer token acts as its agent within its scope; a
+logged-in agent's browser session works too (with CSRF for writes). Either way `request.agent`
+is set and the agent's permissions apply exactly as in the UI.
+
+A token's scope is checked here, for every endpoint that takes a token: reading (GET, HEAD,
+OPTIONS) needs a read scope, anything else a write scope; an ingest-only token reads and
+writes nothing but deliveries (`ingest_token`)."""
 
 from __future__ import annotations
 
@@ -11,11 +15,15 @@ from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
 from balie.core.process_cache import ProcessCache
 
-from .models import Agent, ApiToken, hash_token
+from .models import Agent, ApiToken, TokenScope, hash_token
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 class TokenAuth(HttpBearer):
@@ -23,12 +31,32 @@ class TokenAuth(HttpBearer):
         api_token = ApiToken.objects.find(token)
         if api_token is None or not api_token.agent.user.is_active:
             return None
+        check_scope(api_token, reading=request.method in SAFE_METHODS)
         now = timezone.now()
         if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=5):
             ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
         request.agent = api_token.agent  # type: ignore[attr-defined]
         request.api_token = api_token  # type: ignore[attr-defined]
         return api_token.agent
+
+
+def check_scope(api_token: ApiToken, *, reading: bool) -> None:
+    """Raise 403 with the reason when the token's scope does not allow the request."""
+    if reading and not api_token.can_read:
+        raise HttpError(
+            403,
+            _(
+                "Dit token mag alleen berichten aanleveren (bevoegdheid %(scope)s), "
+                "geen gegevens lezen."
+            )
+            % {"scope": api_token.get_scope_display()},
+        )
+    if not reading and not api_token.can_write:
+        raise HttpError(
+            403,
+            _("Dit token mag niets wijzigen (bevoegdheid %(scope)s).")
+            % {"scope": api_token.get_scope_display()},
+        )
 
 
 class AgentSessionAuth(SessionAuth):
@@ -61,8 +89,10 @@ def _load_ingest_tokens() -> dict[str, ApiToken]:
     return {
         token.key_hash: token
         for token in ApiToken.objects.filter(
-            can_ingest=True, revoked_at__isnull=True, agent__user__is_active=True
-        ).only("id", "prefix", "key_hash", "can_ingest", "agent_id")
+            scope__in=(TokenScope.INGEST, TokenScope.ADMIN),
+            revoked_at__isnull=True,
+            agent__user__is_active=True,
+        ).only("id", "prefix", "key_hash", "scope", "agent_id")
     }
 
 

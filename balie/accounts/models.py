@@ -94,17 +94,32 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
         )
 
 
+class TokenScope(models.TextChoices):
+    """What a token may do. Its agent's permissions apply on top: a scope never widens them."""
+
+    INGEST = "ingest", _("alleen berichten aanleveren")
+    READ = "read", _("lezen")
+    READ_WRITE = "read_write", _("lezen en schrijven")
+    ADMIN = "admin", _("alles (beheer)")
+
+
 class ApiToken(TimestampedModel):
-    """A bearer token for integrations. It acts as its agent: the agent's permissions apply."""
+    """A bearer token for integrations. It acts as its agent, within its scope: an ingest token
+    (a mail server) only delivers messages, a read token only reads, and so on."""
 
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("naam"), max_length=100)
     prefix = models.CharField(max_length=12, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    can_ingest = models.BooleanField(
-        _("mag berichten aanleveren"),
-        default=False,
-        help_text=_("Voor mailservers die ruwe e-mail afleveren op /api/v1/inbound/email."),
+    scope = models.CharField(
+        _("bevoegdheid"),
+        max_length=12,
+        choices=TokenScope.choices,
+        default=TokenScope.READ_WRITE,
+        help_text=_(
+            "Alleen aanleveren: voor mailservers die ruwe e-mail afleveren op "
+            "/api/v1/inbound/email; zo'n token leest geen tickets of klanten."
+        ),
     )
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -117,6 +132,18 @@ class ApiToken(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def can_ingest(self) -> bool:
+        return self.scope in (TokenScope.INGEST, TokenScope.ADMIN)
+
+    @property
+    def can_read(self) -> bool:
+        return self.scope != TokenScope.INGEST
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope in (TokenScope.READ_WRITE, TokenScope.ADMIN)
 
     @staticmethod
     def generate() -> str:

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from balie.accounts.actions import create_api_token
-from balie.accounts.models import Agent, ApiToken, Role, Team
+from balie.accounts.models import Agent, ApiToken, Role, Team, TokenScope
 from balie.core import realtime
 from balie.core.events import SYSTEM, record
 from balie.customers.actions import create_customer
@@ -53,6 +53,7 @@ from . import demo_conversations as talk
 DEMO_PASSWORD = "balie-demo"
 DEMO_MAILBOX = "klantenservice@voorbeeld-energie.nl"
 DEMO_TOKEN_NAME = "Demo (make run)"
+DEMO_INGEST_TOKEN_NAME = "Demo-mailserver (make run)"
 TICKET_COUNT = 200
 CUSTOMER_COUNT = 50
 DAYS = 60
@@ -157,6 +158,7 @@ class DemoResult:
     logins: list[tuple[str, str, str]]
     token: str | None
     counts: dict[str, int] = field(default_factory=dict)
+    ingest_token: str | None = None
 
 
 @contextmanager
@@ -191,6 +193,12 @@ def load_demo(*, token_file: Path | None = None) -> DemoResult:
                 _create_tickets(rng, customers, teams, agents, account)
                 _create_automation(agents["anna"])
         token = ensure_demo_token(agents["anna"], token_file)
+        ingest_token = ensure_demo_token(
+            agents["anna"],
+            token_file.with_name("demo-ingest-token.txt") if token_file else None,
+            name=DEMO_INGEST_TOKEN_NAME,
+            scope=TokenScope.INGEST,
+        )
     logins = [(u, DEMO_PASSWORD, str(Role(role).label)) for u, _n, role, _t in AGENTS]
     counts = {
         "teams": Team.objects.count(),
@@ -199,20 +207,29 @@ def load_demo(*, token_file: Path | None = None) -> DemoResult:
         "tickets": Ticket.objects.count(),
         "messages": Message.objects.count(),
     }
-    return DemoResult(created=created, logins=logins, token=token, counts=counts)
+    return DemoResult(
+        created=created, logins=logins, token=token, counts=counts, ingest_token=ingest_token
+    )
 
 
-def ensure_demo_token(admin: Agent, token_file: Path | None) -> str | None:
-    """The raw demo token: read back from `token_file` when it still works, otherwise a new
-    token written there (mode 600). Without a file a token is created only once, and its raw
-    value is known only on that first run."""
+def ensure_demo_token(
+    admin: Agent,
+    token_file: Path | None,
+    *,
+    name: str = DEMO_TOKEN_NAME,
+    scope: str = TokenScope.READ_WRITE,
+) -> str | None:
+    """The raw demo token: read back from `token_file` when it still works (with this scope),
+    otherwise a new token written there (mode 600). Without a file a token is created only
+    once, and its raw value is known only on that first run."""
     if token_file is not None and token_file.exists():
         raw = token_file.read_text().strip()
-        if raw and ApiToken.objects.find(raw) is not None:
+        found = ApiToken.objects.find(raw) if raw else None
+        if found is not None and found.scope == scope:
             return raw
-    elif token_file is None and admin.api_tokens.filter(name=DEMO_TOKEN_NAME).exists():
+    elif token_file is None and admin.api_tokens.filter(name=name).exists():
         return None
-    _token, raw = create_api_token(admin, name=DEMO_TOKEN_NAME, can_ingest=True, by=SYSTEM)
+    _token, raw = create_api_token(admin, name=name, scope=scope, by=SYSTEM)
     if token_file is not None:
         token_file.parent.mkdir(parents=True, exist_ok=True)
         token_file.touch(mode=0o600, exist_ok=True)

@@ -1,7 +1,7 @@
 """Inbound endpoints for machines: a mail server (MTA) delivers raw e-mail here.
 
 `POST /api/v1/inbound/email` takes the raw RFC 822 message as the request body. It checks the
-bearer token (an `ApiToken` with `can_ingest`), looks at the headers only (is there a From?),
+bearer token (an `ApiToken` with the ingest scope), looks at the headers only (is there a From?),
 stores the envelope durably and answers 202; parsing and filing happen in the worker. Anything
 refused is answered with a 4xx and its reason, and a bounded copy is kept in quarantine.
 """

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 
-from balie.accounts.models import ApiToken
+from balie.accounts.models import ApiToken, TokenScope
 
 
 @pytest.fixture
@@ -39,13 +39,13 @@ def test_admin_lists_open(admin_client, path):
 def test_new_token_is_shown_once_and_works(admin_client, cast):
     response = admin_client.post(
         "/admin/accounts/apitoken/add/",
-        {"agent": cast.anna.pk, "name": "Mailserver", "can_ingest": "on"},
+        {"agent": cast.anna.pk, "name": "Mailserver", "scope": "ingest"},
         follow=True,
     )
 
     raw = re.search(r"blt_[\w-]+", response.content.decode()).group(0)
     token = ApiToken.objects.get(name="Mailserver")
-    assert token.can_ingest and token.key_hash != raw
+    assert token.scope == TokenScope.INGEST and token.key_hash != raw
     assert ApiToken.objects.find(raw) == token
     listing = admin_client.get("/admin/accounts/apitoken/").content.decode()
     assert raw not in listing

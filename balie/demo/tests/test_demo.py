@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from balie.accounts.models import Agent, ApiToken, Team
+from balie.accounts.models import Agent, ApiToken, Team, TokenScope
 from balie.customers.models import Customer, Identity
 from balie.messaging.models import ChannelAccount, OutboxItem
 from balie.tickets.models import Activity, Channel, Message, Status, Ticket
@@ -106,7 +106,12 @@ def test_demo_logins_and_token_work(tmp_path):
     assert f"api token: {raw}" in output
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
     token = ApiToken.objects.find(raw)
-    assert token.can_ingest and token.agent.user.username == "anna"
+    assert token.scope == TokenScope.READ_WRITE and token.agent.user.username == "anna"
+    ingest_file = tmp_path / "demo-ingest-token.txt"
+    ingest = ingest_file.read_text().strip()
+    assert f"ingest token: {ingest}" in output and ingest != raw
+    assert stat.S_IMODE(ingest_file.stat().st_mode) == 0o600
+    assert ApiToken.objects.find(ingest).scope == TokenScope.INGEST
 
     token_file.unlink()  # lost: the next run makes a new token that works
     output = load(token_file)

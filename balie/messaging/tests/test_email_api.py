@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from balie.accounts.actions import create_api_token, revoke_api_token
+from balie.accounts.models import TokenScope
 from balie.core.events import SYSTEM
 from balie.messaging.models import ChannelAccount, Envelope, Quarantine
 from balie.tickets.models import Ticket
@@ -20,7 +21,7 @@ MAIL = FIXTURES / "discourse_dutch_reply_op-schreef.eml"
 
 @pytest.fixture
 def mta_token(cast) -> str:
-    _token, raw = create_api_token(cast.anna, name="postfix", can_ingest=True, by=SYSTEM)
+    _token, raw = create_api_token(cast.anna, name="postfix", scope=TokenScope.INGEST, by=SYSTEM)
     return raw
 
 
@@ -98,14 +99,16 @@ def test_without_a_token_only_the_start_of_a_big_body_is_kept(client, cast):
 
 
 def test_token_without_ingest_right_is_refused(client, cast):
-    _token, raw = create_api_token(cast.anna, name="rapport", can_ingest=False, by=SYSTEM)
+    _token, raw = create_api_token(
+        cast.anna, name="rapport", scope=TokenScope.READ_WRITE, by=SYSTEM
+    )
 
     assert post(client, MAIL.read_bytes(), raw).status_code == 401
 
 
 @pytest.mark.parametrize("how", ["revoked", "revoked in the admin", "user deactivated"])
 def test_a_token_that_worked_is_refused_at_once_when_revoked(client, admin_client, cast, how):
-    token, raw = create_api_token(cast.bram, name="postfix", can_ingest=True, by=SYSTEM)
+    token, raw = create_api_token(cast.bram, name="postfix", scope=TokenScope.INGEST, by=SYSTEM)
     assert post(client, MAIL.read_bytes(), raw).status_code == 202  # the token is now known
 
     if how == "revoked":

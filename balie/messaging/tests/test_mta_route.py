@@ -11,6 +11,7 @@ import pytest
 from asgiref.sync import async_to_sync
 
 from balie.accounts.actions import create_api_token
+from balie.accounts.models import TokenScope
 from balie.core.events import SYSTEM
 from balie.messaging.models import Envelope, Quarantine
 from balie.tickets.models import Ticket
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)  # the route answers from i
 
 @pytest.fixture
 def token(cast) -> str:
-    return create_api_token(cast.anna, name="postfix", can_ingest=True, by=SYSTEM)[1]
+    return create_api_token(cast.anna, name="postfix", scope=TokenScope.INGEST, by=SYSTEM)[1]
 
 
 def call(

@@ -71,6 +71,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {username} / {password} / {role}")
             if result.token:
                 self.stdout.write(f"api token: {result.token}")
+            if result.ingest_token:
+                self.stdout.write(f"ingest token: {result.ingest_token}")
         else:
             self.stdout.write("Bestaande gegevens gevonden; de demo wordt niet geladen.")
 

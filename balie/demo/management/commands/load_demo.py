@@ -32,3 +32,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username} / {password} / {role}")
         if result.token:
             self.stdout.write(f"api token: {result.token}")
+        if result.ingest_token:
+            self.stdout.write(f"ingest token: {result.ingest_token}")
