@@ -108,6 +108,15 @@ INSTALLED_APPS = [
     "balie.demo",
 ]
 
+# Who consumes the event stream (balie.tickets.events.emit), in this order: every domain event
+# is handed to each, after its audit entry is written. Named here, above the apps, because the
+# consumers sit in layers above tickets (docs/events.md).
+EVENT_CONSUMERS = (
+    "balie.automation.triggers.consume_events",  # trigger rules of the event, in order
+    # next: "balie.automation.webhooks.consume_events" (outgoing webhook subscriptions)
+    # next: "balie.routing.engine.consume_events" (the routing engine)
+)
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -12,28 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from balie.accounts.models import Agent
-from balie.core.events import record
+from balie.tickets.events import EventKind, emit
 
 from .models import LifecycleSettings, Macro, Rule, Snooze
 from .rule_conditions import validate_conditions
 from .rule_effects import validate_actions
-from .triggers import run_rules
 
-SNOOZED = "ticket.snoozed"
-SNOOZE_ENDED = "ticket.snooze_ended"
-
-
-def run_triggers(
-    ticket: Any, event: str, *, by: Any, context: dict[str, Any] | None = None
-) -> list[Rule]:
-    """Run the active rules of `event` on `ticket`, in order; returns the rules that fired.
-
-    Events: ticket.created, ticket.updated, message.received, sla.warning, sla.breached.
-    `context` may hold `message` (the message the event is about), `key` (what identifies
-    this occurrence, e.g. an SLA clock id and stage: a rule fires once per key) and `at` (when
-    it happened, for the business-hours condition; default now). Calls made
-    while rules are running (their own changes) do nothing, so rules cannot loop."""
-    return run_rules(ticket, event, by=by, context=dict(context or {}))
+SNOOZED = EventKind.TICKET_SNOOZED
+SNOOZE_ENDED = EventKind.TICKET_SNOOZE_ENDED
 
 
 # --- rules ----------------------------------------------------------------------------------
@@ -177,9 +163,9 @@ def apply_macro(ticket: Any, macro: Macro, *, by: Agent, send: bool = False) -> 
             message = add_reply(ticket, by=by, text=text, status=macro.status or None)
         elif macro.status:
             changes.update(update_ticket(ticket, by=by, status=macro.status))
-        record(
+        emit(
             ticket,
-            "macro.applied",
+            EventKind.MACRO_APPLIED,
             by=by,
             data={"macro": macro.pk, "name": macro.name, "sent": bool(message)},
         )
@@ -204,7 +190,7 @@ def snooze_ticket(ticket: Any, *, by: Agent, until: datetime) -> Snooze:
         Snooze.objects.filter(ticket=ticket, ended_at=None).update(ended_at=timezone.now())
         snooze = Snooze.objects.create(ticket=ticket, until=until, by=by)
         update_ticket(ticket, by=by, status=Status.ON_HOLD)
-        record(ticket, SNOOZED, by=by, data={"until": until.isoformat()})
+        emit(ticket, SNOOZED, by=by, data={"until": until.isoformat()})
     return snooze
 
 

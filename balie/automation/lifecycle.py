@@ -26,9 +26,10 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from balie.core.events import SYSTEM, record
+from balie.core.events import SYSTEM
 from balie.sla.business_time import BusinessCalendar
 from balie.tickets import events as ticket_events
+from balie.tickets.events import EventKind, emit
 from balie.tickets.models import Activity, Status, Ticket
 
 from .actions import SNOOZE_ENDED
@@ -36,10 +37,10 @@ from .models import LifecycleSettings, LifecycleStep, LifecycleStepKind, Snooze
 
 logger = logging.getLogger(__name__)
 
-REMINDED = "lifecycle.reminded"
-FINAL_NOTICE_SENT = "lifecycle.final_notice_sent"
-AUTO_SOLVED = "lifecycle.solved"
-AUTO_CLOSED = "lifecycle.closed"
+REMINDED = EventKind.LIFECYCLE_REMINDED
+FINAL_NOTICE_SENT = EventKind.LIFECYCLE_FINAL_NOTICE_SENT
+AUTO_SOLVED = EventKind.LIFECYCLE_SOLVED
+AUTO_CLOSED = EventKind.LIFECYCLE_CLOSED
 BATCH = 500
 
 # When no calendar is configured: Monday to Friday, Dutch public holidays closed.
@@ -195,7 +196,7 @@ def take_step(
             LifecycleStepKind.FINAL_NOTICE: FINAL_NOTICE_SENT,
             LifecycleStepKind.SOLVED: AUTO_SOLVED,
         }[LifecycleStepKind(step)]
-        record(
+        emit(
             ticket,
             kind,
             by=SYSTEM,
@@ -267,7 +268,7 @@ def close_solved_tickets(*, now: datetime, config: LifecycleSettings) -> int:
             except IntegrityError:
                 continue
             update_ticket(ticket, by=SYSTEM, status=Status.CLOSED)
-            record(
+            emit(
                 ticket,
                 AUTO_CLOSED,
                 by=SYSTEM,
@@ -308,6 +309,6 @@ def wake_snoozed_tickets(*, now: datetime | None = None) -> int:
             if ticket.status != Status.ON_HOLD:
                 continue  # an agent already moved it on
             update_ticket(ticket, by=SYSTEM, status=Status.OPEN)
-            record(ticket, SNOOZE_ENDED, by=SYSTEM, data={"until": snooze.until.isoformat()})
+            emit(ticket, SNOOZE_ENDED, by=SYSTEM, data={"until": snooze.until.isoformat()})
             woken += 1
     return woken

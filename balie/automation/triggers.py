@@ -1,8 +1,9 @@
-"""Running the trigger rules of one event on one ticket.
+"""Running the trigger rules of one event on one ticket: the event stream's first consumer
+(`consume_events`, named in settings.EVENT_CONSUMERS), so that nobody calls rules by hand.
 
 Order: active rules of the event by `position`, then id. Each rule sees the ticket as the rules
 before it left it. No loops: while a run is in progress (a context variable), the changes its
-actions make (`update_ticket` calls `run_triggers` again) fire no rules. Each rule fires at most
+actions make (`update_ticket` emits ticket.updated again) fire no rules. Each rule fires at most
 once per ticket per event occurrence: a `RuleFiring` row keyed by (rule, ticket, event, key)
 claims it, so a retried event fires nothing twice. Each rule runs in a savepoint: a failing rule
 is rolled back and recorded in the audit trail; the event itself and the other rules go on.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -20,8 +21,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete, post_save
 
-from balie.core.events import System, record
+from balie.core.events import System
 from balie.core.process_cache import ProcessCache
+from balie.tickets.events import Event as StreamEvent
+from balie.tickets.events import EventKind, emit
 
 from .models import Event, Rule, RuleFiring
 from .rule_conditions import Occurrence, conditions_hold
@@ -29,8 +32,8 @@ from .rule_effects import perform_action
 
 logger = logging.getLogger(__name__)
 
-RULE_APPLIED = "automation.rule_applied"
-RULE_FAILED = "automation.rule_failed"
+RULE_APPLIED = EventKind.RULE_APPLIED
+RULE_FAILED = EventKind.RULE_FAILED
 
 _running: ContextVar[bool] = ContextVar("balie_automation_running", default=False)
 
@@ -73,6 +76,25 @@ def _load_rules() -> dict[str, list[Rule]]:
 active_rules: ProcessCache[dict[str, list[Rule]]] = ProcessCache("automation-rules", _load_rules)
 post_save.connect(active_rules.forget, sender=Rule, dispatch_uid="automation-rules")
 post_delete.connect(active_rules.forget, sender=Rule, dispatch_uid="automation-rules")
+
+
+def consume_events(events: Sequence[StreamEvent]) -> None:
+    """The event stream's consumer (settings.EVENT_CONSUMERS): the rules of each event, in
+    order. A customer's automatic message (an out-of-office) fires none."""
+    rules = active_rules.get()
+    for event in events:
+        if not rules.get(event.kind) or _running.get():
+            continue
+        if event.message is not None and event.message.is_automatic:
+            continue
+        context: dict[str, Any] = {}
+        if event.message is not None:
+            context["message"] = event.message
+        if event.key:
+            context["key"] = event.key
+        elif event.message is None and event.kind != EventKind.TICKET_CREATED:
+            context["key"] = f"activity:{event.activity.pk}"
+        run_rules(event.ticket, event.kind, by=event.by, context=context)
 
 
 def run_rules(ticket: Any, event: str, *, by: Any, context: dict[str, Any]) -> list[Rule]:
@@ -121,7 +143,7 @@ def _fire(rule: Rule, occurrence: Occurrence, *, key: str) -> bool:
             ]
             firing.outcome = outcome
             firing.save(update_fields=["outcome"])
-            record(
+            emit(
                 ticket,
                 RULE_APPLIED,
                 by=actor,
@@ -136,7 +158,7 @@ def _fire(rule: Rule, occurrence: Occurrence, *, key: str) -> bool:
     except Exception as error:  # a broken rule must not stop the event it runs on
         logger.warning("rule %s failed on ticket %s", rule.pk, ticket.pk, exc_info=True)
         ticket.refresh_from_db()
-        record(
+        emit(
             ticket,
             RULE_FAILED,
             by=actor,

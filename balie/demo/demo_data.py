@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from balie.accounts.actions import create_api_token
 from balie.accounts.models import Agent, ApiToken, Role, Team, TokenScope
 from balie.core import realtime
-from balie.core.events import SYSTEM, record
+from balie.core.events import SYSTEM
 from balie.customers.actions import create_customer
 from balie.customers.models import Customer, Identity, IdentityKind, Tier
 from balie.messaging.connectors.base import InboundMessage, Party
@@ -46,6 +46,7 @@ from balie.tickets.actions import (
     reply_recipients,
     update_ticket,
 )
+from balie.tickets.events import emit
 from balie.tickets.models import Channel, DeliveryStatus, Direction, Message, Status, Ticket
 
 from . import demo_conversations as talk
@@ -599,7 +600,7 @@ def _sent_reply(ticket: Ticket, agent: Agent, text: str) -> Message:
     sla_actions.record_agent_response(ticket, by=agent, at=now)
     if ticket.assignee_id is None:
         update_ticket(ticket, by=agent, assignee=agent)
-    record(
+    emit(
         ticket,
         ticket_events.MESSAGE_SENT,
         by=agent,

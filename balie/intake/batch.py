@@ -20,16 +20,14 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from balie.automation.actions import run_triggers
-from balie.automation.triggers import active_rules
 from balie.core.bulk_updates import update_each
-from balie.core.events import SYSTEM, activity_row, record_all
+from balie.core.events import SYSTEM
 from balie.customers.identities import normalise
 from balie.customers.models import Customer, Identity
 from balie.messaging.connectors import get_connector
@@ -41,8 +39,8 @@ from balie.sla import actions as sla_actions
 from balie.sla.models import ACTIVE_STATES, SlaClock
 from balie.tickets import actions as ticket_actions
 from balie.tickets import events
+from balie.tickets.events import Event, EventKind, emit_all, held, new_event
 from balie.tickets.models import (
-    Activity,
     Direction,
     Message,
     Participant,
@@ -67,7 +65,6 @@ logger = logging.getLogger(__name__)
 # one that reopens a ticket (solved, waiting, on hold, recently closed) is filed on its own.
 CONTINUABLE = (Status.NEW, Status.OPEN)
 REOPENABLE = (Status.SOLVED, Status.PENDING, Status.ON_HOLD, Status.CLOSED)
-TRIGGER_EVENTS = ("ticket.created", "message.received")
 
 
 class NotPlain(Exception):
@@ -306,8 +303,33 @@ def _same_customer(ticket: Ticket, run: Run) -> bool:
 
 
 def _write(items: list[Item]) -> None:
-    now = timezone.now()
+    # The consumers of the events (trigger rules) run once every message is filed, as
+    # PIPELINE runs them: first those of a new ticket, then those of its message.
+    with held() as hold:
+        new, now = _file(items)
+    touched = {e.ticket.pk for e in hold.events if e.kind == EventKind.RULE_APPLIED}
     ack_at = now + timedelta(microseconds=1)  # the acknowledgement follows the message
+    _acknowledge([i for i in new if i.run.ticket.pk not in touched], at=ack_at)  # type: ignore[union-attr]
+    for item in new:
+        if item.run.ticket.pk in touched:  # type: ignore[union-attr]
+            ticket_actions.send_acknowledgement(item.run.ticket, to_message=item.run.message)  # type: ignore[arg-type]
+
+    for item in items:
+        envelope, run = item.envelope, item.run
+        envelope.status = EnvelopeStatus.PROCESSED
+        envelope.reason = f"#{run.ticket.pk}: {run.thread_reason}"[:2000]  # type: ignore[union-attr]
+        envelope.attempts += 1
+        envelope.processed_at = now
+    update_each(
+        Envelope,
+        ["status", "reason", "attempts", "processed_at"],
+        [item.envelope for item in items],
+    )
+
+
+def _file(items: list[Item]) -> tuple[list[Item], datetime]:
+    """Customers, tickets, clocks, messages and audit entries of a batch, a few INSERTs each."""
+    now = timezone.now()
     _create_customers([item for item in items if item.run.customer is None])
 
     new = [item for item in items if item.run.ticket is None]
@@ -357,14 +379,12 @@ def _write(items: list[Item]) -> None:
             at=now,
         )
     Message.objects.bulk_create([item.run.message for item in together])  # type: ignore[misc]
-    trail: list[Activity] = []
+    trail: list[Event] = []
     for item in together:
         run = item.run
         if run.created_ticket:
             data = {"channel": run.inbound.channel, "subject": run.ticket.subject}  # type: ignore[union-attr]
-            trail.append(
-                activity_row(run.ticket, events.TICKET_CREATED, by=run.customer, data=data)
-            )  # type: ignore[arg-type]
+            trail.append(new_event(run.ticket, events.TICKET_CREATED, by=run.customer, data=data))  # type: ignore[arg-type]
         trail.append(ticket_actions.received_entry(run.message, by=run.customer))  # type: ignore[arg-type]
     for item in reopening:
         # Reopening moves the ticket's status and SLA clocks: the pipeline's own step.
@@ -375,27 +395,9 @@ def _write(items: list[Item]) -> None:
             identity=item.run.identity,
             thread_reason=item.run.thread_reason,
             envelope=item.envelope,
-            run_automation=False,
         )
-    record_all(trail)
-
-    touched = _run_rules(items)
-    _acknowledge([i for i in new if i.run.ticket.pk not in touched], at=ack_at)  # type: ignore[union-attr]
-    for item in new:
-        if item.run.ticket.pk in touched:  # type: ignore[union-attr]
-            ticket_actions.send_acknowledgement(item.run.ticket, to_message=item.run.message)  # type: ignore[arg-type]
-
-    for item in items:
-        envelope, run = item.envelope, item.run
-        envelope.status = EnvelopeStatus.PROCESSED
-        envelope.reason = f"#{run.ticket.pk}: {run.thread_reason}"[:2000]  # type: ignore[union-attr]
-        envelope.attempts += 1
-        envelope.processed_at = now
-    update_each(
-        Envelope,
-        ["status", "reason", "attempts", "processed_at"],
-        [item.envelope for item in items],
-    )
+    emit_all(trail)
+    return new, now
 
 
 def _create_customers(items: list[Item]) -> None:
@@ -455,25 +457,6 @@ def _continue_tickets(items: list[Item], *, at) -> list[SlaClock]:  # noqa: ANN0
     return started
 
 
-def _run_rules(items: list[Item]) -> set[int]:
-    """The trigger rules of each new ticket, then of each message, as PIPELINE runs them.
-    Returns the tickets a rule changed (their acknowledgement reads the ticket back)."""
-    rules = active_rules.get()
-    if not any(rules.get(event) for event in TRIGGER_EVENTS):
-        return set()
-    touched = set()
-    for item in items:
-        run = item.run
-        context = {"message": run.message}
-        fired = []
-        if run.created_ticket:
-            fired += run_triggers(run.ticket, "ticket.created", by=run.customer, context=context)
-        fired += run_triggers(run.ticket, "message.received", by=run.customer, context=context)
-        if fired:
-            touched.add(run.ticket.pk)  # type: ignore[union-attr]
-    return touched
-
-
 def _acknowledge(items: list[Item], *, at) -> None:  # noqa: ANN001
     """`send_acknowledgement` for new tickets that nothing else touched: the answers, their
     outbox entries and audit entries in three INSERTs, and one task sends them all."""
@@ -502,6 +485,6 @@ def _acknowledge(items: list[Item], *, at) -> None:  # noqa: ANN001
     Ticket.objects.filter(pk__in=[reply.ticket_id for reply in replies]).update(
         last_message_at=at, updated_at=at
     )
-    record_all([ticket_actions.sent_entry(reply, by=SYSTEM) for reply in replies])
+    emit_all([ticket_actions.sent_entry(reply, by=SYSTEM) for reply in replies])
     ids = [item.pk for item in outbox]
     transaction.on_commit(lambda: send_outbox_items.delay(ids))

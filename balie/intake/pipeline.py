@@ -24,7 +24,6 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from balie.automation.actions import run_triggers
 from balie.core import realtime
 from balie.core.events import SYSTEM
 from balie.customers.actions import find_customer, find_or_create_customer
@@ -35,6 +34,7 @@ from balie.messaging.connectors.base import Automatic, InboundMessage, RejectedI
 from balie.messaging.models import ChannelAccount, Envelope, EnvelopeStatus, Quarantine
 from balie.routing.actions import choose_team
 from balie.tickets import actions as ticket_actions
+from balie.tickets.events import EventKind, held
 from balie.tickets.models import Channel, DeliveryStatus, Direction, Message, Status, Ticket
 
 logger = logging.getLogger(__name__)
@@ -271,6 +271,20 @@ def file_message(run: Run) -> Run:
         )
         return run
     assert run.customer is not None
+    # The consumers of the events (trigger rules) run once the message is filed, so that they
+    # can read it: first those of a new ticket, then those of the message.
+    with held() as hold:
+        _file(run, inbound)
+    fired = any(e.kind == EventKind.RULE_APPLIED for e in hold.events)
+    if run.created_ticket:
+        # When no rule fired, the new ticket holds just this message: the acknowledgement
+        # need not read back what was just written.
+        ticket_actions.send_acknowledgement(run.ticket, to_message=run.message, untouched=not fired)
+    return run
+
+
+def _file(run: Run, inbound: InboundMessage) -> None:
+    assert run.customer is not None
     if run.ticket is None:
         run.ticket = ticket_actions.create_ticket(
             customer=run.customer,
@@ -282,7 +296,6 @@ def file_message(run: Run) -> Run:
             linked_to=run.link_to,
             account=run.account,
             language=inbound.claims.get("language", ""),
-            run_automation=False,
         )
         run.created_ticket = True
     run.message = ticket_actions.add_inbound_message(
@@ -292,21 +305,8 @@ def file_message(run: Run) -> Run:
         identity=run.identity,
         thread_reason=run.thread_reason,
         envelope=run.envelope,
-        run_automation=False,
         first=run.created_ticket,
     )
-    # Trigger rules run once the message is filed, so that they can read it: first the rules
-    # of a new ticket, then those of every inbound message.
-    context = {"message": run.message}
-    fired = []
-    if run.created_ticket:
-        fired += run_triggers(run.ticket, "ticket.created", by=run.customer, context=context)
-    fired += run_triggers(run.ticket, "message.received", by=run.customer, context=context)
-    if run.created_ticket:
-        # When no rule fired, the new ticket holds just this message: the acknowledgement
-        # need not read back what was just written.
-        ticket_actions.send_acknowledgement(run.ticket, to_message=run.message, untouched=not fired)
-    return run
 
 
 PIPELINE = (

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from balie.core.bulk_updates import update_each
-from balie.core.events import SYSTEM, record_all
+from balie.core.events import SYSTEM
 
 from .accounts import email_accounts
 from .connectors import get_connector
@@ -120,6 +120,7 @@ def deliver_many(item_ids: list[int]) -> list[OutboxItem]:
     once, read with their messages and attachments in three queries, and what was sent
     recorded together; an item that failed is recorded as `deliver` records it."""
     from balie.tickets.actions import delivery_entry
+    from balie.tickets.events import emit_all
     from balie.tickets.models import DeliveryStatus, Message
 
     items = claim_many(item_ids)
@@ -146,7 +147,7 @@ def deliver_many(item_ids: list[int]) -> list[OutboxItem]:
         Message.objects.filter(pk__in=[item.message_id for item in sent]).update(
             delivery_status=DeliveryStatus.SENT, delivery_error=""
         )
-        record_all([delivery_entry(item.message, status=DeliveryStatus.SENT) for item in sent])
+        emit_all([delivery_entry(item.message, status=DeliveryStatus.SENT) for item in sent])
     return items
 
 

@@ -173,7 +173,8 @@ def _active(ticket: Ticket, kinds: Iterable[str] | None = None) -> list[SlaClock
 def _end(clocks: Iterable[SlaClock], *, state: str, at: datetime) -> int:
     """End clocks. A target met after its due moment counts as breached even when the periodic
     check had not seen it yet (it runs once a minute, and may have been down)."""
-    from balie.core.events import SYSTEM, record
+    from balie.core.events import SYSTEM
+    from balie.tickets.events import emit
     from balie.tickets.models import Ticket
 
     from . import events
@@ -197,7 +198,7 @@ def _end(clocks: Iterable[SlaClock], *, state: str, at: datetime) -> int:
             Ticket.objects.filter(pk=clock.ticket_id, sla_breached_at__isnull=True).update(
                 sla_breached_at=clock.due_at
             )
-            record(
+            emit(
                 clock.ticket,
                 events.SLA_BREACHED,
                 by=SYSTEM,

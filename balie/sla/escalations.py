@@ -18,9 +18,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from balie.accounts.models import Agent, Role
-from balie.automation.actions import run_triggers
 from balie.core import realtime
-from balie.core.events import SYSTEM, record
+from balie.core.events import SYSTEM
+from balie.tickets.events import emit, held
 
 from . import events
 from .models import ClockState, SlaClock, SlaPolicy
@@ -66,14 +66,15 @@ def warn_clock(clock_id: int, *, now: datetime) -> bool:
         if not claimed:
             return False
         clock = SlaClock.objects.select_related("ticket", "policy").get(pk=clock_id)
-        record(clock.ticket, events.SLA_WARNING, by=SYSTEM, data=_event_data(clock))
-        escalate(clock, stage=WARNING)
-        run_triggers(
-            clock.ticket,
-            events.SLA_WARNING,
-            by=SYSTEM,
-            context={"key": f"clock:{clock.pk}:warning"},
-        )
+        with held():  # the rules of the event run after the escalation
+            emit(
+                clock.ticket,
+                events.SLA_WARNING,
+                by=SYSTEM,
+                data=_event_data(clock),
+                key=f"clock:{clock.pk}:warning",
+            )
+            escalate(clock, stage=WARNING)
     return True
 
 
@@ -90,14 +91,15 @@ def breach_clock(clock_id: int, *, now: datetime) -> bool:
         Ticket.objects.filter(pk=clock.ticket_id, sla_breached_at__isnull=True).update(
             sla_breached_at=now
         )
-        record(clock.ticket, events.SLA_BREACHED, by=SYSTEM, data=_event_data(clock))
-        escalate(clock, stage=BREACH)
-        run_triggers(
-            clock.ticket,
-            events.SLA_BREACHED,
-            by=SYSTEM,
-            context={"key": f"clock:{clock.pk}:breach"},
-        )
+        with held():  # the rules of the event run after the escalation
+            emit(
+                clock.ticket,
+                events.SLA_BREACHED,
+                by=SYSTEM,
+                data=_event_data(clock),
+                key=f"clock:{clock.pk}:breach",
+            )
+            escalate(clock, stage=BREACH)
     return True
 
 

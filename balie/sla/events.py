@@ -1,4 +1,6 @@
 """Event names of SLA clocks (audit-trail kinds and realtime events)."""
 
-SLA_WARNING = "sla.warning"
-SLA_BREACHED = "sla.breached"
+from balie.tickets.events import EventKind
+
+SLA_WARNING = EventKind.SLA_WARNING
+SLA_BREACHED = EventKind.SLA_BREACHED

@@ -10,11 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from balie.accounts.models import Agent, Team
-from balie.automation import actions as automation_actions
-from balie.core.events import record
 from balie.customers.models import Customer
 from balie.sla import actions as sla_actions
 from balie.tickets import events
+from balie.tickets.events import emit, held
 from balie.tickets.models import (
     LOGGED_CHANNELS,
     Direction,
@@ -95,7 +94,8 @@ def update_ticket(
             changes["status"] = (ticket.status, Status.OPEN)
             ticket.status = Status.OPEN
             fields.append("status")
-    with transaction.atomic():
+    # The consumers (trigger rules) run once the SLA clocks have followed the change.
+    with transaction.atomic(), held():
         if tags is not _UNSET:
             wanted = sorted({t.strip().lower()[:50] for t in tags if t.strip()})
             current = sorted(ticket.tags.values_list("name", flat=True))
@@ -107,16 +107,12 @@ def update_ticket(
             ticket.save(update_fields=[*dict.fromkeys(fields), "updated_at"])
         if changes:
             data = {name: {"from": old, "to": new} for name, (old, new) in changes.items()}
-            updated = record(ticket, events.TICKET_UPDATED, by=by, data=data)
+            emit(ticket, events.TICKET_UPDATED, by=by, data=data)
             if "assignee" in changes:
-                record(ticket, events.TICKET_ASSIGNED, by=by, data={"to": changes["assignee"][1]})
+                emit(ticket, events.TICKET_ASSIGNED, by=by, data={"to": changes["assignee"][1]})
         if "status" in changes:
             old_status, new_status = changes["status"]
             sla_actions.follow_status_change(ticket, old=old_status, new=new_status, by=by)
-        if changes:
-            automation_actions.run_triggers(
-                ticket, "ticket.updated", by=by, context={"key": f"activity:{updated.pk}"}
-            )
     return changes
 
 
@@ -137,7 +133,7 @@ def log_contact(
         raise ValueError(_("Alleen telefoon, balie of brief kan handmatig worden vastgelegd."))
     if not text.strip():
         raise ValueError(_("Beschrijf het contact."))
-    with transaction.atomic():
+    with transaction.atomic(), held():
         ticket = create_ticket(
             customer=customer,
             subject=subject,
@@ -147,7 +143,6 @@ def log_contact(
             assignee=by,
             type=type,
             priority=priority,
-            run_automation=False,
         )
         message = Message.objects.create(
             ticket=ticket,
@@ -164,14 +159,12 @@ def log_contact(
         store_uploads(message, attachments)
         ticket.last_message_at = ticket.last_inbound_at = message.created_at
         ticket.save(update_fields=["last_message_at", "last_inbound_at"])
-        record(
+        emit(
             ticket,
             events.MESSAGE_RECEIVED,
             by=by,
             data={"message": message.pk, "channel": channel, "logged": True},
-        )
-        automation_actions.run_triggers(
-            ticket, "ticket.created", by=by, context={"message": message}
+            message=message,
         )
     return ticket
 
@@ -186,7 +179,7 @@ def record_customer_merge(*, target: Customer, source: Customer, by: Any) -> int
     for ticket in Ticket.objects.filter(customer=source):
         ticket.customer = target
         ticket.save(update_fields=["customer", "updated_at"])
-        record(
+        emit(
             ticket, events.CUSTOMER_LINKED, by=by, data={"from": source.number, "to": target.number}
         )
         moved += 1

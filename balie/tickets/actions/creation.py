@@ -9,12 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from balie.accounts.models import Agent, Team
-from balie.automation import actions as automation_actions
-from balie.core.events import record
 from balie.customers.models import Customer, IdentityKind
 from balie.messaging.connectors.base import Party
 from balie.sla import actions as sla_actions
 from balie.tickets import events
+from balie.tickets.events import emit, held
 from balie.tickets.models import (
     Participant,
     ParticipantRole,
@@ -25,10 +24,15 @@ from balie.tickets.models import (
 )
 
 
-def create_ticket(*, by: Any, run_automation: bool = True, **fields: Any) -> Ticket:
+def create_ticket(*, by: Any, **fields: Any) -> Ticket:
     """A new ticket from the fields `new_ticket_row` takes (customer, subject, channel, team,
-    …). With `run_automation` the ticket.created rules run at once; a caller that files the
-    first message afterwards passes False and runs them itself (see ingest)."""
+    …). A caller that files the first message afterwards does both inside `events.held()`, so
+    that the ticket.created consumers see that message."""
+    with held():
+        return _create_ticket(by=by, **fields)
+
+
+def _create_ticket(*, by: Any, **fields: Any) -> Ticket:
     ticket = new_ticket_row(**fields)
     ticket.save(force_insert=True)
     # A brand-new ticket has no participants yet: no need to look for this one first.
@@ -41,10 +45,8 @@ def create_ticket(*, by: Any, run_automation: bool = True, **fields: Any) -> Tic
     data: dict[str, Any] = {"channel": ticket.channel, "subject": ticket.subject}
     if ticket.linked_to_id:
         data["linked_to"] = ticket.linked_to_id
-    record(ticket, events.TICKET_CREATED, by=by, data=data)
+    emit(ticket, events.TICKET_CREATED, by=by, data=data)
     sla_actions.start_clocks(ticket, by=by)
-    if run_automation:
-        automation_actions.run_triggers(ticket, "ticket.created", by=by)
     return ticket
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from balie.core.events import SYSTEM, activity_row, keep
+from balie.core.events import SYSTEM
 from balie.tickets import events
+from balie.tickets.events import Event, emit_all, new_event
 from balie.tickets.models import (
-    Activity,
     DeliveryStatus,
     Message,
 )
@@ -17,14 +17,14 @@ def mark_delivery(message: Message, *, status: str, error: str = "", by: Any = S
     Message.objects.filter(pk=message.pk).update(
         delivery_status=status, delivery_error=error[:2000]
     )
-    keep(delivery_entry(message, status=status, error=error, by=by))
+    emit_all([delivery_entry(message, status=status, error=error, by=by)])
 
 
 # --- the audit entries of a message (one form, whether one message is filed or a burst) ---
 
 
-def received_entry(message: Message, *, by: Any, refused: int = 0) -> Activity:
-    return activity_row(
+def received_entry(message: Message, *, by: Any, refused: int = 0) -> Event:
+    return new_event(
         message.ticket,
         events.MESSAGE_RECEIVED,
         by=by,
@@ -34,11 +34,12 @@ def received_entry(message: Message, *, by: Any, refused: int = 0) -> Activity:
             "thread_reason": message.thread_reason,
             "refused_attachments": refused,
         },
+        message=message,
     )
 
 
-def sent_entry(message: Message, *, by: Any) -> Activity:
-    return activity_row(
+def sent_entry(message: Message, *, by: Any) -> Event:
+    return new_event(
         message.ticket,
         events.MESSAGE_SENT,
         by=by,
@@ -49,18 +50,20 @@ def sent_entry(message: Message, *, by: Any) -> Activity:
             "cc": message.recipients["cc"],
             "automatic": message.is_automatic,
         },
+        message=message,
     )
 
 
-def delivery_entry(message: Message, *, status: str, error: str = "", by: Any = SYSTEM) -> Activity:
+def delivery_entry(message: Message, *, status: str, error: str = "", by: Any = SYSTEM) -> Event:
     kind = (
         events.MESSAGE_BOUNCED
         if status == DeliveryStatus.BOUNCED
         else events.MESSAGE_DELIVERY_UPDATED
     )
-    return activity_row(
+    return new_event(
         message.ticket,
         kind,
         by=by,
         data={"message": message.pk, "status": status, "error": error[:500]},
+        message=message,
     )

@@ -6,12 +6,11 @@ from typing import Any
 
 from django.utils import timezone
 
-from balie.automation import actions as automation_actions
-from balie.core.events import keep, record
 from balie.customers.models import Identity, IdentityKind
 from balie.messaging.connectors.base import InboundMessage
 from balie.sla import actions as sla_actions
 from balie.tickets import events
+from balie.tickets.events import emit, emit_all, held
 from balie.tickets.models import (
     Channel,
     DeliveryStatus,
@@ -34,11 +33,32 @@ def add_inbound_message(
     identity: Identity | None = None,
     thread_reason: str = "",
     envelope: Any = None,
-    run_automation: bool = True,
     first: bool = False,
 ) -> Message:
     """File a customer's message in a ticket; a reply reopens a solved or pending ticket.
     `first`: the message that opens a ticket just made by `create_ticket`."""
+    with held():  # the consumers see the ticket and its SLA clocks as filing left them
+        return _add_inbound_message(
+            ticket,
+            inbound,
+            by=by,
+            identity=identity,
+            thread_reason=thread_reason,
+            envelope=envelope,
+            first=first,
+        )
+
+
+def _add_inbound_message(
+    ticket: Ticket,
+    inbound: InboundMessage,
+    *,
+    by: Any,
+    identity: Identity | None,
+    thread_reason: str,
+    envelope: Any,
+    first: bool,
+) -> Message:
     now = timezone.now()
     message = inbound_message_row(
         ticket,
@@ -79,9 +99,9 @@ def add_inbound_message(
         ticket.closed_at = None
         update_fields += ["status", "solved_at", "closed_at"]
     ticket.save(update_fields=update_fields)
-    keep(received_entry(message, by=by, refused=len(refused)))
+    emit_all([received_entry(message, by=by, refused=len(refused))])
     if reopened_from:
-        record(
+        emit(
             ticket,
             events.TICKET_REOPENED,
             by=by,
@@ -90,10 +110,6 @@ def add_inbound_message(
         sla_actions.follow_status_change(ticket, old=reopened_from, new=Status.OPEN, by=by)
     if not inbound.automatic:
         sla_actions.record_customer_message(ticket, by=by, first=first)
-    if run_automation and not inbound.automatic:
-        automation_actions.run_triggers(
-            ticket, "message.received", by=by, context={"message": message}
-        )
     return message
 
 

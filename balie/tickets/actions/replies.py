@@ -13,12 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from balie.accounts.models import Agent
-from balie.core.events import actor_fields, keep, record
+from balie.core.events import actor_fields
 from balie.customers.models import IdentityKind
 from balie.messaging.accounts import own_email_addresses
 from balie.messaging.connectors.base import Party
 from balie.sla import actions as sla_actions
 from balie.tickets import events
+from balie.tickets.events import emit, emit_all
 from balie.tickets.models import (
     LOGGED_CHANNELS,
     Channel,
@@ -175,7 +176,7 @@ def add_reply(
         ticket.save(update_fields=fields)
         if agent:
             sla_actions.record_agent_response(ticket, by=by, at=message.created_at)
-        keep(sent_entry(message, by=by))
+        emit_all([sent_entry(message, by=by)])
         if status and status != ticket.status:
             update_ticket(ticket, by=by, status=status)
     return message
@@ -245,5 +246,5 @@ def add_note(
             created_at=timezone.now(),
         )
         store_uploads(message, attachments)
-        record(ticket, events.NOTE_ADDED, by=by, data={"message": message.pk})
+        emit(ticket, events.NOTE_ADDED, by=by, data={"message": message.pk}, message=message)
     return message
