@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext
 from django.utils.translation import gettext as _
 
-from balie.tickets.models import Channel, DeliveryStatus, Priority, Status, TicketType
+from balie.tickets.models import Channel, DeliveryStatus, Priority, Status
 
 register = template.Library()
 
@@ -40,16 +40,6 @@ CLAIM_LABELS = {
     "topic": gettext_lazy("Gekozen onderwerp"),
     "phone": gettext_lazy("Telefoonnummer"),
     "language": gettext_lazy("Taal"),
-}
-
-FIELD_LABELS = {
-    "status": (gettext_lazy("status"), Status),
-    "priority": (gettext_lazy("prioriteit"), Priority),
-    "type": (gettext_lazy("soort"), TicketType),
-    "subject": (gettext_lazy("onderwerp"), None),
-    "team": (gettext_lazy("team"), None),
-    "assignee": (gettext_lazy("behandelaar"), None),
-    "tags": (gettext_lazy("labels"), None),
 }
 
 
@@ -180,68 +170,6 @@ def filesize(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.0f} kB"
     return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
-
-
-def _changes(data: dict[str, Any]) -> list[str]:
-    parts = []
-    for field, change in data.items():
-        label, choices = FIELD_LABELS.get(field, (field, None))
-        if not isinstance(change, dict):
-            continue
-        parts.append(
-            _("%(field)s van %(old)s naar %(new)s")
-            % {
-                "field": label,
-                "old": _label(choices, change.get("from")),
-                "new": _label(choices, change.get("to")),
-            }
-        )
-    return parts
-
-
-@register.filter
-def activity_text(activity: Any) -> str:
-    """What happened, in Dutch, for one audit-trail entry."""
-    data = activity.data or {}
-    kind = activity.kind
-    channel = _label(Channel, data.get("channel")) if data.get("channel") else ""
-    if kind == "ticket.created":
-        return _("maakte het ticket aan via %(channel)s") % {"channel": channel}
-    if kind == "ticket.updated":
-        return _("wijzigde %(changes)s") % {"changes": "; ".join(_changes(data))}
-    if kind == "ticket.assigned":
-        if data.get("to"):
-            return _("wees het ticket toe aan %(agent)s") % {"agent": data["to"]}
-        return _("haalde de toewijzing weg")
-    if kind == "ticket.reopened":
-        return _("heropende het ticket (was %(status)s)") % {
-            "status": _label(Status, data.get("from"))
-        }
-    if kind == "message.received":
-        if data.get("logged"):
-            return _("legde een contact vast via %(channel)s") % {"channel": channel}
-        return _("bericht ontvangen via %(channel)s") % {"channel": channel}
-    if kind == "message.sent":
-        to = ", ".join(data.get("to") or [])
-        if data.get("automatic"):
-            return _("automatisch antwoord verstuurd aan %(to)s") % {"to": to}
-        return _("stuurde een antwoord via %(channel)s aan %(to)s") % {"channel": channel, "to": to}
-    if kind == "message.delivery_updated":
-        return _("bezorgstatus gewijzigd: %(status)s") % {
-            "status": _label(DeliveryStatus, data.get("status"))
-        }
-    if kind == "message.bounced":
-        return _("bericht was onbestelbaar: %(error)s") % {"error": data.get("error", "")}
-    if kind == "note.added":
-        return _("voegde een interne notitie toe")
-    if kind == "ticket.customer_changed":
-        return _("klant gewijzigd van %(old)s naar %(new)s") % {
-            "old": data.get("from"),
-            "new": data.get("to"),
-        }
-    if kind == "ticket.merged":
-        return _("voegde het ticket samen")
-    return kind
 
 
 @register.simple_tag(takes_context=True)
