@@ -113,7 +113,7 @@ INSTALLED_APPS = [
 # consumers sit in layers above tickets (docs/events.md).
 EVENT_CONSUMERS = (
     "balie.automation.triggers.consume_events",  # trigger rules of the event, in order
-    # next: "balie.automation.webhooks.consume_events" (outgoing webhook subscriptions)
+    "balie.automation.webhooks.consume_events",  # outgoing webhook subscriptions per kind
     # next: "balie.routing.engine.consume_events" (the routing engine)
 )
 

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from balie.accounts.models import Agent
 from balie.tickets.events import EventKind, emit
 
-from .models import LifecycleSettings, Macro, Rule, Snooze
+from .models import LifecycleSettings, Macro, Rule, Snooze, WebhookDelivery, WebhookSubscription
 from .rule_conditions import validate_conditions
-from .rule_effects import validate_actions
+from .rule_effects import valid_webhook_url, validate_actions
 
 SNOOZED = EventKind.TICKET_SNOOZED
 SNOOZE_ENDED = EventKind.TICKET_SNOOZE_ENDED
@@ -170,6 +170,49 @@ def apply_macro(ticket: Any, macro: Macro, *, by: Agent, send: bool = False) -> 
             data={"macro": macro.pk, "name": macro.name, "sent": bool(message)},
         )
     return AppliedMacro(text=text, changes=changes, message=message)
+
+
+# --- webhook subscriptions -----------------------------------------------------------------
+
+SUBSCRIPTION_FIELDS = {"name", "url", "secret", "events", "is_active"}
+
+
+def save_subscription(
+    subscription: WebhookSubscription | None, *, by: Agent, **fields: Any
+) -> WebhookSubscription:
+    """Create (subscription None) or change a webhook subscription; the form has validated
+    the fields (an http(s) URL, known event kinds)."""
+    if set(fields) - SUBSCRIPTION_FIELDS:
+        raise TypeError(f"cannot set {set(fields) - SUBSCRIPTION_FIELDS}")
+    if "url" in fields and not valid_webhook_url(fields["url"]):
+        raise ValueError(_("Het adres moet met http:// of https:// beginnen."))
+    if "events" in fields:
+        fields["events"] = [EventKind(kind).value for kind in fields["events"]]
+    if subscription is None:
+        return WebhookSubscription.objects.create(**fields)
+    for name, value in fields.items():
+        setattr(subscription, name, value)
+    subscription.save(update_fields=[*fields, "updated_at"])
+    return subscription
+
+
+def delete_subscription(subscription: WebhookSubscription, *, by: Agent) -> None:
+    subscription.delete()
+
+
+def send_test_webhook(subscription: WebhookSubscription, *, by: Agent) -> WebhookDelivery:
+    """A signed test POST to the subscription's URL, logged like any delivery."""
+    from .webhooks import TEST_EVENT, send_later, subscription_body
+
+    delivery = WebhookDelivery.objects.create(
+        subscription=subscription,
+        event=TEST_EVENT,
+        url=subscription.url,
+        secret=subscription.secret,
+        body=subscription_body(TEST_EVENT, data={"by": by.display_name}),
+    )
+    send_later([delivery])
+    return delivery
 
 
 # --- snooze and lifecycle settings ----------------------------------------------------------

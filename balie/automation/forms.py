@@ -8,12 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from balie.accounts.models import Team
+from balie.tickets.events import EventKind
 from balie.tickets.models import Priority, Status
 
 from .models import Event, Language, LifecycleSettings
 from .placeholders import unknown_placeholders
 from .rule_conditions import validate_conditions
-from .rule_effects import validate_actions
+from .rule_effects import valid_webhook_url, validate_actions
 
 CONDITIONS_EXAMPLE = (
     '[{"field": "channel", "op": "is", "value": "email"},\n'
@@ -166,3 +167,33 @@ class SnoozeForm(forms.Form):
         if until <= timezone.now():
             raise forms.ValidationError(_("Kies een moment in de toekomst."))
         return until
+
+
+class WebhookSubscriptionForm(forms.Form):
+    name = forms.CharField(label=_("Naam"), max_length=120)
+    url = forms.URLField(
+        label=_("Adres (URL)"),
+        max_length=500,
+        help_text=_("Balie stuurt elke gebeurtenis als JSON in een POST naar dit adres."),
+    )
+    secret = forms.CharField(
+        label=_("Geheim"),
+        max_length=200,
+        min_length=16,
+        help_text=_(
+            "Minstens 16 tekens. Elke POST draagt X-Balie-Signature: sha256=<HMAC van de body "
+            "met dit geheim> en X-Balie-Timestamp."
+        ),
+    )
+    events = forms.MultipleChoiceField(
+        label=_("Gebeurtenissen"),
+        choices=[(kind.value, kind.value) for kind in EventKind],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    is_active = forms.BooleanField(label=_("Actief"), required=False, initial=True)
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        if not valid_webhook_url(url):
+            raise forms.ValidationError(_("Het adres moet met http:// of https:// beginnen."))
+        return url

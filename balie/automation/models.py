@@ -81,13 +81,38 @@ class DeliveryState(models.TextChoices):
     FAILED = "failed", _("Mislukt")
 
 
+class WebhookSubscription(TimestampedModel):
+    """An admin's standing order: POST every event of the chosen kinds to a URL, signed with
+    the secret (the event stream's consumer `webhooks.consume_events` makes the deliveries)."""
+
+    name = models.CharField(_("naam"), max_length=120)
+    url = models.URLField(_("adres (URL)"), max_length=500)
+    secret = models.CharField(_("geheim"), max_length=200)
+    events = models.JSONField(_("gebeurtenissen"), default=list)
+    is_active = models.BooleanField(_("actief"), default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class WebhookDelivery(models.Model):
-    """One signed POST a rule asked for. The body is fixed when the rule fires; the task sends
-    it (with retries) and records the answer."""
+    """One signed POST a rule or a subscription asked for. The body is fixed when the event
+    happens; the task sends it (with retries) and records the answer."""
 
     rule = models.ForeignKey(
         Rule, null=True, on_delete=models.SET_NULL, related_name="webhook_deliveries"
     )
+    subscription = models.ForeignKey(
+        WebhookSubscription,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    event = models.CharField(max_length=40, blank=True)
     ticket = models.ForeignKey(
         "tickets.Ticket", null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -112,25 +112,29 @@ def validate_actions(actions: Any) -> list[str]:
 
 
 def webhook_body(occurrence: Occurrence, rule: Any) -> str:
-    ticket = occurrence.ticket
     payload = {
         "event": occurrence.event,
         "rule": {"id": rule.pk, "name": rule.name},
         "sent_at": timezone.now().isoformat(),
-        "ticket": {
-            "number": ticket.pk,
-            "subject": ticket.subject,
-            "status": ticket.status,
-            "priority": ticket.priority,
-            "type": ticket.type,
-            "channel": ticket.channel,
-            "language": ticket.language,
-            "team": ticket.team.slug if ticket.team_id and ticket.team else None,
-            "assignee": ticket.assignee.user.username if ticket.assignee_id else None,
-            "customer": {"number": ticket.customer.number, "name": ticket.customer.name},
-        },
+        "ticket": ticket_payload(occurrence.ticket),
     }
     return json.dumps(payload, ensure_ascii=False, sort_keys=True)
+
+
+def ticket_payload(ticket: Any) -> dict[str, Any]:
+    """The ticket as every webhook body shows it (rules' and subscriptions')."""
+    return {
+        "number": ticket.pk,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "type": ticket.type,
+        "channel": ticket.channel,
+        "language": ticket.language,
+        "team": ticket.team.slug if ticket.team_id and ticket.team else None,
+        "assignee": ticket.assignee.user.username if ticket.assignee_id else None,
+        "customer": {"number": ticket.customer.number, "name": ticket.customer.name},
+    }
 
 
 def _team_lead_ids(ticket: Any) -> list[int]:
@@ -197,6 +201,7 @@ def perform_action(
         delivery = WebhookDelivery.objects.create(
             rule=rule,
             ticket=ticket,
+            event=occurrence.event,
             url=action["url"],
             secret=action["secret"],
             body=webhook_body(occurrence, rule),

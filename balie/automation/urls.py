@@ -26,6 +26,12 @@ urlpatterns = [
     path("beheer/macros/nieuw/", views.macro_edit, name="macro_new"),
     path("beheer/macros/<int:pk>/", views.macro_edit, name="macro_edit"),
     path("beheer/macros/<int:pk>/verwijderen/", views.macro_delete, name="macro_delete"),
+    path("beheer/webhooks/", views.webhook_list, name="webhooks"),
+    path("beheer/webhooks/nieuw/", views.webhook_edit, name="webhook_new"),
+    path("beheer/webhooks/<int:pk>/", views.webhook_log, name="webhook_log"),
+    path("beheer/webhooks/<int:pk>/wijzigen/", views.webhook_edit, name="webhook_edit"),
+    path("beheer/webhooks/<int:pk>/test/", views.webhook_test, name="webhook_test"),
+    path("beheer/webhooks/<int:pk>/verwijderen/", views.webhook_delete, name="webhook_delete"),
     path("beheer/levenscyclus/", views.lifecycle_settings, name="lifecycle"),
     path(
         "tickets/<int:number>/macros/<int:pk>/toepassen/",

@@ -1,4 +1,5 @@
-"""Admin pages for trigger rules, macros and lifecycle settings (`/beheer/…`, admins only), and
+"""Admin pages for trigger rules, macros, webhook subscriptions and lifecycle settings
+(`/beheer/…`, admins only), and
 the two things an agent does from the ticket page: apply a macro, snooze the ticket."""
 
 from __future__ import annotations
@@ -18,8 +19,14 @@ from balie.accounts.views import agent_required
 from balie.tickets.access import get_ticket_for
 
 from . import actions
-from .forms import LifecycleSettingsForm, MacroForm, RuleForm, SnoozeForm
-from .models import Event, LifecycleSettings, Macro, Rule
+from .forms import (
+    LifecycleSettingsForm,
+    MacroForm,
+    RuleForm,
+    SnoozeForm,
+    WebhookSubscriptionForm,
+)
+from .models import Event, LifecycleSettings, Macro, Rule, WebhookSubscription
 from .placeholders import ALIASES
 from .rule_conditions import OPS
 from .rule_effects import KEYS
@@ -166,6 +173,77 @@ def macro_delete(request: HttpRequest, pk: int) -> HttpResponse:
     actions.delete_macro(macro, by=request.agent)  # type: ignore[attr-defined]
     messages.success(request, _("Macro «%(name)s» verwijderd.") % {"name": macro.name})
     return redirect("automation:macros")
+
+
+# --- webhook subscriptions -----------------------------------------------------------------
+
+
+@admin_required
+def webhook_list(request: HttpRequest) -> HttpResponse:
+    subscriptions = list(WebhookSubscription.objects.all())
+    return render(request, "automation/webhook_list.html", {"subscriptions": subscriptions})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def webhook_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    agent = request.agent  # type: ignore[attr-defined]
+    subscription = get_object_or_404(WebhookSubscription, pk=pk) if pk else None
+    if request.method == "POST":
+        form = WebhookSubscriptionForm(request.POST)
+        if form.is_valid():
+            subscription = actions.save_subscription(subscription, by=agent, **form.cleaned_data)
+            messages.success(
+                request, _("Webhook «%(name)s» opgeslagen.") % {"name": subscription.name}
+            )
+            return redirect("automation:webhook_log", subscription.pk)
+    else:
+        initial = None
+        if subscription:
+            initial = {
+                "name": subscription.name,
+                "url": subscription.url,
+                "secret": subscription.secret,
+                "events": subscription.events,
+                "is_active": subscription.is_active,
+            }
+        form = WebhookSubscriptionForm(initial=initial)
+    return render(
+        request,
+        "automation/webhook_form.html",
+        {"form": form, "subscription": subscription},
+        status=400 if form.errors else 200,
+    )
+
+
+@admin_required
+def webhook_log(request: HttpRequest, pk: int) -> HttpResponse:
+    """A subscription and its last deliveries: state, attempts, status code, error."""
+    subscription = get_object_or_404(WebhookSubscription, pk=pk)
+    deliveries = list(subscription.deliveries.order_by("-created_at", "-id")[:100])
+    return render(
+        request,
+        "automation/webhook_log.html",
+        {"subscription": subscription, "deliveries": deliveries},
+    )
+
+
+@admin_required
+@require_POST
+def webhook_test(request: HttpRequest, pk: int) -> HttpResponse:
+    subscription = get_object_or_404(WebhookSubscription, pk=pk)
+    actions.send_test_webhook(subscription, by=request.agent)  # type: ignore[attr-defined]
+    messages.success(request, _("Testbericht verstuurd; het resultaat staat hieronder."))
+    return redirect("automation:webhook_log", subscription.pk)
+
+
+@admin_required
+@require_POST
+def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    subscription = get_object_or_404(WebhookSubscription, pk=pk)
+    actions.delete_subscription(subscription, by=request.agent)  # type: ignore[attr-defined]
+    messages.success(request, _("Webhook «%(name)s» verwijderd.") % {"name": subscription.name})
+    return redirect("automation:webhooks")
 
 
 @admin_required
