@@ -81,10 +81,21 @@ def post_signed(url: str, body: bytes, *, secret: str, event: str) -> Attempt:
 
 
 def deliver_webhook(delivery_id: int) -> WebhookDelivery | None:
-    """Send one pending delivery once; returns it, or None when there is nothing to send."""
-    delivery = WebhookDelivery.objects.filter(pk=delivery_id, state=DeliveryState.PENDING).first()
-    if delivery is None:
-        return None
+    """Send one pending delivery once; returns it, or None when there is nothing to send (it
+    was delivered, failed for good, or another worker is sending it: its row is locked while
+    it is sent, so a task that runs twice does not POST twice at once)."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .filter(pk=delivery_id, state=DeliveryState.PENDING)
+            .first()
+        )
+        if delivery is None:
+            return None
+        return _attempt(delivery)
+
+
+def _attempt(delivery: WebhookDelivery) -> WebhookDelivery:
     body = delivery.body.encode()
     event = delivery.event or json.loads(delivery.body).get("event", "")
     attempt = post_signed(delivery.url, body, secret=delivery.secret, event=event)
