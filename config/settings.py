@@ -327,11 +327,14 @@ BALIE_INGEST_DRAINS = int(os.environ.get("BALIE_INGEST_DRAINS", "1"))
 BALIE_INGEST_AWAKE_HINT = float(os.environ.get("BALIE_INGEST_AWAKE_HINT", "0.1"))
 BALIE_CONTACT_RATE_LIMIT = os.environ.get("BALIE_CONTACT_RATE_LIMIT", "5/600")
 BALIE_CONTACT_MIN_SECONDS = float(os.environ.get("BALIE_CONTACT_MIN_SECONDS", "2"))
+# A contact form can be sent once, within this many seconds of being shown.
+BALIE_CONTACT_MAX_SECONDS = float(os.environ.get("BALIE_CONTACT_MAX_SECONDS", 4 * 3600))
 BALIE_PORTAL_LOGIN_RATE_LIMIT = os.environ.get("BALIE_PORTAL_LOGIN_RATE_LIMIT", "5/600")
 BALIE_PORTAL_REPLY_RATE_LIMIT = os.environ.get("BALIE_PORTAL_REPLY_RATE_LIMIT", "20/600")
-# How many reverse proxies (load balancers) stand in front of Balie: the client address for rate
-# limits is taken that many hops from the right of X-Forwarded-For. 0 = use the peer address.
-BALIE_TRUSTED_PROXIES = int(os.environ.get("BALIE_TRUSTED_PROXIES", "0"))
+# The reverse proxies (load balancers) in front of Balie, as addresses or networks
+# ("10.0.0.5,10.1.0.0/16"). X-Forwarded-For counts only on a request from one of them: the
+# client is the right-most address in it that is not a trusted proxy. Empty = the peer address.
+BALIE_TRUSTED_PROXIES = env_list("BALIE_TRUSTED_PROXIES", "")
 BALIE_MAGIC_LINK_MAX_AGE = int(os.environ.get("BALIE_MAGIC_LINK_MAX_AGE", 7 * 24 * 3600))
 BALIE_REOPEN_WINDOW_DAYS = int(os.environ.get("BALIE_REOPEN_WINDOW_DAYS", "30"))
 BALIE_IMAP_POLL_SECONDS = int(os.environ.get("BALIE_IMAP_POLL_SECONDS", "60"))

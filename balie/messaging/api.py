@@ -24,6 +24,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from balie.accounts.api_auth import ingest_token
+from balie.core.client_address import client_ip
 from balie.intake import pipeline as ingest
 
 from .accounts import active_email_account, email_accounts
@@ -207,7 +208,7 @@ def inbound_email(request: HttpRequest, filters: Query[InboundQuery]) -> tuple[i
         content_type=(request.content_type or "").lower(),
         declared_size=int(request.META.get("CONTENT_LENGTH") or 0),
         mailbox=filters.mailbox,
-        remote_addr=request.META.get("REMOTE_ADDR", ""),
+        remote_addr=client_ip(request),
     )
     status, payload = deliver_mail(
         delivery, read_prefix=request.read, read_all=lambda _limit: request.body

@@ -23,6 +23,8 @@ from django.http.request import split_domain_port, validate_host
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from balie.core.client_address import client_address
+
 from .api import MtaDelivery, deliver_mail
 
 PATH = "/api/v1/inbound/email"
@@ -122,7 +124,7 @@ def _deliver(
                 content_type=headers.get("content-type", "").split(";")[0].strip().lower(),
                 declared_size=declared,
                 mailbox=(query.get("mailbox") or [""])[0],
-                remote_addr=client[0] or "",
+                remote_addr=client_address(client[0] or "", headers.get("x-forwarded-for", "")),
             )
             status, payload = deliver_mail(delivery, read_prefix=read_prefix, read_all=read_all)
             return status, payload, language

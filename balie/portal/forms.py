@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
+import secrets
 import time
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile as DjangoUpload
 from django.utils.translation import gettext_lazy as _
@@ -90,8 +93,10 @@ def read_uploads(files: list[DjangoUpload]) -> list[UploadedFile]:
 
 
 def sign_started(at: float | None = None) -> str:
-    """The moment the form was shown, signed so that a bot cannot backdate it."""
-    return signing.dumps({"t": round(at if at is not None else time.time(), 3)}, salt=STARTED_SALT)
+    """The moment the form was shown, signed so that a bot cannot backdate it, with a nonce
+    that makes every form shown a token that can be sent once."""
+    moment = round(at if at is not None else time.time(), 3)
+    return signing.dumps({"t": moment, "n": secrets.token_hex(8)}, salt=STARTED_SALT)
 
 
 def seconds_since(stamp: str) -> float | None:
@@ -101,6 +106,26 @@ def seconds_since(stamp: str) -> float | None:
         return time.time() - float(data["t"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return None
+
+
+def _used_key(stamp: str) -> str:
+    return "balie:portal:contact-used:" + hashlib.sha256(stamp.encode()).hexdigest()
+
+
+def use_started(stamp: str) -> bool:
+    """Use up the form's token: False when it has expired (BALIE_CONTACT_MAX_SECONDS), has no
+    nonce (a form shown before tokens were single-use), or was sent before (a replay). The
+    used tokens are kept in the cache (Redis in production) until they would expire anyway."""
+    max_age = float(getattr(settings, "BALIE_CONTACT_MAX_SECONDS", 4 * 3600))
+    try:
+        data = signing.loads(stamp, salt=STARTED_SALT)
+        elapsed = time.time() - float(data["t"])
+        has_nonce = bool(data.get("n"))
+    except (signing.BadSignature, KeyError, TypeError, ValueError, AttributeError):
+        return False
+    if elapsed > max_age or not has_nonce:
+        return False
+    return bool(cache.add(_used_key(stamp), 1, timeout=int(max_age) + 60))
 
 
 class AttachmentsHelp:

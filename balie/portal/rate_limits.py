@@ -11,9 +11,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
 
 
 @dataclass(frozen=True)
@@ -57,18 +55,3 @@ def hit_all(scope: str, keys: dict[str, str], limit: RateLimit) -> bool:
     limit. Every key is counted, so a blocked address cannot be reset from another IP."""
     results = [hit(f"{scope}:{name}", value, limit) for name, value in keys.items() if value]
     return all(results)
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The client's address. Behind N trusted proxies (setting BALIE_TRUSTED_PROXIES, default
-    0) the N-th address from the right of X-Forwarded-For; never a value the client chose."""
-    proxies = int(getattr(settings, "BALIE_TRUSTED_PROXIES", 0) or 0)
-    if proxies > 0:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return str(request.META.get("REMOTE_ADDR", ""))

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from balie.core.client_address import client_ip
 from balie.customers.models import Customer
 from balie.tickets.access import get_ticket_for_customer
 from balie.tickets.actions import outbound_subject
@@ -28,7 +29,7 @@ from balie.tickets.attachment_files import attachment_response
 from balie.tickets.models import Attachment, Direction, Status
 
 from . import channel_info, magic_links, rate_limits, submissions, tasks
-from .forms import TOPICS, ContactForm, PortalLoginForm, ReplyForm
+from .forms import TOPICS, ContactForm, PortalLoginForm, ReplyForm, sign_started, use_started
 
 SESSION_CUSTOMER = "portal_customer_id"
 SESSION_EMAIL = "portal_email"
@@ -77,7 +78,7 @@ def contact(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _contact_page(request, {"form": ContactForm()})
     form = ContactForm(request.POST, request.FILES)
-    ip = rate_limits.client_ip(request)
+    ip = client_ip(request)
     spam = form.spam_reason()
     if not spam and not form.is_valid():
         return _contact_page(request, {"form": form}, status=400)
@@ -86,6 +87,14 @@ def contact(request: HttpRequest) -> HttpResponse:
         "contact", {"ip": ip, "email": email.strip()}, _limit("BALIE_CONTACT_RATE_LIMIT")
     ):
         return _contact_page(request, {"form": form, "rate_limited": True}, status=429)
+    if not spam and not use_started(request.POST.get("started", "")):
+        # Expired or sent before (a replay): nothing is filed, and the person who wrote it
+        # gets their text back in a fresh form to send again.
+        fresh = request.POST.copy()
+        fresh["started"] = sign_started()
+        return _contact_page(
+            request, {"form": ContactForm(fresh), "form_expired": True}, status=400
+        )
     if spam:
         data = (
             _envelope_from_form(form)
@@ -171,7 +180,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return page(request, "portal/login.html", {"form": form}, status=400)
     email = form.cleaned_data["email"].strip().lower()
-    keys = {"ip": rate_limits.client_ip(request), "email": email}
+    keys = {"ip": client_ip(request), "email": email}
     if not rate_limits.hit_all("portal-login", keys, _limit("BALIE_PORTAL_LOGIN_RATE_LIMIT")):
         return page(request, "portal/login.html", {"form": form, "rate_limited": True}, 429)
     # Looked up and mailed by a task: the answer is the same, and as fast, for any address.

@@ -27,6 +27,15 @@ from balie.core.redis_embedded import EmbeddedRedis
 STOP_TIMEOUT = 20.0
 
 
+def web_server_command(host: str, port: str) -> list[str]:
+    """uvicorn without its proxy headers: it would take X-Forwarded-For from any local peer as
+    the client's address. Balie reads that header itself, from trusted proxies only."""
+    return [
+        sys.executable, "-m", "uvicorn", "config.asgi:application",
+        "--host", host, "--port", port, "--no-proxy-headers",
+    ]  # fmt: skip
+
+
 class Command(BaseCommand):
     help = "Start Balie: webserver, worker met planner en (zonder REDIS_URL) een ingebouwde Redis."
 
@@ -78,10 +87,7 @@ class Command(BaseCommand):
 
     def _run_children(self, env: dict[str, str], host: str, port: str, var_dir: Path) -> int:
         commands = {
-            "webserver (uvicorn)": [
-                sys.executable, "-m", "uvicorn", "config.asgi:application",
-                "--host", host, "--port", port,
-            ],
+            "webserver (uvicorn)": web_server_command(host, port),
             "worker (celery)": [
                 sys.executable, "-m", "celery", "-A", "config", "worker", "-B",
                 "-Q", "default,ingest,outbound", "--concurrency", "2",
