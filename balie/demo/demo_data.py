@@ -31,7 +31,7 @@ from balie.core import realtime
 from balie.core.events import SYSTEM
 from balie.customers.actions import create_customer
 from balie.customers.models import Customer, Identity, IdentityKind, Tier
-from balie.messaging.connectors.base import InboundMessage, Party
+from balie.messaging.connectors.base import EmailDetails, InboundMessage, Party
 from balie.messaging.models import ChannelAccount
 from balie.sla import actions as sla_actions
 from balie.tickets import events as ticket_events
@@ -555,8 +555,9 @@ def _inbound(ticket, customer, channel, subject, text, external_id, email, phone
             subject=subject,
             text=text,
             full_text=text,
-            message_id=message_id,
-            to=(Party(IdentityKind.EMAIL, DEMO_MAILBOX),) if channel == Channel.EMAIL else (),
+            email=EmailDetails(message_id=message_id, to=(Party(IdentityKind.EMAIL, DEMO_MAILBOX),))
+            if channel == Channel.EMAIL
+            else None,
         ),
         by=customer,
         identity=identity,

@@ -122,7 +122,7 @@ def _sort(envelope_ids: list[int], locked: dict[int, Envelope]) -> list[Item]:
         inbound, key = item.inbound, item.identity_key
         if inbound is None:
             continue
-        refers = {inbound.in_reply_to, *inbound.references} - {""}
+        refers = {inbound.mail.in_reply_to, *inbound.mail.references} - {""}
         if item.plain and (
             key in held
             or key in senders
@@ -133,8 +133,8 @@ def _sort(envelope_ids: list[int], locked: dict[int, Envelope]) -> list[Item]:
         if key is not None:
             (senders if item.plain else held).add(key)
         seen_ids.add((inbound.channel, inbound.external_id))
-        if inbound.message_id:
-            message_ids.add(inbound.message_id)
+        if inbound.mail.message_id:
+            message_ids.add(inbound.mail.message_id)
     return items
 
 
@@ -159,7 +159,7 @@ def _read(position: int, envelope: Envelope) -> Item:
         inbound.automatic
         or inbound.attachments
         or inbound.refused_attachments
-        or inbound.cc
+        or inbound.mail.cc
         or detect_loop(item.run).stopped
     )
     return item

@@ -88,18 +88,18 @@ def detect_auto_reply(run: Run) -> Run:
         return run
     outbound = (
         Message.objects.filter(
-            message_id__in=list(inbound.bounced_message_ids), direction=Direction.OUTBOUND
+            message_id__in=list(inbound.mail.bounced_message_ids), direction=Direction.OUTBOUND
         )
         .select_related("ticket")
         .first()
-        if inbound.bounced_message_ids
+        if inbound.mail.bounced_message_ids
         else None
     )
     if outbound is None:
         return run.stop(_("onbestelbaar-melding over een bericht dat niet van ons is"))
     ticket = outbound.ticket
-    detail = inbound.bounce_detail or inbound.automatic_reason
-    if inbound.bounce_permanent:
+    detail = inbound.mail.bounce_detail or inbound.automatic_reason
+    if inbound.mail.bounce_permanent:
         text = _("Onbestelbaar: het bericht aan %(to)s kwam niet aan. %(detail)s")
     else:
         text = _("Vertraagd: het bericht aan %(to)s is nog niet afgeleverd. %(detail)s")
@@ -115,7 +115,7 @@ def detect_auto_reply(run: Run) -> Run:
         reason=_("onbestelbaar-melding over bericht <%(id)s>") % {"id": outbound.message_id},
         envelope=run.envelope,
     )
-    if inbound.bounce_permanent:
+    if inbound.mail.bounce_permanent:
         ticket_actions.mark_delivery(outbound, status=DeliveryStatus.BOUNCED, error=detail)
     run.ticket = ticket
     return run.stop(_("onbestelbaar-melding bij ticket #%(n)s gevoegd") % {"n": ticket.pk})
@@ -124,7 +124,7 @@ def detect_auto_reply(run: Run) -> Run:
 def detect_loop(run: Run) -> Run:
     """Mail that we sent ourselves coming back (a mailbox forwarding to another of ours)."""
     inbound = run.inbound
-    if inbound.loop_marker and inbound.loop_marker == settings.BALIE_INSTANCE_ID:
+    if inbound.mail.loop_marker and inbound.mail.loop_marker == settings.BALIE_INSTANCE_ID:
         return run.stop(_("lus: dit bericht is door Balie zelf verstuurd"))
     if inbound.sender.kind == "email":
         sender = inbound.sender.value.lower()
@@ -161,11 +161,10 @@ def thread_headers(inbound: InboundMessage) -> list[tuple[str, str]]:
     """The Message-IDs a message refers to, most telling first: In-Reply-To, then the
     References chain from newest to oldest."""
     ids: list[tuple[str, str]] = []
-    if inbound.in_reply_to:
-        ids.append(("In-Reply-To", inbound.in_reply_to))
-    ids += [
-        ("References", ref) for ref in reversed(inbound.references) if ref != inbound.in_reply_to
-    ]
+    mail = inbound.mail
+    if mail.in_reply_to:
+        ids.append(("In-Reply-To", mail.in_reply_to))
+    ids += [("References", ref) for ref in reversed(mail.references) if ref != mail.in_reply_to]
     return ids
 
 

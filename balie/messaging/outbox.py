@@ -194,7 +194,10 @@ def _record(item: OutboxItem, delivery: Delivery) -> None:
         else:
             item.last_error = delivery.error[:2000]
             if delivery.retry and item.attempts < MAX_ATTEMPTS:
-                item.next_attempt_at = now + backoff(item.attempts)
+                wait = backoff(item.attempts)
+                if delivery.retry_after is not None:
+                    wait = max(wait, timedelta(seconds=delivery.retry_after))
+                item.next_attempt_at = now + wait
             else:
                 item.status = OutboxStatus.FAILED
                 mark_delivery(

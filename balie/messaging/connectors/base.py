@@ -61,34 +61,73 @@ class Automatic:
 
 
 @dataclass(frozen=True)
+class EmailDetails:
+    """What only an e-mail has: its ids and threading headers, its other recipients, its
+    whole HTML, what a bounce reports, and our own loop marker when a mail of ours comes back."""
+
+    message_id: str = ""  # Message-ID without <>
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    to: tuple[Party, ...] = ()
+    cc: tuple[Party, ...] = ()
+    full_html: str = ""  # sanitised HTML as received
+    bounced_message_ids: tuple[str, ...] = ()  # for bounces: Message-IDs of the returned mail
+    bounce_detail: str = ""
+    bounce_permanent: bool = True  # False for a delay notice: the mail may still arrive
+    loop_marker: str = ""  # our own X-Balie-Instance header, when a mail of ours comes back
+
+
+NO_EMAIL = EmailDetails()
+
+
+@dataclass(frozen=True)
 class InboundMessage:
-    """One inbound message in the single shape every channel produces."""
+    """One inbound message in the single shape every channel produces. What only one channel
+    has lives in its own part (`email`)."""
 
     channel: str
-    external_id: str
+    external_id: str  # the provider's id of the message (e-mail: its Message-ID)
     sender: Party
     subject: str = ""
     text: str = ""  # the new text: quoted history and signature stripped
     html: str = ""  # sanitised HTML of the new part (may be empty)
     full_text: str = ""  # everything as received
-    full_html: str = ""  # sanitised HTML as received
     sent_at: datetime | None = None
-    message_id: str = ""  # e-mail Message-ID without <>
-    in_reply_to: str = ""
-    references: tuple[str, ...] = ()
-    to: tuple[Party, ...] = ()
-    cc: tuple[Party, ...] = ()
     attachments: tuple[InboundAttachment, ...] = ()
     refused_attachments: tuple[RefusedAttachment, ...] = ()
     automatic: str = Automatic.NONE
     automatic_reason: str = ""  # which header or part showed it
-    bounced_message_ids: tuple[str, ...] = ()  # for bounces: Message-IDs of the returned mail
-    bounce_detail: str = ""
-    bounce_permanent: bool = True  # False for a delay notice: the mail may still arrive
-    loop_marker: str = ""  # our own X-Balie-Instance header, when a mail of ours comes back
     # Facts the customer gave that are not verified: customer_number, order_number, topic,
     # phone, language, … (contact form); shown to agents, never trusted for identity.
     claims: Mapping[str, str] = field(default_factory=dict)
+    email: EmailDetails | None = None  # e-mail only
+
+    @property
+    def mail(self) -> EmailDetails:
+        """The e-mail part, empty for other channels (so readers need no None check)."""
+        return self.email or NO_EMAIL
+
+
+class DeliveryState:
+    """Values of `DeliveryReceipt.status`."""
+
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class DeliveryReceipt:
+    """A provider's status callback about a message we sent: not a message of its own."""
+
+    provider_id: str  # the id the provider gave our message when it was sent
+    status: str  # a DeliveryState value
+    error: str = ""
+    at: datetime | None = None
+
+
+Parsed = InboundMessage | DeliveryReceipt
 
 
 @dataclass(frozen=True)
@@ -123,16 +162,52 @@ class Delivery:
     provider_id: str = ""
     error: str = ""
     retry: bool = True  # False for permanent failures
+    retry_after: float | None = None  # seconds the provider asked us to wait before a retry
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """Plain data about the conversation a reply belongs to: the channel, the customer's
+    identity on it, the provider ids of the earlier messages (oldest first) and the other
+    participants. A connector addresses a reply from this alone."""
+
+    channel: str
+    identity_kind: str
+    identity_value: str
+    earlier_ids: tuple[str, ...] = ()
+    participants: tuple[Party, ...] = ()
+
+
+@dataclass(frozen=True)
+class Addressing:
+    """Who a reply goes to on a channel, and how it threads (the id it answers, the chain)."""
+
+    to: tuple[Party, ...]
+    cc: tuple[Party, ...] = ()
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
 
 
 class Connector:
     kind: ClassVar[str] = ""
+    identity_kind: ClassVar[str] = ""  # the customer identity a reply on this channel goes to
 
-    def verify(self, request: HttpRequest) -> None:
-        """Raise RejectedInput when the request is not from the provider."""
+    def verify(self, request: HttpRequest, account: ChannelAccount | None = None) -> str | None:
+        """Raise RejectedInput (with its status) when the request is not from the provider.
+        A handshake (GET) may return the text to answer with, such as a challenge."""
+        return None
 
-    def parse(self, envelope: Envelope) -> list[InboundMessage]:
+    def parse(self, envelope: Envelope) -> list[InboundMessage | DeliveryReceipt]:
+        """Pure and cheap (no network): it may run more than once."""
         raise NotImplementedError
+
+    def address(self, context: ReplyContext) -> Addressing:
+        """Recipients and threading of a reply: by default to the customer's identity,
+        answering the last earlier message."""
+        return Addressing(
+            to=(Party(context.identity_kind, context.identity_value),),
+            in_reply_to=context.earlier_ids[-1] if context.earlier_ids else "",
+        )
 
     def send(self, outbound: OutboundMessage, account: ChannelAccount | None) -> Delivery:
         raise NotImplementedError

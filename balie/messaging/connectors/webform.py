@@ -58,7 +58,5 @@ class WebformConnector(Connector):
                 else None,
                 attachments=attachments,
                 claims=claims,
-                in_reply_to=str(data.get("in_reply_to", "")),
-                references=tuple(data.get("references", [])),
             )
         ]

@@ -38,14 +38,17 @@ def test_dutch_reply_with_leading_blank_line_shows_only_the_answer():
     assert inbound.subject == "Re: [Discourse] new reply to your post in 'Crystal Blue'"
     assert inbound.text == "Dit is een antwoord in het Nederlands."
     assert "Dit is de originele post." in inbound.full_text
-    assert inbound.message_id == "4597127794206131679@unknownmsgid"
-    assert inbound.in_reply_to == "51efeb9b36c34_66dc2dfce6811866@discourse.mail"
-    assert inbound.references == (
+    assert inbound.mail.message_id == "4597127794206131679@unknownmsgid"
+    assert inbound.mail.in_reply_to == "51efeb9b36c34_66dc2dfce6811866@discourse.mail"
+    assert inbound.mail.references == (
         "topic/5043@discourse.org",
         "51efeb9b36c34_66dc2dfce6811866@discourse.mail",
     )
     assert inbound.sent_at == datetime.fromisoformat("2013-07-24T15:59:10+01:00")
-    assert inbound.to[0].value == "reply+cd480e301683c9902891f15968bf07a5@appmail.adventuretime.ooo"
+    assert (
+        inbound.mail.to[0].value
+        == "reply+cd480e301683c9902891f15968bf07a5@appmail.adventuretime.ooo"
+    )
     assert not inbound.automatic
 
 
@@ -73,8 +76,8 @@ def test_outlook_german_reply_cuts_at_the_von_gesendet_block():
     assert "ich versuche an den Punkten anzuknüpfen" in inbound.full_text
     # the HTML part is cut at the same place and sanitised
     assert "Hallo Martin" in inbound.html or "Beta-Test" in inbound.html
-    assert "Gesendet" not in inbound.html and "<style" not in inbound.full_html
-    assert len(inbound.references) == 4
+    assert "Gesendet" not in inbound.html and "<style" not in inbound.mail.full_html
+    assert len(inbound.mail.references) == 4
 
 
 def test_html_only_forward_gets_readable_text_and_keeps_the_forwarded_content():
@@ -93,10 +96,10 @@ def test_postfix_bounce_names_the_returned_message_and_the_reason():
 
     assert inbound.automatic == Automatic.BOUNCE
     assert inbound.automatic_reason == "multipart/report; report-type=delivery-status"
-    assert inbound.bounced_message_ids[0] == "20150830145601.30.608881@edenhofer.zammad.com"
-    assert "not_existing@znuny.com" in inbound.bounce_detail
-    assert "5.1.1" in inbound.bounce_detail and "User unknown" in inbound.bounce_detail
-    assert inbound.bounce_permanent is True
+    assert inbound.mail.bounced_message_ids[0] == "20150830145601.30.608881@edenhofer.zammad.com"
+    assert "not_existing@znuny.com" in inbound.mail.bounce_detail
+    assert "5.1.1" in inbound.mail.bounce_detail and "User unknown" in inbound.mail.bounce_detail
+    assert inbound.mail.bounce_permanent is True
     assert "is somebody there?" not in inbound.text  # the returned mail is not the body
     assert inbound.attachments == ()
 
@@ -105,9 +108,12 @@ def test_gmail_delay_notice_is_not_permanent():
     inbound = parse("zammad_mail078_gmail_dsn_delay.eml")
 
     assert inbound.automatic == Automatic.BOUNCE
-    assert inbound.bounce_permanent is False
-    assert "bob.smith@example.de" in inbound.bounce_detail and "4.4.1" in inbound.bounce_detail
-    assert "20150830145601.30.608881@example.com" in inbound.bounced_message_ids
+    assert inbound.mail.bounce_permanent is False
+    assert (
+        "bob.smith@example.de" in inbound.mail.bounce_detail
+        and "4.4.1" in inbound.mail.bounce_detail
+    )
+    assert "20150830145601.30.608881@example.com" in inbound.mail.bounced_message_ids
     assert "vorübergehendes Problem" in inbound.text
 
 
@@ -115,11 +121,11 @@ def test_gmail_hard_bounce_with_empty_report_uses_failed_recipients_and_smtp_ans
     inbound = parse("chatwoot_bounced_gmail_dsn.eml")
 
     assert inbound.automatic == Automatic.BOUNCE
-    assert inbound.bounced_message_ids == (
+    assert inbound.mail.bounced_message_ids == (
         "conversation/93775311-9416-4428-964b-862001f8a8b2/messages/27855337@gmail.com",
     )
-    assert inbound.bounce_detail.startswith("alex.jones@fictionalcorp.com: 550 5.1.1")
-    assert inbound.bounce_permanent is True
+    assert inbound.mail.bounce_detail.startswith("alex.jones@fictionalcorp.com: 550 5.1.1")
+    assert inbound.mail.bounce_permanent is True
 
 
 def test_machine_notification_is_bulk():
@@ -139,14 +145,14 @@ def test_auto_reply_with_encoded_arabic_sender_and_subject():
     assert inbound.subject.startswith("أهلين عميلنا الكريم")
     assert inbound.text.startswith("أنظروا")
     # The same id twice, comma separated: one id
-    assert inbound.in_reply_to == "4e6e35f5a38b4_479f13bb90078178@small-app-01.mail"
+    assert inbound.mail.in_reply_to == "4e6e35f5a38b4_479f13bb90078178@small-app-01.mail"
 
 
 def test_read_receipt_is_a_receipt_for_the_original_message():
     inbound = parse("flanker_disposition-notification_read-receipt.eml")
 
     assert inbound.automatic == Automatic.RECEIPT
-    assert inbound.in_reply_to == "199509192301.23456@example.org"
+    assert inbound.mail.in_reply_to == "199509192301.23456@example.org"
     assert "has been displayed" in inbound.text
     assert inbound.sent_at is not None and inbound.sent_at.tzinfo is not None
 
@@ -174,7 +180,7 @@ def test_raw_8bit_windows_1250_contact_form_without_mime_version():
 
     assert inbound.sender.value == "xxxxx@xxxxx.cz"
     assert inbound.subject == "Contact from Server"
-    assert inbound.message_id == "20180802145828.58E7387959@mail.xxxxxx.cz"
+    assert inbound.mail.message_id == "20180802145828.58E7387959@mail.xxxxxx.cz"
     assert "Čtvrtek 2. srpna 2018" in inbound.text
     assert "garáž není jeho, ale strýce" in inbound.text
     assert "<span" not in inbound.text
@@ -243,7 +249,7 @@ def test_missing_message_id_uses_the_envelope_id():
     raw = b"From: a@example.nl\r\nSubject: hoi\r\n\r\nTekst\r\n"
     inbound = parse_email(raw, fallback_id="sha256:abc")
 
-    assert inbound.message_id == "" and inbound.external_id == "sha256:abc"
+    assert inbound.mail.message_id == "" and inbound.external_id == "sha256:abc"
 
 
 def test_html_is_sanitised_before_anyone_sees_it():
@@ -258,7 +264,7 @@ def test_html_is_sanitised_before_anyone_sees_it():
     )
     inbound = parse_email(bytes(msg), fallback_id="sha256:x")
 
-    for html in (inbound.html, inbound.full_html):
+    for html in (inbound.html, inbound.mail.full_html):
         assert "<script" not in html and "alert(1)" not in html
         assert "onerror" not in html and "onclick" not in html and "javascript:" not in html
         assert "<style" not in html
@@ -301,8 +307,8 @@ def test_encoded_filename_reply_to_cc_and_loop_marker():
 
     assert inbound.sender.name == "Joël de Wit"
     assert inbound.claims["reply_to"] == "antwoord@example.nl"
-    assert [p.value for p in inbound.cc] == ["partner@example.nl", "tweede@example.nl"]
-    assert inbound.loop_marker == "balie-test"
+    assert [p.value for p in inbound.mail.cc] == ["partner@example.nl", "tweede@example.nl"]
+    assert inbound.mail.loop_marker == "balie-test"
     assert inbound.attachments[0].filename == "Jaarafrekening 2024 – €.pdf"
 
 

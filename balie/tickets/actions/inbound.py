@@ -77,7 +77,7 @@ def _add_inbound_message(
     if refused:
         message.refused_attachments = refused
         message.save(update_fields=["refused_attachments"])
-    add_participants(ticket, inbound.cc)
+    add_participants(ticket, inbound.mail.cc)
     if inbound.sender.kind == IdentityKind.EMAIL and identity is None:
         add_participants(ticket, [inbound.sender])
 
@@ -131,17 +131,17 @@ def inbound_message_row(
         body_text=inbound.text,
         body_html=inbound.html,
         full_text=inbound.full_text or inbound.text,
-        full_html=inbound.full_html,
+        full_html=inbound.mail.full_html,
         sender_identity=identity,
         sender_name=inbound.sender.name[:200],
         sender_address=inbound.sender.value[:254],
         external_id=inbound.external_id[:255],
-        message_id=inbound.message_id[:255],
-        in_reply_to=inbound.in_reply_to[:255],
-        references=" ".join(inbound.references),
+        message_id=inbound.mail.message_id[:255],
+        in_reply_to=inbound.mail.in_reply_to[:255],
+        references=" ".join(inbound.mail.references),
         recipients={
-            "to": [p.value for p in inbound.to],
-            "cc": [p.value for p in inbound.cc],
+            "to": [p.value for p in inbound.mail.to],
+            "cc": [p.value for p in inbound.mail.cc],
             # Where the sender asked answers to go (Reply-To), and the date they wrote it;
             # messages are ordered by arrival, since a sender's clock may be wrong.
             "reply_to": inbound.claims.get("reply_to", ""),
@@ -174,7 +174,7 @@ def add_system_message(
         sender_address=(inbound.sender.value if inbound else "")[:254],
         sender_name=(inbound.sender.name if inbound else "")[:200],
         external_id=(inbound.external_id if inbound else "")[:255],
-        message_id=(inbound.message_id if inbound else "")[:255],
+        message_id=(inbound.mail.message_id if inbound else "")[:255],
         is_automatic=True,
         thread_reason=reason[:300],
         envelope=envelope,
