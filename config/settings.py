@@ -331,6 +331,9 @@ BALIE_CONTACT_MIN_SECONDS = float(os.environ.get("BALIE_CONTACT_MIN_SECONDS", "2
 BALIE_CONTACT_MAX_SECONDS = float(os.environ.get("BALIE_CONTACT_MAX_SECONDS", 4 * 3600))
 BALIE_PORTAL_LOGIN_RATE_LIMIT = os.environ.get("BALIE_PORTAL_LOGIN_RATE_LIMIT", "5/600")
 BALIE_PORTAL_REPLY_RATE_LIMIT = os.environ.get("BALIE_PORTAL_REPLY_RATE_LIMIT", "20/600")
+# Failed logins (agents' /inloggen/ and the Django admin) allowed per account and per client
+# address in a window of seconds; past it, logins are refused (429) until the window ends.
+BALIE_LOGIN_FAILURE_LIMIT = os.environ.get("BALIE_LOGIN_FAILURE_LIMIT", "10/900")
 # The reverse proxies (load balancers) in front of Balie, as addresses or networks
 # ("10.0.0.5,10.1.0.0/16"). X-Forwarded-For counts only on a request from one of them: the
 # client is the right-most address in it that is not a trusted proxy. Empty = the peer address.

@@ -4,7 +4,14 @@ from typing import Any
 
 from django.utils import timezone
 
-from .models import Agent, ApiToken, TokenScope, hash_token
+from .models import (
+    Agent,
+    ApiToken,
+    SecurityEvent,
+    SecurityEventKind,
+    TokenScope,
+    hash_token,
+)
 
 
 def create_api_token(
@@ -22,3 +29,13 @@ def revoke_api_token(token: ApiToken, *, by: Any) -> ApiToken:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at", "updated_at"])
     return token
+
+
+def record_lockout(*, username: str, address: str, detail: str, by: Any) -> SecurityEvent:
+    """Write a login lockout to the security log the admins read."""
+    return SecurityEvent.objects.create(
+        kind=SecurityEventKind.LOGIN_LOCKED,
+        username=username.strip()[:150],
+        address=address[:64],
+        detail=detail[:300],
+    )

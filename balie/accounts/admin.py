@@ -2,7 +2,40 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from .actions import create_api_token
-from .models import Agent, ApiToken, Team
+from .forms import AdminLoginForm
+from .models import Agent, ApiToken, SecurityEvent, Team
+
+# The admin's login is throttled like the agents' one: failures counted, lockouts answered 429.
+admin.site.login_form = AdminLoginForm
+_admin_login = admin.site.login
+
+
+def _throttled_admin_login(request, extra_context=None):
+    response = _admin_login(request, extra_context)
+    if getattr(request, "login_throttled", False):
+        response.status_code = 429
+    return response
+
+
+admin.site.login = _throttled_admin_login  # type: ignore[method-assign]
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """The security log: read only."""
+
+    list_display = ["created_at", "kind", "username", "address", "detail"]
+    list_filter = ["kind"]
+    search_fields = ["username", "address"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Team)

@@ -148,3 +148,26 @@ class ApiToken(TimestampedModel):
     @staticmethod
     def generate() -> str:
         return "blt_" + secrets.token_urlsafe(32)
+
+
+class SecurityEventKind(models.TextChoices):
+    LOGIN_LOCKED = "login.locked", _("inloggen geblokkeerd")
+
+
+class SecurityEvent(models.Model):
+    """The security audit log outside tickets (shown to admins in the Django admin): who was
+    locked out, from which address, and why."""
+
+    kind = models.CharField(_("soort"), max_length=40, choices=SecurityEventKind.choices)
+    username = models.CharField(_("gebruikersnaam"), max_length=150, blank=True)
+    address = models.CharField(_("adres"), max_length=64, blank=True)
+    detail = models.CharField(_("toelichting"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("tijdstip"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("beveiligingsgebeurtenis")
+        verbose_name_plural = _("beveiligingslog")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.username or self.address}"

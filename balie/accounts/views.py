@@ -39,6 +39,12 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
     extra_context = {"company": settings.BALIE_COMPANY_NAME}
 
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if getattr(self.request, "login_throttled", False):
+            response.status_code = 429
+        return response
+
 
 class LogoutView(auth_views.LogoutView):
     """Log out by POST only (a link could be triggered by any page)."""

@@ -23,6 +23,7 @@ def admin_client(client, cast):
         "/admin/accounts/team/",
         "/admin/accounts/agent/",
         "/admin/accounts/apitoken/",
+        "/admin/accounts/securityevent/",
         "/admin/customers/customer/",
         "/admin/tickets/ticket/",
         "/admin/tickets/activity/",
