@@ -81,7 +81,17 @@ if not SECRET_KEY:
         )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
-BASE_URL = os.environ.get("BALIE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in mail (portal login, SLA notices) point here. Unset, it is where `balie serve`
+# listens: BALIE_HOST and BALIE_PORT (a wildcard host is reached on 127.0.0.1).
+_serve_host = os.environ.get("BALIE_HOST", "127.0.0.1").strip() or "127.0.0.1"
+if _serve_host in ("0.0.0.0", "::", "[::]"):  # noqa: S104 (a wildcard is not an address to link to)
+    _serve_host = "127.0.0.1"
+elif ":" in _serve_host and not _serve_host.startswith("["):
+    _serve_host = f"[{_serve_host}]"
+BASE_URL = (
+    os.environ.get("BALIE_BASE_URL", "").strip()
+    or f"http://{_serve_host}:{os.environ.get('BALIE_PORT', '8000').strip() or '8000'}"
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -92,6 +102,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "channels",
+    # ninja's own templates and static files: /api/v1/docs loads Swagger UI from here, not a CDN
+    "ninja",
     "balie.core",
     "balie.accounts",
     "balie.customers",

@@ -9,9 +9,12 @@ Spam is kept in quarantine in the same envelope shape, so a false positive can b
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import time
 import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone, translation
@@ -62,10 +65,40 @@ def _raw(data: dict[str, Any]) -> bytes:
     return json.dumps(data, ensure_ascii=False).encode("utf-8")
 
 
+# The same form sent again within this many seconds (a double click, a reload of the POST,
+# "did it work?") is the same submission: it files nothing twice and shows the same number.
+RESUBMIT_WINDOW = 60
+
+
+def _fingerprint(data: dict[str, Any]) -> str:
+    fields = {k: v for k, v in data.items() if k not in ("submitted_at", "language")}
+    if isinstance(fields.get("email"), str):
+        fields["email"] = fields["email"].strip().lower()
+    return hashlib.sha256(_raw(fields)).hexdigest()[:40]
+
+
 def submit(data: dict[str, Any]) -> Envelope:
-    """Store the submission durably, then file it; returns the processed envelope."""
+    """Store the submission durably, then file it; returns the processed envelope. A copy of
+    a submission stored less than `RESUBMIT_WINDOW` seconds ago returns that one: its id is
+    the content's fingerprint and the time slot, so even two copies at once store one."""
+    fingerprint = _fingerprint(data)
+    slot = int(time.time()) // RESUBMIT_WINDOW
+    recent = (
+        Envelope.objects.filter(
+            channel="webform",
+            external_id__in=[f"form:{fingerprint}:{slot}", f"form:{fingerprint}:{slot - 1}"],
+            received_at__gte=timezone.now() - timedelta(seconds=RESUBMIT_WINDOW),
+        )
+        .order_by("-received_at")
+        .first()
+    )
+    if recent is not None:
+        return ingest.process_envelope(recent.pk)
     envelope, _created = ingest.receive(
-        channel="webform", raw=_raw(data), meta={"submission_id": str(uuid.uuid4())}
+        channel="webform",
+        raw=_raw(data),
+        meta={"submission_id": str(uuid.uuid4())},
+        external_id=f"form:{fingerprint}:{slot}",
     )
     return ingest.process_envelope(envelope.pk)
 

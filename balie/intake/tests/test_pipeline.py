@@ -276,3 +276,54 @@ def test_reply_wakes_a_ticket_on_hold(cast, deliver):
 
     ticket.refresh_from_db()
     assert ticket.status == Status.OPEN
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Afwezig: Vraag over mijn voorschot",
+        "Automatisch antwoord: Vraag over mijn voorschot",
+        "Out of Office: Vraag over mijn voorschot",
+        "Out of office",
+        "Abwesenheitsnotiz: Vraag über meinen Abschlag",
+        "Automatische Antwort: Ihre Anfrage",
+        "Réponse automatique : votre demande",
+        "Automatic reply: Your question",
+        "Niet aanwezig: Vraag over mijn voorschot",
+    ],
+)
+def test_an_out_of_office_known_only_by_its_subject_opens_nothing_and_gets_no_answer(
+    cast, deliver, mailoutbox, subject
+):
+    envelope = deliver(mail(subject=subject, body="Ik ben tot 12 januari afwezig."))
+
+    assert envelope.status == EnvelopeStatus.SKIPPED
+    assert "automatisch bericht" in envelope.reason
+    assert Ticket.objects.count() == 0
+    assert not Message.objects.filter(direction=Direction.OUTBOUND).exists()
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize(
+    "subject", ["Afwezigheid doorgeven", "Vakantieadres", "Automatische incasso gestopt"]
+)
+def test_a_customer_writing_about_absence_still_opens_a_ticket(cast, deliver, subject):
+    deliver(mail(subject=subject))
+
+    assert Ticket.objects.get().subject == subject
+
+
+def test_the_acknowledgement_quotes_only_the_start_and_signs_off_once(cast, deliver):
+    body = (
+        "Goedemiddag,\n\nMijn voorschot is sinds de jaarafrekening veel te hoog. "
+        + "Ik betaal nu 240 euro per maand terwijl mijn verbruik gelijk bleef. " * 8
+        + "\n\nMet vriendelijke groet,\nCarla Jansen"
+    )
+
+    deliver(mail(body=body))
+
+    ack = Message.objects.get(direction=Direction.OUTBOUND)
+    assert "Mijn voorschot is sinds de jaarafrekening veel te hoog" in ack.body_text
+    assert ack.body_text.count("Carla Jansen") == 1  # "Beste Carla Jansen,", not her sign-off
+    assert ack.body_text.count("Met vriendelijke groet") == 1
+    assert ack.body_text.count("terwijl mijn verbruik gelijk bleef") <= 1  # an excerpt

@@ -298,3 +298,33 @@ def test_a_tampered_confirmation_link_is_not_found(cast, client, contact_data):
     response = client.get(location.replace("/bedankt/", "/bedankt/x"))
 
     assert response.status_code == 404
+
+
+def test_the_confirmation_of_a_form_is_not_a_reply_to_a_mail(cast, client, contact_data):
+    submit(client, contact_data(subject="Voorschot te hoog"))
+
+    ack = Ticket.objects.get().messages.get(direction=Direction.OUTBOUND)
+    assert not ack.subject.lower().startswith("re:")
+    assert ack.subject == f"Voorschot te hoog [#{ack.ticket_id}]"
+
+
+def test_the_same_form_sent_twice_within_a_minute_opens_one_ticket(cast, client, contact_data):
+    data = contact_data(subject="Voorschot te hoog")
+    first = submit(client, data)
+
+    second = submit(client, data)
+
+    assert Ticket.objects.count() == 1
+    assert Message.objects.filter(direction=Direction.INBOUND).count() == 1
+    assert Message.objects.filter(direction=Direction.OUTBOUND).count() == 1  # one confirmation
+    number = f"#{Ticket.objects.get().pk}"
+    assert number in client.get(first["Location"]).content.decode()
+    assert number in client.get(second["Location"]).content.decode()
+
+
+def test_a_different_message_from_the_same_person_is_a_new_submission(cast, client, contact_data):
+    submit(client, contact_data(subject="Voorschot te hoog"))
+
+    submit(client, contact_data(subject="Verhuizing", message="Ik verhuis op 1 maart."))
+
+    assert Ticket.objects.count() == 2

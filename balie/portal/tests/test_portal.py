@@ -336,3 +336,48 @@ def test_the_portal_switches_to_english(cast, client):
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/portaal/"}, follow=True)
 
     assert '<html lang="en">' in response.content.decode()
+
+
+def _login_link_in_a_process_with(env: dict[str, str]) -> str:
+    """The portal login link as a Balie started with `env` writes it into its mail."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import django; django.setup()\n"
+        "from balie.customers.models import Customer\n"
+        "from balie.portal.magic_links import link_for\n"
+        "print(link_for(Customer(pk=7), 'carla@example.nl'))\n"
+    )
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("BALIE_BASE_URL", "BALIE_HOST", "BALIE_PORT")
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_links_in_mail_follow_the_port_balie_serves_on():
+    assert _login_link_in_a_process_with({"BALIE_PORT": "8123"}).startswith(
+        "http://127.0.0.1:8123/portaal/"
+    )
+    assert _login_link_in_a_process_with(
+        {"BALIE_HOST": "0.0.0.0", "BALIE_PORT": "9000"}  # noqa: S104
+    ).startswith("http://127.0.0.1:9000/portaal/")
+
+
+def test_a_public_address_set_for_links_wins_over_the_port():
+    link = _login_link_in_a_process_with(
+        {"BALIE_PORT": "8123", "BALIE_BASE_URL": "https://balie.example.nl/"}
+    )
+
+    assert link.startswith("https://balie.example.nl/portaal/")

@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from balie.core.events import SYSTEM
+from balie.messaging.connectors.email.quotes import CLOSING
 from balie.sla import actions as sla_actions
 from balie.tickets.models import (
     Channel,
@@ -57,8 +58,27 @@ def acknowledgement_text(
                 "ticket": ticket,
                 "company": settings.BALIE_COMPANY_NAME,
                 "message": to_message,
+                "excerpt": message_excerpt(to_message.body_text),
                 "portal_url": settings.BASE_URL + "/portaal/",
                 "due_at": due_at,
                 "closed_reason": closed_reason,
             },
         ).strip()
+
+
+EXCERPT_LENGTH = 160
+
+
+def message_excerpt(text: str, *, length: int = EXCERPT_LENGTH) -> str:
+    """The start of the customer's message as one short line, to recognise it by: up to the
+    first closing ("Met vriendelijke groet"), cut at a word, never the whole message (a whole
+    message quoted back repeats the customer's sign-off above ours)."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        if lines and CLOSING.match(line):
+            break
+        lines.append(line)
+    flat = " ".join(" ".join(lines).split())
+    if len(flat) <= length:
+        return flat
+    return flat[:length].rsplit(" ", 1)[0].rstrip(",.;:") + " …"

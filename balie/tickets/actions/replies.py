@@ -225,8 +225,11 @@ def outbound_message_row(
 
 
 def outbound_subject(ticket: Ticket) -> str:
+    """The subject of our mail on a ticket, with its number. "Re:" only when the customer
+    wrote by e-mail: a web form, portal or logged contact has no mail of theirs to answer."""
     base = re.sub(r"\s*\[#\d+\]\s*", " ", ticket.subject).strip()
-    return f"Re: {base} [#{ticket.pk}]"[:255]
+    prefix = "Re: " if ticket.channel == Channel.EMAIL else ""
+    return f"{prefix}{base} [#{ticket.pk}]"[:255]
 
 
 def add_note(

@@ -618,6 +618,21 @@ def test_the_openapi_schema_and_docs_describe_the_api(cast):
     assert Client().get("/api/v1/docs").status_code == 200
 
 
+def test_the_api_docs_work_without_internet_from_balies_own_static_files(cast):
+    import re
+
+    page = Client().get("/api/v1/docs").content.decode()
+
+    loaded = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert any(url.endswith("swagger-ui-bundle.js") for url in loaded)
+    assert [url for url in loaded if "//" in url] == []  # no CDN, no other host
+    assert "cdn." not in page
+    for url in loaded:
+        response = Client().get(url)
+        assert response.status_code == 200, url
+        b"".join(response.streaming_content if response.streaming else [response.content])
+
+
 def test_a_session_write_without_the_csrf_token_is_refused(cast, billing_ticket):
     client = Client(enforce_csrf_checks=True)
     client.force_login(cast.anna.user)

@@ -55,6 +55,20 @@ AUTO_SUBJECT = re.compile(
     r"réponse automatique|autosvar)",
     re.IGNORECASE,
 )
+# What an out-of-office says in its subject when its mailer sets none of the headers: phrases
+# no customer starts a question with. Words that a person might use ("Afwezig", "Vakantie",
+# "Absence") count only when followed by a colon, as mailers write them.
+AUTO_SUBJECT_ALONE = re.compile(
+    r"^\s*("
+    r"automatisch(e)? (antwoord|bericht|reactie)|auto(matic)?[- ]?(reply|response)|autoreply|"
+    r"automatische (antwort|nachricht|rückantwort)|abwesenheits(notiz|nachricht|meldung)|"
+    r"out[- ]of[- ](the[- ])?office|ooo\s*:|afwezigheids(bericht|melding)|"
+    r"r[ée]ponse automatique|message d'absence|absent(e)? du bureau|absence du bureau|"
+    r"(afwezig|niet aanwezig|met vakantie|vakantie|abwesend|urlaub|absent(e)?|absence|"
+    r"vacation)\s*:"
+    r")",
+    re.IGNORECASE,
+)
 
 
 def decode_bytes(data: bytes, declared: str | None = None) -> str:
@@ -466,6 +480,9 @@ def classify(msg: Message, body: Body) -> AutomaticVerdict:
             return AutomaticVerdict(kind=Automatic.BULK, reason=name)
     if return_path == "<>":
         return AutomaticVerdict(kind=Automatic.AUTO_REPLY, reason="Return-Path: <>")
+    subject = header(msg, "Subject")
+    if AUTO_SUBJECT_ALONE.match(subject):
+        return AutomaticVerdict(kind=Automatic.AUTO_REPLY, reason=f"Subject: {subject[:80]}")
     return AutomaticVerdict()
 
 
