@@ -131,6 +131,7 @@ EVENT_CONSUMERS = (
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "balie.core.security_headers.content_security_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -367,9 +368,30 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- headers -------------------------------------------------------------------------------
+# Every page: no framing by other sites, no full URLs (ticket numbers, log-in links) in the
+# Referer sent to other sites, no MIME sniffing; the Content-Security-Policy is set by
+# balie.core.security_headers.
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Behind TLS (BALIE_SECURE=1): secure cookies, plain HTTP redirected to HTTPS (except the
+# health check a load balancer probes), and HSTS so that browsers only ever come back by HTTPS.
 if env_bool("BALIE_SECURE", False):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("BALIE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("BALIE_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("BALIE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("BALIE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading puts the whole domain in the browsers' built-in HTTPS lists, a step only
+        # its owner can take and hard to undo: off unless asked for, and not warned about
+        # (docs/decisions/0010-security-defaults.md).
+        SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "security.W021"]
 
 from .schedule import CELERY_BEAT_SCHEDULE  # noqa: E402,F401

@@ -48,7 +48,7 @@ def _open_inbox(page, live_server, agent):
         ),
     )
     page.goto(f"{live_server.url}/tickets/?view=alle-open")
-    page.wait_for_function("window.__sockets.length === 1")
+    page.wait_for_function("() => window.__sockets.length === 1")
     return refreshes
 
 
@@ -98,7 +98,7 @@ def test_inbox_shows_a_new_ticket_while_changes_keep_streaming_in(
     page.locator("#ticket-list").get_by_text("Storing na de verhuizing").wait_for(timeout=4000)
     assert page.evaluate("window.__streaming") is True
 
-    page.wait_for_function("window.__streaming === false", timeout=10_000)
+    page.wait_for_function("() => window.__streaming === false", timeout=10_000)
     # The list stays current: a change arriving at the end of the stream is shown too.
     _new_ticket(cast, "Laatste wijziging van de dag")
     page.evaluate("frame => window.__push(frame)", frame)
