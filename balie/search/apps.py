@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
@@ -24,4 +25,10 @@ class SearchConfig(AppConfig):
     label = "search"
 
     def ready(self) -> None:
+        from balie.search import stemming
+
+        # Not domain flow: every SQLite connection gets the function the FTS triggers call.
+        connection_created.connect(
+            stemming.on_connection_created, dispatch_uid="search.register_stemmer"
+        )
         post_migrate.connect(_ensure_fulltext, sender=self, dispatch_uid="search.ensure_fulltext")

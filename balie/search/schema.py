@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import stemming
+
 POSTGRES_INDEXES = {
     "search_message_body_fts": (
         "CREATE INDEX IF NOT EXISTS search_message_body_fts ON tickets_message "
@@ -36,26 +38,34 @@ SQLITE_TABLE = (
     "body_text, subject, content='tickets_message', content_rowid='id', "
     "tokenize='unicode61 remove_diacritics 2')"
 )
+# The FTS5 index holds the Dutch stems of the words (`balie.search.stemming`), one token per
+# word in place; snippet() reads the original text from tickets_message.
 SQLITE_TRIGGERS = {
     "search_message_fts_insert": (
         "CREATE TRIGGER IF NOT EXISTS search_message_fts_insert AFTER INSERT ON tickets_message "
         "BEGIN INSERT INTO search_message_fts(rowid, body_text, subject) "
-        "VALUES (new.id, new.body_text, new.subject); END"
+        "VALUES (new.id, balie_stem(new.body_text), balie_stem(new.subject)); END"
     ),
     "search_message_fts_delete": (
         "CREATE TRIGGER IF NOT EXISTS search_message_fts_delete AFTER DELETE ON tickets_message "
         "BEGIN INSERT INTO search_message_fts(search_message_fts, rowid, body_text, subject) "
-        "VALUES ('delete', old.id, old.body_text, old.subject); END"
+        "VALUES ('delete', old.id, balie_stem(old.body_text), balie_stem(old.subject)); END"
     ),
     "search_message_fts_update": (
         "CREATE TRIGGER IF NOT EXISTS search_message_fts_update "
         "AFTER UPDATE OF body_text, subject ON tickets_message "
         "BEGIN INSERT INTO search_message_fts(search_message_fts, rowid, body_text, subject) "
-        "VALUES ('delete', old.id, old.body_text, old.subject); "
+        "VALUES ('delete', old.id, balie_stem(old.body_text), balie_stem(old.subject)); "
         "INSERT INTO search_message_fts(rowid, body_text, subject) "
-        "VALUES (new.id, new.body_text, new.subject); END"
+        "VALUES (new.id, balie_stem(new.body_text), balie_stem(new.subject)); END"
     ),
 }
+# The version of what the index holds (2: stems); a database indexed by an older Balie
+# (unstemmed words) is refilled once by `ensure_sqlite_fts`.
+SQLITE_INDEX_VERSION = 2
+SQLITE_STATE_TABLE = (
+    "CREATE TABLE IF NOT EXISTS search_fts_state (k TEXT PRIMARY KEY, v INTEGER NOT NULL)"
+)
 
 
 # Search migration 0002: messages are searched through their stored vector
@@ -100,16 +110,37 @@ def ensure_sqlite_fts(cursor: Any) -> bool:
     )
     present = {row[0] for row in cursor.fetchall()}
     missing = ({"search_message_fts"} | set(SQLITE_TRIGGERS)) - present
-    if not missing:
+    if not missing and _sqlite_index_version(cursor) == SQLITE_INDEX_VERSION:
         return False
+    stemming.register(cursor.db.connection)
+    for name in SQLITE_TRIGGERS:
+        cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
     cursor.execute(SQLITE_TABLE)
     for sql in SQLITE_TRIGGERS.values():
         cursor.execute(sql)
-    cursor.execute("INSERT INTO search_message_fts(search_message_fts) VALUES ('rebuild')")
+    # Not FTS5's 'rebuild', which would index the unstemmed text of tickets_message.
+    cursor.execute("INSERT INTO search_message_fts(search_message_fts) VALUES ('delete-all')")
+    cursor.execute(
+        "INSERT INTO search_message_fts(rowid, body_text, subject) "
+        "SELECT id, balie_stem(body_text), balie_stem(subject) FROM tickets_message"
+    )
+    cursor.execute(SQLITE_STATE_TABLE)
+    cursor.execute(
+        "INSERT OR REPLACE INTO search_fts_state(k, v) VALUES ('index_version', %s)",
+        [SQLITE_INDEX_VERSION],
+    )
     return True
+
+
+def _sqlite_index_version(cursor: Any) -> int:
+    cursor.execute(SQLITE_STATE_TABLE)
+    cursor.execute("SELECT v FROM search_fts_state WHERE k = 'index_version'")
+    row = cursor.fetchone()
+    return int(row[0]) if row else 1
 
 
 def drop_sqlite_fts(cursor: Any) -> None:
     for name in SQLITE_TRIGGERS:
         cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
     cursor.execute("DROP TABLE IF EXISTS search_message_fts")
+    cursor.execute("DROP TABLE IF EXISTS search_fts_state")

@@ -1,6 +1,8 @@
 """SQLite (the embedded default): an FTS5 table over tickets_message, kept in sync by triggers
-(see `balie.search.schema`), queried with MATCH. The user's words are always quoted, so no
-FTS5 syntax (`NEAR(`, `*`, `"`, `-`, column filters) from the query reaches the parser."""
+(see `balie.search.schema`), queried with MATCH. Index and query hold Dutch stems
+(`balie.search.stemming`), as PostgreSQL's `dutch` configuration does. The user's words are
+always quoted, so no FTS5 syntax (`NEAR(`, `*`, `"`, `-`, column filters) from the query
+reaches the parser."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from django.db import connection
 from django.db.models import Q
 
 from balie.customers.models import Customer
+from balie.search.stemming import stem_word
 from balie.tickets.models import Ticket
 
 from . import query_phrases, query_words
@@ -20,7 +23,7 @@ def match_expression(q: str) -> str:
     has no words."""
     quoted = []
     for phrase in query_phrases(q):
-        text = " ".join(phrase).replace('"', '""')
+        text = " ".join(stem_word(word) for word in phrase).replace('"', '""')
         quoted.append(f'"{text}"')
     return " AND ".join(quoted)
 
