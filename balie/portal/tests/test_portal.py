@@ -357,7 +357,13 @@ def _login_link_in_a_process_with(env: dict[str, str]) -> str:
     }
     result = subprocess.run(
         [sys.executable, "-c", script],
-        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        # a deployment-shaped run (DATABASE_URL set) needs a secret key to start
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "SECRET_KEY": clean.get("SECRET_KEY") or "portal-link-test-" + "k" * 40,
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=60,
