@@ -52,6 +52,7 @@ from balie.tickets.models import (
 from .pipeline import (
     CONVERSATIONAL,
     DONE,
+    STEP_NAMES,
     Run,
     choose_thread,
     detect_loop,
@@ -385,7 +386,7 @@ def _file(items: list[Item]) -> tuple[list[Item], datetime]:
         if run.created_ticket:
             data = {"channel": run.inbound.channel, "subject": run.ticket.subject}  # type: ignore[union-attr]
             trail.append(new_event(run.ticket, events.TICKET_CREATED, by=run.customer, data=data))  # type: ignore[arg-type]
-        trail.append(ticket_actions.received_entry(run.message, by=run.customer))  # type: ignore[arg-type]
+        trail.append(ticket_actions.received_entry(run.message, by=run.customer, steps=STEP_NAMES))  # type: ignore[arg-type]
     for item in reopening:
         # Reopening moves the ticket's status and SLA clocks: the pipeline's own step.
         item.run.message = ticket_actions.add_inbound_message(
@@ -395,6 +396,7 @@ def _file(items: list[Item]) -> tuple[list[Item], datetime]:
             identity=item.run.identity,
             thread_reason=item.run.thread_reason,
             envelope=item.envelope,
+            steps=STEP_NAMES,
         )
     emit_all(trail)
     return new, now

@@ -58,6 +58,7 @@ class Run:
     created_ticket: bool = False
     stopped: str = ""
     notes: list[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)  # the steps it went through, in order
 
     def stop(self, reason: str) -> Run:
         self.stopped = reason
@@ -305,6 +306,7 @@ def _file(run: Run, inbound: InboundMessage) -> None:
         thread_reason=run.thread_reason,
         envelope=run.envelope,
         first=run.created_ticket,
+        steps=run.steps,
     )
 
 
@@ -316,6 +318,8 @@ PIPELINE = (
     find_thread,
     file_message,
 )
+# What a message filed through every step records (the batch files plain messages so).
+STEP_NAMES = tuple(step.__name__ for step in PIPELINE)
 
 
 def run_pipeline(
@@ -326,6 +330,7 @@ def run_pipeline(
 ) -> Run:
     run = Run(inbound=inbound, envelope=envelope, account=account)
     for step in PIPELINE:
+        run.steps.append(step.__name__)
         run = step(run)
         if run.stopped:
             break

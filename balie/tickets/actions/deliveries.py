@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from balie.core.events import SYSTEM
@@ -23,7 +24,10 @@ def mark_delivery(message: Message, *, status: str, error: str = "", by: Any = S
 # --- the audit entries of a message (one form, whether one message is filed or a burst) ---
 
 
-def received_entry(message: Message, *, by: Any, refused: int = 0) -> Event:
+def received_entry(
+    message: Message, *, by: Any, refused: int = 0, steps: Sequence[str] = ()
+) -> Event:
+    """`steps`: the intake pipeline's steps the message went through, in order."""
     return new_event(
         message.ticket,
         events.MESSAGE_RECEIVED,
@@ -33,6 +37,7 @@ def received_entry(message: Message, *, by: Any, refused: int = 0) -> Event:
             "channel": message.channel,
             "thread_reason": message.thread_reason,
             "refused_attachments": refused,
+            "steps": list(steps),
         },
         message=message,
     )

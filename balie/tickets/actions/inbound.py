@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.utils import timezone
@@ -34,6 +35,7 @@ def add_inbound_message(
     thread_reason: str = "",
     envelope: Any = None,
     first: bool = False,
+    steps: Sequence[str] = (),
 ) -> Message:
     """File a customer's message in a ticket; a reply reopens a solved or pending ticket.
     `first`: the message that opens a ticket just made by `create_ticket`."""
@@ -46,6 +48,7 @@ def add_inbound_message(
             thread_reason=thread_reason,
             envelope=envelope,
             first=first,
+            steps=steps,
         )
 
 
@@ -58,6 +61,7 @@ def _add_inbound_message(
     thread_reason: str,
     envelope: Any,
     first: bool,
+    steps: Sequence[str],
 ) -> Message:
     now = timezone.now()
     message = inbound_message_row(
@@ -99,7 +103,7 @@ def _add_inbound_message(
         ticket.closed_at = None
         update_fields += ["status", "solved_at", "closed_at"]
     ticket.save(update_fields=update_fields)
-    emit_all([received_entry(message, by=by, refused=len(refused))])
+    emit_all([received_entry(message, by=by, refused=len(refused), steps=steps)])
     if reopened_from:
         emit(
             ticket,

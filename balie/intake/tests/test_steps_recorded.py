@@ -1,0 +1,101 @@
+"""Every entry point files its messages through the same pipeline steps, and each filed
+message says which steps it went through (the 'message received' entry of its audit trail)."""
+
+from __future__ import annotations
+
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from balie.accounts.actions import create_api_token
+from balie.accounts.models import TokenScope
+from balie.core.events import SYSTEM
+from balie.intake.pipeline import STEP_NAMES, process_waiting, receive
+from balie.portal.forms import sign_started
+from balie.tickets.events import EventKind
+from balie.tickets.models import Activity, Direction, Message
+
+MAIL = Path(__file__).parents[2] / "messaging" / "tests" / "fixtures" / "email"
+ALL_STEPS = [
+    "drop_duplicate",
+    "detect_auto_reply",
+    "detect_loop",
+    "identify_customer",
+    "find_thread",
+    "file_message",
+]
+
+
+def received(message: Message) -> dict:
+    return Activity.objects.get(kind=EventKind.MESSAGE_RECEIVED, data__message=message.pk).data
+
+
+def mail(sender: str, subject: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "klantenservice@voorbeeld-energie.nl"
+    msg["Subject"] = subject
+    msg.set_content("Mijn meterstand klopt niet.")
+    return bytes(msg)
+
+
+def test_the_pipeline_has_the_steps_every_message_records():
+    assert list(STEP_NAMES) == ALL_STEPS
+
+
+def test_a_mail_from_the_mail_server_records_every_step(
+    cast, client, django_capture_on_commit_callbacks
+):
+    _token, raw = create_api_token(cast.anna, name="postfix", scope=TokenScope.INGEST, by=SYSTEM)
+    body = (MAIL / "discourse_dutch_reply_op-schreef.eml").read_bytes()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/inbound/email",
+            data=body,
+            content_type="message/rfc822",
+            HTTP_AUTHORIZATION=f"Bearer {raw}",
+        )
+
+    assert response.status_code == 202
+    entry = received(Message.objects.get(direction=Direction.INBOUND))
+    assert entry["steps"] == ALL_STEPS
+    assert entry["thread_reason"] == "nieuw ticket"
+
+
+def test_the_contact_form_records_every_step(cast, client, django_capture_on_commit_callbacks):
+    data = {
+        "name": "Piet de Boer",
+        "email": "piet.deboer@example.nl",
+        "phone": "",
+        "customer_number": "",
+        "order_number": "",
+        "topic": "vraag",
+        "subject": "",
+        "message": "Wanneer wordt mijn voorschot aangepast?",
+        "website": "",
+        "started": sign_started(time.time() - 30),
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/contact/", data)
+
+    assert response.status_code in (200, 302)
+    entry = received(Message.objects.get(direction=Direction.INBOUND))
+    assert entry["steps"] == ALL_STEPS
+    assert entry["thread_reason"] == "nieuw ticket"
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_mail_filed_together_records_the_same_steps_as_mail_filed_alone(cast, count):
+    envelopes = [
+        receive(channel="email", raw=mail(f"klant{n}@example.nl", f"Vraag {n}"))[0]
+        for n in range(count)
+    ]
+
+    process_waiting(envelopes[0].pk, limit=count)
+
+    messages = Message.objects.filter(direction=Direction.INBOUND)
+    assert messages.count() == count
+    for message in messages:
+        assert received(message)["steps"] == ALL_STEPS
