@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from balie.core.events import SYSTEM
+from balie.core.language_detection import answer_language
 from balie.sla.business_time import BusinessCalendar
 from balie.tickets import events as ticket_events
 from balie.tickets.events import EventKind, emit
@@ -142,7 +143,7 @@ def _next_step(
 
 
 def _message(step: str, ticket: Ticket, config: LifecycleSettings, calendar: Any) -> str:
-    language = ticket.language if ticket.language in ("nl", "en") else "nl"
+    language = answer_language(ticket.language)
     solve_at = add_business_days(
         calendar, timezone.now(), max(config.solve_after_days - config.final_notice_after_days, 1)
     )

@@ -56,6 +56,7 @@ from .pipeline import (
     Run,
     choose_thread,
     detect_loop,
+    inbound_language,
     subject_numbers,
     thread_headers,
 )
@@ -345,7 +346,7 @@ def _file(items: list[Item]) -> tuple[list[Item], datetime]:
             team=choose_team(channel=inbound.channel, account=run.account, claims=inbound.claims),
             claims=dict(inbound.claims),
             account=run.account,
-            language=inbound.claims.get("language", ""),
+            language=inbound_language(inbound),
             at=now,
         )
         ticket.last_inbound_at = now
@@ -411,7 +412,7 @@ def _create_customers(items: list[Item]) -> None:
     customers = Customer.objects.bulk_create(
         Customer(
             name=item.inbound.sender.name,
-            language=item.inbound.claims.get("language", "nl") or "nl",
+            language=inbound_language(item.inbound) or "nl",
         )
         for item in items
     )

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from balie.core import realtime
 from balie.core.events import SYSTEM
+from balie.core.language_detection import detect_language
 from balie.customers.actions import find_customer, find_or_create_customer
 from balie.customers.models import Customer, Identity
 from balie.messaging.accounts import own_email_addresses
@@ -134,6 +135,15 @@ def detect_loop(run: Run) -> Run:
     return run
 
 
+def inbound_language(inbound: InboundMessage) -> str:
+    """The language of a message: what its channel says (the form's page language), else what
+    its text reads as (e-mail says nothing); "" when neither tells."""
+    claimed = inbound.claims.get("language", "")
+    if claimed:
+        return str(claimed)
+    return detect_language(f"{inbound.subject}\n{inbound.text}")
+
+
 def identify_customer(run: Run) -> Run:
     """One customer per identity; a new identity makes a new customer (never merged on a number
     the sender merely typed: that is shown to agents as an unverified claim)."""
@@ -148,7 +158,7 @@ def identify_customer(run: Run) -> Run:
             kind=sender.kind,
             value=sender.value,
             name=sender.name,
-            language=run.inbound.claims.get("language", "nl") or "nl",
+            language=inbound_language(run.inbound) or "nl",
             by=SYSTEM,
         )
     except Exception as exc:
@@ -295,7 +305,7 @@ def _file(run: Run, inbound: InboundMessage) -> None:
             claims=dict(inbound.claims),
             linked_to=run.link_to,
             account=run.account,
-            language=inbound.claims.get("language", ""),
+            language=inbound_language(inbound),
         )
         run.created_ticket = True
     run.message = ticket_actions.add_inbound_message(

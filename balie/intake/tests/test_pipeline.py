@@ -327,3 +327,59 @@ def test_the_acknowledgement_quotes_only_the_start_and_signs_off_once(cast, deli
     assert ack.body_text.count("Carla Jansen") == 1  # "Beste Carla Jansen,", not her sign-off
     assert ack.body_text.count("Met vriendelijke groet") == 1
     assert ack.body_text.count("terwijl mijn verbruik gelijk bleef") <= 1  # an excerpt
+
+
+def test_an_english_mail_gets_an_english_acknowledgement(cast, deliver):
+    deliver(
+        mail(
+            sender="john.smith@example.com",
+            subject="Question about my bill",
+            body="Hello, my monthly payment went up a lot this year. Could you please check it?",
+        )
+    )
+
+    ticket = Ticket.objects.get()
+    assert ticket.language == "en"
+    assert ticket.customer.language == "en"
+    ack = ticket.messages.get(direction=Direction.OUTBOUND)
+    assert "Thank you for your message" in ack.body_text
+    assert "Bedankt" not in ack.body_text
+
+
+def test_a_known_customer_writing_english_is_answered_in_english(cast, deliver):
+    deliver(
+        mail(
+            subject="Moving house",
+            body="Good morning, I am moving to Utrecht on the first of March. What do I need to do?",
+        )
+    )
+
+    ack = Message.objects.get(direction=Direction.OUTBOUND)
+    assert "Thank you for your message" in ack.body_text
+
+
+def test_a_german_mail_is_answered_in_english_while_balie_has_no_german_texts(cast, deliver):
+    deliver(
+        mail(
+            sender="hans.mueller@example.de",
+            subject="Frage zu meiner Rechnung",
+            body="Guten Tag, meine Rechnung ist seit diesem Monat viel zu hoch. Bitte prüfen Sie das.",
+        )
+    )
+
+    ticket = Ticket.objects.get()
+    assert ticket.language == "de"
+    assert (
+        "Thank you for your message" in ticket.messages.get(direction=Direction.OUTBOUND).body_text
+    )
+
+
+def test_a_dutch_mail_is_still_answered_in_dutch(cast, deliver):
+    deliver(
+        mail(
+            sender="nieuw@example.nl", body="Goedemiddag, mijn voorschot is veel te hoog geworden."
+        )
+    )
+
+    ack = Message.objects.get(direction=Direction.OUTBOUND)
+    assert "Bedankt voor uw bericht" in ack.body_text

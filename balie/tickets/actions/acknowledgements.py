@@ -7,6 +7,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from balie.core.events import SYSTEM
+from balie.core.language_detection import answer_language
 from balie.messaging.connectors.email.quotes import CLOSING
 from balie.sla import actions as sla_actions
 from balie.tickets.models import (
@@ -47,7 +48,7 @@ def acknowledgement_text(
     acknowledgement is due."""
     if to_message.is_automatic or reply_channel(ticket) != Channel.EMAIL:
         return None
-    language = ticket.customer.language if ticket.customer.language in ("nl", "en") else "nl"
+    language = answer_language(ticket.language or ticket.customer.language)
     due_at, closed_reason = sla_actions.promise_for(
         ticket, language=language, from_ticket=untouched
     )
