@@ -7,8 +7,11 @@ scheduler never records or sends one twice.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -35,8 +38,35 @@ class CheckResult:
     breached: int = 0
 
 
+# While `check_clocks` runs: the lead notices of its escalations, sent together at its end so
+# that a lead gets one mail for all the tickets of one run, not one mail per ticket.
+_notice_batch: ContextVar[list[tuple[int, str, list[int]]] | None] = ContextVar(
+    "sla_notice_batch", default=None
+)
+
+
 def check_clocks(*, now: datetime | None = None, limit: int = 2000) -> CheckResult:
-    """Record warnings and breaches that are due, and run their escalations."""
+    """Record warnings and breaches that are due, and run their escalations; each lead gets
+    one mail about all the tickets of this run."""
+    batch: list[tuple[int, str, list[int]]] = []
+    token = _notice_batch.set(batch)
+    try:
+        result = _check_clocks(now=now, limit=limit)
+    finally:
+        _notice_batch.reset(token)
+    # After the run's commits, which append to the batch (a rolled-back warning mails nobody).
+    transaction.on_commit(lambda: _send_batch(batch))
+    return result
+
+
+def _send_batch(batch: list[tuple[int, str, list[int]]]) -> None:
+    if batch:
+        from .tasks import send_sla_notices
+
+        send_sla_notices.delay([[clock_id, stage, lead_ids] for clock_id, stage, lead_ids in batch])
+
+
+def _check_clocks(*, now: datetime | None, limit: int) -> CheckResult:
     now = now or timezone.now()
     result = CheckResult()
     due_warnings = (
@@ -159,7 +189,10 @@ def notify_team_leads(clock: SlaClock, *, stage: str) -> list[Agent]:
         {"ticket": ticket.pk, "clock": clock.pk, "stage": stage},
     )
     lead_ids = [lead.pk for lead in leads if lead.user.email]
-    if lead_ids:
+    batch = _notice_batch.get()
+    if lead_ids and batch is not None:
+        transaction.on_commit(lambda: batch.append((clock.pk, stage, lead_ids)))
+    elif lead_ids:
         from .tasks import send_sla_notice
 
         transaction.on_commit(lambda: send_sla_notice.delay(clock.pk, stage, lead_ids))
@@ -182,6 +215,40 @@ def send_notice(clock_id: int, stage: str, agent_ids: list[int]) -> int:
             }
             subject = render_to_string("sla/email/notice_subject.txt", context).strip()
             body = render_to_string("sla/email/notice.txt", context).strip()
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [lead.user.email])
+        sent += 1
+    return sent
+
+
+def send_notices(items: list[list[Any]]) -> int:
+    """The mails of one check run: per lead, the single notice as `send_notice` writes it, or
+    one mail listing every ticket when there are several. Returns the number of mails."""
+    per_lead: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for clock_id, stage, lead_ids in items:
+        for lead_id in lead_ids:
+            per_lead[lead_id].append((clock_id, stage))
+    clocks = SlaClock.objects.select_related("ticket__team", "ticket__assignee", "policy").in_bulk(
+        {clock_id for clock_id, _stage, _leads in items}
+    )
+    sent = 0
+    for lead in Agent.objects.filter(pk__in=list(per_lead)).select_related("user"):
+        notices = [(clocks[c], stage) for c, stage in per_lead[lead.pk] if c in clocks]
+        if len(notices) == 1:
+            sent += send_notice(notices[0][0].pk, notices[0][1], [lead.pk])
+            continue
+        if not notices:
+            continue
+        language = lead.language if lead.language in ("nl", "en") else "nl"
+        with translation.override(language):
+            context = {
+                "lead": lead,
+                "breaches": [c for c, stage in notices if stage == BREACH],
+                "warnings": [c for c, stage in notices if stage != BREACH],
+                "count": len(notices),
+                "base_url": settings.BASE_URL,
+            }
+            subject = render_to_string("sla/email/digest_subject.txt", context).strip()
+            body = render_to_string("sla/email/digest.txt", context).strip()
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [lead.user.email])
         sent += 1
     return sent

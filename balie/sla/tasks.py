@@ -20,6 +20,12 @@ def send_sla_notice(clock_id: int, stage: str, agent_ids: list[int]) -> int:
 
 
 @shared_task(acks_late=True)
+def send_sla_notices(items: list[list]) -> int:
+    """The lead mails of one SLA check run, one per lead: [[clock_id, stage, lead_ids], ...]."""
+    return escalations.send_notices(items)
+
+
+@shared_task(acks_late=True)
 def recompute_sla_due_times(calendar_id: int | None = None) -> int:
     """After a calendar changed: new due moments for every running clock on it."""
     return actions.recompute_due_times(calendar_id=calendar_id)

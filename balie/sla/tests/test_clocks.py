@@ -266,3 +266,24 @@ def test_recompute_without_a_change_writes_nothing(cast, ticket):
     assert _row_versions(ticket.pk) == before
     ticket.refresh_from_db()
     assert ticket.first_response_due_at == due
+
+
+def test_a_lead_gets_one_mail_for_all_the_warnings_of_one_run(
+    cast, deliver, now_is, lead, django_capture_on_commit_callbacks
+):
+    now_is(at(2026, 6, 2, 9, 0))
+    for subject in ("Mijn voorschot", "Verhuizing", "Meterstand"):
+        deliver(mail(subject=subject))
+    numbers = sorted(Ticket.objects.values_list("pk", flat=True))
+    django_mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = check_clocks(now=at(2026, 6, 2, 15, 5))
+
+    assert result.warned == 3
+    assert [m.to for m in django_mail.outbox] == [["lotte@voorbeeld-energie.nl"]]
+    digest = django_mail.outbox[0]
+    assert "3 tickets" in digest.subject
+    for number in numbers:
+        assert f"#{number} " in digest.body
+        assert f"/tickets/{number}/" in digest.body
