@@ -20,7 +20,7 @@ def create_customer(
     *,
     name: str = "",
     language: str = "nl",
-    tier: str = "standaard",
+    tier: str = "standard",
     number: str = "",
     identities: list[tuple[str, str]] | None = None,
     by: Any,

@@ -7,8 +7,8 @@ from balie.core.models import TimestampedModel
 
 
 class Tier(models.TextChoices):
-    STANDARD = "standaard", _("Standaard")
-    BUSINESS = "zakelijk", _("Zakelijk")
+    STANDARD = "standard", _("Standaard")
+    BUSINESS = "business", _("Zakelijk")
     VIP = "vip", _("VIP")
 
 

@@ -92,7 +92,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         key="jaarafrekening",
         team="facturen",
-        type="vraag",
+        type="question",
         tags=("jaarafrekening",),
         subjects=(
             "Vraag over mijn jaarafrekening",
@@ -132,7 +132,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         key="voorschot",
         team="facturen",
-        type="verzoek",
+        type="request",
         tags=("voorschot",),
         subjects=(
             "Voorschotbedrag aanpassen",
@@ -167,7 +167,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         key="meterstanden",
         team="klantenservice",
-        type="melding",
+        type="report",
         tags=("meterstanden",),
         subjects=("Meterstanden doorgeven", "Meterstand {maand}", "Meterstanden na verhuizing"),
         openings=(
@@ -194,7 +194,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         key="verhuizing",
         team="klantenservice",
-        type="verzoek",
+        type="request",
         tags=("verhuizing",),
         subjects=("Verhuizing doorgeven", "Ik ga verhuizen per {datum}", "Nieuw adres"),
         openings=(
@@ -225,7 +225,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         key="storing",
         team="techniek",
-        type="storing",
+        type="incident",
         tags=("storing",),
         subjects=(
             "Storing: geen stroom",
@@ -261,7 +261,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         key="slimme-meter",
         team="techniek",
-        type="vraag",
+        type="question",
         tags=("slimme-meter",),
         subjects=(
             "Slimme meter geeft geen standen door",
@@ -292,7 +292,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         key="teruglevering",
         team="facturen",
-        type="vraag",
+        type="question",
         tags=("zonnepanelen", "teruglevering"),
         subjects=(
             "Teruglevering zonnepanelen",
@@ -326,7 +326,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         key="betalingsregeling",
         team="facturen",
-        type="verzoek",
+        type="request",
         tags=("betalingsregeling",),
         subjects=(
             "Verzoek betalingsregeling",
@@ -359,7 +359,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         key="klacht",
         team="klantenservice",
-        type="klacht",
+        type="complaint",
         tags=("klacht",),
         subjects=(
             "Klacht over de klantenservice",
@@ -393,7 +393,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         key="contract",
         team="klantenservice",
-        type="vraag",
+        type="question",
         tags=("contract",),
         subjects=("Vraag over mijn contract", "Contract verlengen", "Overstappen naar vast tarief"),
         openings=(

@@ -383,9 +383,9 @@ def _create_ticket(rng, n, start, now, customer, teams, agents, account) -> None
         channel = Channel.EMAIL
     subject = _fill(rng.choice(topic.subjects), slots)
     opening = _fill(rng.choice(topic.openings), slots)
-    priority = rng.choices(("laag", "normaal", "hoog", "urgent"), (15, 60, 20, 5))[0]
+    priority = rng.choices(("low", "normal", "high", "urgent"), (15, 60, 20, 5))[0]
     if topic.key == "storing":
-        priority = rng.choice(("hoog", "urgent"))
+        priority = rng.choice(("high", "urgent"))
     age_days = (now - start).total_seconds() / 86400
     status = _final_status(rng, age_days)
     moments = _moments(rng, start, now)
@@ -484,7 +484,7 @@ DEMO_MACROS = [
         "Beste {{ klant.naam }},\n\nWe hebben uw maandelijkse voorschot aangepast aan uw verwachte "
         "verbruik. U ziet het nieuwe bedrag op uw volgende factuur.\n\nMet vriendelijke groet,\n"
         "{{ medewerker.naam }}\n{{ bedrijf.naam }}",
-        "wacht_op_klant",
+        "pending",
         ["voorschot"],
     ),
     (
@@ -493,7 +493,7 @@ DEMO_MACROS = [
         "Beste {{ klant.naam }},\n\nOm uw vraag (ticket #{{ ticket.nummer }}) te beantwoorden "
         "hebben we uw actuele meterstanden nodig. Wilt u een foto van uw meter sturen als antwoord "
         "op deze e-mail?\n\nMet vriendelijke groet,\n{{ medewerker.naam }}",
-        "wacht_op_klant",
+        "pending",
         ["meterstand"],
     ),
     (
@@ -502,7 +502,7 @@ DEMO_MACROS = [
         "Dear {{ customer.name }},\n\nWe have adjusted your monthly advance payment to your "
         "expected usage. Your next invoice shows the new amount.\n\nKind regards,\n"
         "{{ agent.name }}\n{{ company.name }}",
-        "wacht_op_klant",
+        "pending",
         ["voorschot"],
     ),
 ]
@@ -522,7 +522,7 @@ def _create_automation(admin: Agent) -> None:
         event="ticket.created",
         conditions=[{"field": "subject", "op": "contains", "value": "klacht"}],
         actions=[
-            {"type": "set_field", "field": "type", "value": "klacht"},
+            {"type": "set_field", "field": "type", "value": "complaint"},
             {"type": "add_tag", "tag": "klacht"},
         ],
     )

@@ -101,7 +101,7 @@ class Topic:
 # fmt: off
 TOPICS: tuple[Topic, ...] = (
     Topic(
-        "jaarafrekening", 14, "facturen", (("vraag", 6), ("klacht", 3), ("verzoek", 1)),
+        "jaarafrekening", 14, "facturen", (("question", 6), ("complaint", 3), ("request", 1)),
         (
             "Vraag over mijn jaarafrekening", "Jaarafrekening {jaar} klopt niet",
             "Hoge jaarafrekening", "Jaarafrekening niet ontvangen", "Uitleg jaarafrekening",
@@ -125,7 +125,7 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "voorschot", 10, "facturen", (("verzoek", 6), ("vraag", 4)),
+        "voorschot", 10, "facturen", (("request", 6), ("question", 4)),
         (
             "Voorschot aanpassen", "Termijnbedrag te hoog", "Maandbedrag verlagen",
             "Vraag over voorschotbedrag", "Voorschot verhogen",
@@ -146,7 +146,7 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "meterstand", 12, "klantenservice", (("melding", 5), ("vraag", 4), ("klacht", 1)),
+        "meterstand", 12, "klantenservice", (("report", 5), ("question", 4), ("complaint", 1)),
         (
             "Meterstand doorgeven", "Meterstanden bij verhuizing", "Foute meterstand",
             "Meterstand lukt niet online", "Meterstand gecorrigeerd?",
@@ -167,7 +167,7 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "storing", 8, "techniek", (("storing", 9), ("klacht", 1)),
+        "storing", 8, "techniek", (("incident", 9), ("complaint", 1)),
         (
             "Storing stroom", "Geen gas sinds vanochtend", "Stroomstoring in {plaats}",
             "Storing meterkast", "Gasstoring melden",
@@ -189,7 +189,7 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "verhuizing", 9, "klantenservice", (("verzoek", 7), ("vraag", 3)),
+        "verhuizing", 9, "klantenservice", (("request", 7), ("question", 3)),
         (
             "Verhuizing doorgeven", "Ik ga verhuizen", "Nieuw adres per {datum}",
             "Verhuizing en meterstanden", "Contract meenemen naar nieuw adres",
@@ -210,7 +210,7 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "slimme_meter", 6, "techniek", (("vraag", 5), ("storing", 3), ("verzoek", 2)),
+        "slimme_meter", 6, "techniek", (("question", 5), ("incident", 3), ("request", 2)),
         (
             "Slimme meter geeft geen data", "Slimme meter aanvragen", "Vraag over slimme meter",
             "Slimme meter communiceert niet", "P1-poort slimme meter",
@@ -230,7 +230,7 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "teruglevering", 7, "techniek", (("vraag", 6), ("klacht", 2), ("verzoek", 2)),
+        "teruglevering", 7, "techniek", (("question", 6), ("complaint", 2), ("request", 2)),
         (
             "Teruglevering zonnepanelen", "Terugleverkosten", "Saldering vraag",
             "Zonnepanelen aanmelden", "Teruglevering niet verrekend",
@@ -251,7 +251,7 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "betalingsregeling", 6, "facturen", (("verzoek", 8), ("vraag", 2)),
+        "betalingsregeling", 6, "facturen", (("request", 8), ("question", 2)),
         (
             "Betalingsregeling aanvragen", "Kan ik in termijnen betalen?", "Betalingsachterstand",
             "Aanmaning ontvangen", "Betalingsregeling voor nota {nummer}",
@@ -271,7 +271,7 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "klacht", 6, "klantenservice", (("klacht", 10),),
+        "klacht", 6, "klantenservice", (("complaint", 10),),
         (
             "Klacht over de service", "Al weken geen antwoord", "Klacht over medewerker",
             "Ontevreden over afhandeling", "Formele klacht",
@@ -292,7 +292,7 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "contract", 8, "klantenservice", (("vraag", 5), ("verzoek", 5)),
+        "contract", 8, "klantenservice", (("question", 5), ("request", 5)),
         (
             "Contract verlengen", "Overstappen naar vast tarief", "Contract opzeggen",
             "Vraag over mijn contract", "Welkomstbrief niet ontvangen",
@@ -313,7 +313,7 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "tarieven", 5, "klantenservice", (("vraag", 9), ("klacht", 1)),
+        "tarieven", 5, "klantenservice", (("question", 9), ("complaint", 1)),
         (
             "Vraag over tarieven", "Tariefwijziging", "Nieuwe tarieven per {maand}",
             "Energiebelasting op nota", "Prijsplafond",
@@ -333,7 +333,7 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "incasso", 5, "facturen", (("vraag", 5), ("klacht", 3), ("verzoek", 2)),
+        "incasso", 5, "facturen", (("question", 5), ("complaint", 3), ("request", 2)),
         (
             "Dubbele afschrijving", "Incasso mislukt", "Rekeningnummer wijzigen",
             "Terugbetaling niet ontvangen", "Bedrag twee keer afgeschreven",
@@ -353,7 +353,7 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "aansluiting", 4, "techniek", (("verzoek", 6), ("vraag", 4)),
+        "aansluiting", 4, "techniek", (("request", 6), ("question", 4)),
         (
             "Afspraak monteur", "Nieuwe aansluiting", "Gasaansluiting verwijderen",
             "Verzwaring aansluiting", "Meter verplaatsen",

@@ -57,56 +57,56 @@ DEMO_AGENTS = (
 CHANNELS = (
     ("email", 42),
     ("webform", 14),
-    ("telefoon", 12),
+    ("phone", 12),
     ("chat", 10),
     ("whatsapp", 9),
-    ("portaal", 4),
+    ("portal", 4),
     ("messenger", 2),
     ("x", 2),
     ("instagram", 1.5),
     ("sms", 1.5),
-    ("brief", 1),
-    ("balie", 1),
+    ("letter", 1),
+    ("visit", 1),
 )
 CHATTY = {"chat", "whatsapp", "messenger", "x", "instagram", "sms"}
-EMAIL_LIKE = {"email", "webform", "portaal"}
-REPLY_BY_EMAIL = {"webform", "portaal", "telefoon", "brief", "balie"}
-PRIORITIES = (("laag", 15), ("normaal", 64), ("hoog", 16), ("urgent", 5))
+EMAIL_LIKE = {"email", "webform", "portal"}
+REPLY_BY_EMAIL = {"webform", "portal", "phone", "letter", "visit"}
+PRIORITIES = (("low", 15), ("normal", 64), ("high", 16), ("urgent", 5))
 
 
 def _status_weights(age_days: float) -> tuple[tuple[str, float], ...]:
     """Young tickets are mostly open; old ones mostly closed, with a backlog left open."""
     if age_days < 2:
         return (
-            ("nieuw", 35),
+            ("new", 35),
             ("open", 40),
-            ("wacht_op_klant", 15),
-            ("in_de_wacht", 3),
-            ("opgelost", 7),
+            ("pending", 15),
+            ("on_hold", 3),
+            ("solved", 7),
         )
     if age_days < 14:
         return (
-            ("nieuw", 5),
+            ("new", 5),
             ("open", 30),
-            ("wacht_op_klant", 20),
-            ("in_de_wacht", 5),
-            ("opgelost", 25),
-            ("gesloten", 15),
+            ("pending", 20),
+            ("on_hold", 5),
+            ("solved", 25),
+            ("closed", 15),
         )
     if age_days < 60:
         return (
             ("open", 10),
-            ("wacht_op_klant", 8),
-            ("in_de_wacht", 4),
-            ("opgelost", 18),
-            ("gesloten", 60),
+            ("pending", 8),
+            ("on_hold", 4),
+            ("solved", 18),
+            ("closed", 60),
         )
     return (
         ("open", 3),
-        ("wacht_op_klant", 3),
-        ("in_de_wacht", 2),
-        ("opgelost", 2),
-        ("gesloten", 90),
+        ("pending", 3),
+        ("on_hold", 2),
+        ("solved", 2),
+        ("closed", 90),
     )
 
 
@@ -307,7 +307,7 @@ def _message(
 
 def tier_of(customer_id: int) -> str:
     bucket = (customer_id * 2654435761) % 1000
-    return "vip" if bucket < 8 else ("zakelijk" if bucket < 70 else "standaard")
+    return "vip" if bucket < 8 else ("business" if bucket < 70 else "standard")
 
 
 class Generator:
@@ -388,10 +388,10 @@ class Generator:
         """Customer and agent take turns; "new" tickets have no answer yet, "waiting for the
         customer" ends with the agent, "open" mostly with the customer."""
         rng = self.rng
-        if status == "nieuw":
+        if status == "new":
             return ["inbound"] * (1 if rng.random() < 0.7 else self.message_count())
         turns = ["inbound" if i % 2 == 0 else "outbound" for i in range(self.message_count())]
-        if status == "wacht_op_klant" and turns[-1] == "inbound":
+        if status == "pending" and turns[-1] == "inbound":
             turns.append("outbound")
         elif status == "open" and turns[-1] == "outbound" and rng.random() < 0.7:
             turns.append("inbound")
@@ -412,15 +412,15 @@ class Generator:
             channel = self.channels[_pick(rng, self.channel_cum)]
             ticket_type = _weighted(rng, topic.types)
             priority = _weighted(rng, PRIORITIES)
-            if ticket_type == "storing" and rng.random() < 0.5:
-                priority = "hoog" if rng.random() < 0.7 else "urgent"
+            if ticket_type == "incident" and rng.random() < 0.5:
+                priority = "high" if rng.random() < 0.7 else "urgent"
             slug = topic.team if rng.random() < 0.92 else "klantenservice"
             team_id = self.staff.team_ids[slug] if rng.random() > 0.03 else None
             agents = self.staff.agents_by_team[slug]
             status = _weighted(rng, _status_weights((self.now - t0) / DAY))
             turns = self.directions(status)
             assignee = None
-            if "outbound" in turns or (status != "nieuw" and rng.random() < 0.93):
+            if "outbound" in turns or (status != "new" and rng.random() < 0.93):
                 assignee = rng.choice(agents)
             subject = text.subject(topic)
             chatty = channel in CHATTY
@@ -478,13 +478,13 @@ class Generator:
                 ))  # fmt: skip
                 previous = message_id or previous
             solved_at = closed_at = None
-            if status in ("opgelost", "gesloten"):
+            if status in ("solved", "closed"):
                 solved_at = min(last + self.gap(6.0), self.now - 30)
-                closed_at = solved_at + 7 * DAY if status == "gesloten" else None
+                closed_at = solved_at + 7 * DAY if status == "closed" else None
                 if closed_at is not None and closed_at > self.now - 10:
-                    status, closed_at = "opgelost", None
+                    status, closed_at = "solved", None
             plan = None
-            if self.sla and status not in ("opgelost", "gesloten"):
+            if self.sla and status not in ("solved", "closed"):
                 plan = self.sla.plan(
                     channel=channel, priority=priority, type=ticket_type, tier=tier_of(cid),
                     team_id=team_id,

@@ -42,7 +42,7 @@ PUBLIC_CHANNELS: tuple[Channel, ...] = (
     Channel.WHATSAPP,
 )
 # Where a channel's address comes from: the first active account of that kind.
-ADDRESS_KINDS = {Channel.EMAIL: "email", Channel.PHONE: "telefoon", Channel.WHATSAPP: "whatsapp"}
+ADDRESS_KINDS = {Channel.EMAIL: "email", Channel.PHONE: "phone", Channel.WHATSAPP: "whatsapp"}
 
 CLOSURES_AHEAD = timedelta(days=42)
 MAX_CLOSURES = 8

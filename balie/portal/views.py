@@ -283,7 +283,7 @@ def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
         email = request.session.get(SESSION_EMAIL) or customer.primary_email
         envelope = submissions.submit(
             submissions.build_envelope(
-                channel="portaal",
+                channel="portal",
                 name=customer.name,
                 email=email,
                 subject=outbound_subject(ticket),

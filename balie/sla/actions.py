@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Statuses after which every clock of a ticket ends.
-DONE_STATUSES = ("opgelost", "gesloten")
-PENDING, ON_HOLD = "wacht_op_klant", "in_de_wacht"
+DONE_STATUSES = ("solved", "closed")
+PENDING, ON_HOLD = "pending", "on_hold"
 DUE_FIELDS = {
     ClockKind.FIRST_RESPONSE: "first_response_due_at",
     ClockKind.NEXT_RESPONSE: "next_response_due_at",
@@ -138,7 +138,7 @@ def plan_clocks(
     at once inserts them first, then points the clocks at them. `with_message`: the ticket
     opens with a customer's message, as `record_customer_message(first=True)` would add."""
     at = _now(at)
-    tier = getattr(ticket.customer, "tier", "standaard")
+    tier = getattr(ticket.customer, "tier", "standard")
     policy = choose_policy(
         channel=ticket.channel, priority=ticket.priority, type=ticket.type, tier=tier
     )

@@ -116,7 +116,7 @@ def sla_preview(
     channel_value = _choice(channel, Channel, "channel")
     priority_value = _choice(priority, Priority, "priority", Priority.NORMAL)
     type_value = _choice(type, TicketType, "type", TicketType.QUESTION)
-    tier_value = tier or "standaard"
+    tier_value = tier or "standard"
     moment = _moment(received_at, "received_at")
     try:
         cal = calendar_for(channel=channel_value)

@@ -29,7 +29,7 @@ from . import events
 from .models import ClockState, SlaClock, SlaPolicy
 
 WARNING, BREACH = "warning", "breach"
-HIGHER_PRIORITY = {"laag": "normaal", "normaal": "hoog", "hoog": "urgent"}
+HIGHER_PRIORITY = {"low": "normal", "normal": "high", "high": "urgent"}
 
 
 @dataclass

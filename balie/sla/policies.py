@@ -19,7 +19,7 @@ def active_policies() -> list[SlaPolicy]:
 
 
 def choose_policy(
-    *, channel: str, priority: str = "normaal", type: str = "vraag", tier: str = "standaard"
+    *, channel: str, priority: str = "normal", type: str = "question", tier: str = "standard"
 ) -> SlaPolicy | None:
     """The first active policy (by position) whose conditions all match."""
     for policy in active_policies():

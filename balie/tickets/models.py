@@ -15,21 +15,21 @@ if TYPE_CHECKING:
 
 
 class Status(models.TextChoices):
-    NEW = "nieuw", _("Nieuw")
+    NEW = "new", _("Nieuw")
     OPEN = "open", _("Open")
-    PENDING = "wacht_op_klant", _("Wacht op klant")
-    ON_HOLD = "in_de_wacht", _("In de wacht")
-    SOLVED = "opgelost", _("Opgelost")
-    CLOSED = "gesloten", _("Gesloten")
+    PENDING = "pending", _("Wacht op klant")
+    ON_HOLD = "on_hold", _("In de wacht")
+    SOLVED = "solved", _("Opgelost")
+    CLOSED = "closed", _("Gesloten")
 
 
 OPEN_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD)
 
 
 class Priority(models.TextChoices):
-    LOW = "laag", _("Laag")
-    NORMAL = "normaal", _("Normaal")
-    HIGH = "hoog", _("Hoog")
+    LOW = "low", _("Laag")
+    NORMAL = "normal", _("Normaal")
+    HIGH = "high", _("Hoog")
     URGENT = "urgent", _("Urgent")
 
 
@@ -37,11 +37,11 @@ PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority
 
 
 class TicketType(models.TextChoices):
-    QUESTION = "vraag", _("Vraag")
-    COMPLAINT = "klacht", _("Klacht")
-    INCIDENT = "storing", _("Storing")
-    REQUEST = "verzoek", _("Verzoek")
-    REPORT = "melding", _("Melding")
+    QUESTION = "question", _("Vraag")
+    COMPLAINT = "complaint", _("Klacht")
+    INCIDENT = "incident", _("Storing")
+    REQUEST = "request", _("Verzoek")
+    REPORT = "report", _("Melding")
 
 
 class Channel(models.TextChoices):
@@ -53,10 +53,10 @@ class Channel(models.TextChoices):
     INSTAGRAM = "instagram", _("Instagram")
     X = "x", _("X")
     SMS = "sms", _("Sms")
-    PHONE = "telefoon", _("Telefoon")
-    WALK_IN = "balie", _("Balie (bezoek)")
-    LETTER = "brief", _("Brief")
-    PORTAL = "portaal", _("Klantportaal")
+    PHONE = "phone", _("Telefoon")
+    WALK_IN = "visit", _("Balie (bezoek)")
+    LETTER = "letter", _("Brief")
+    PORTAL = "portal", _("Klantportaal")
 
 
 # Channels that an agent logs by hand; replies to them go out by e-mail when the customer has one.

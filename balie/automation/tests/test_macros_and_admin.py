@@ -89,7 +89,7 @@ def test_applying_a_macro_fills_the_reply_box_and_changes_fields_at_once(
     macro = make_macro(
         admin_agent,
         body="Beste {{ klant.naam }}, wij zoeken het uit.",
-        priority="hoog",
+        priority="high",
         add_tags=["voorschot"],
     )
     client.force_login(cast.anna.user)
@@ -103,7 +103,7 @@ def test_applying_a_macro_fills_the_reply_box_and_changes_fields_at_once(
     assert event["text"] == "Beste Carla Jansen, wij zoeken het uit."
     assert "toegepast" in response.content.decode()
     ticket.refresh_from_db()
-    assert ticket.priority == "hoog"
+    assert ticket.priority == "high"
     assert list(ticket.tags.values_list("name", flat=True)) == ["voorschot"]
     assert not ticket.messages.filter(direction=Direction.OUTBOUND, author=cast.anna).exists()
     assert Activity.objects.get(ticket=ticket, kind="macro.applied").actor_agent == cast.anna

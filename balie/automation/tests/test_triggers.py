@@ -38,20 +38,20 @@ def test_rules_run_in_their_order_and_each_sees_what_the_one_before_did(cast, ad
         "Klachten met spoed",
         "ticket.created",
         [{"field": "subject", "op": "contains", "value": "KLACHT"}],
-        [{"type": "set_field", "field": "priority", "value": "hoog"}],
+        [{"type": "set_field", "field": "priority", "value": "high"}],
     )
     rule(
         admin_agent,
         "Hoge prioriteit krijgt label",
         "ticket.created",
-        [{"field": "priority", "op": "is", "value": "hoog"}],
+        [{"field": "priority", "op": "is", "value": "high"}],
         [{"type": "add_tag", "tag": "Spoed"}],
     )
 
     ticket = new_ticket(cast, subject="Klacht over de monteur")
 
     ticket.refresh_from_db()
-    assert ticket.priority == "hoog"
+    assert ticket.priority == "high"
     assert list(ticket.tags.values_list("name", flat=True)) == ["spoed"]
     applied = Activity.objects.filter(ticket=ticket, kind="automation.rule_applied")
     assert [a.data["name"] for a in applied] == [
@@ -65,7 +65,7 @@ def test_moving_a_rule_up_changes_what_happens(cast, admin_agent):
         admin_agent,
         "Hoge prioriteit krijgt label",
         "ticket.created",
-        [{"field": "priority", "op": "is", "value": "hoog"}],
+        [{"field": "priority", "op": "is", "value": "high"}],
         [{"type": "add_tag", "tag": "spoed"}],
     )
     second = rule(
@@ -73,7 +73,7 @@ def test_moving_a_rule_up_changes_what_happens(cast, admin_agent):
         "Klachten met spoed",
         "ticket.created",
         [{"field": "subject", "op": "contains", "value": "klacht"}],
-        [{"type": "set_field", "field": "priority", "value": "hoog"}],
+        [{"type": "set_field", "field": "priority", "value": "high"}],
     )
 
     ticket = new_ticket(cast, subject="Klacht over de monteur")
@@ -93,7 +93,7 @@ def test_rules_that_undo_each_other_do_not_loop(cast, admin_agent):
         admin_agent,
         "Hoog wordt urgent",
         "ticket.updated",
-        [{"field": "priority", "op": "is", "value": "hoog"}],
+        [{"field": "priority", "op": "is", "value": "high"}],
         [{"type": "set_field", "field": "priority", "value": "urgent"}],
     )
     rule(
@@ -101,17 +101,17 @@ def test_rules_that_undo_each_other_do_not_loop(cast, admin_agent):
         "Urgent wordt hoog",
         "ticket.updated",
         [{"field": "priority", "op": "is", "value": "urgent"}],
-        [{"type": "set_field", "field": "priority", "value": "hoog"}],
+        [{"type": "set_field", "field": "priority", "value": "high"}],
     )
     ticket = new_ticket(cast)
 
-    ticket_actions.update_ticket(ticket, by=cast.anna, priority="hoog")
+    ticket_actions.update_ticket(ticket, by=cast.anna, priority="high")
 
     ticket.refresh_from_db()
-    assert ticket.priority == "hoog"
+    assert ticket.priority == "high"
     assert RuleFiring.objects.filter(ticket=ticket).count() == 2
     updates = Activity.objects.filter(ticket=ticket, kind="ticket.updated")
-    assert [u.data["priority"]["to"] for u in updates] == ["hoog", "urgent", "hoog"]
+    assert [u.data["priority"]["to"] for u in updates] == ["high", "urgent", "high"]
     assert [u.actor_label for u in updates] == [
         "Anna de Vries",
         "Regel: Hoog wordt urgent",
@@ -143,14 +143,14 @@ def test_inbound_mail_with_a_word_in_the_body_goes_to_techniek(cast, admin_agent
         "message.received",
         [
             {"field": "body", "op": "contains", "value": "storing"},
-            {"field": "tier", "op": "in", "value": ["standaard", "zakelijk"]},
+            {"field": "tier", "op": "in", "value": ["standard", "business"]},
             {"field": "language", "op": "is", "value": "nl"},
             {"field": "assignee", "op": "is_empty"},
         ],
         [
             {"type": "assign_team", "team": "techniek"},
             {"type": "assign_agent", "agent": "bram"},
-            {"type": "set_field", "field": "type", "value": "storing"},
+            {"type": "set_field", "field": "type", "value": "incident"},
         ],
     )
 
@@ -160,7 +160,7 @@ def test_inbound_mail_with_a_word_in_the_body_goes_to_techniek(cast, admin_agent
     deliver(customer_mail(subject="Verhuizing", body="Ik ga verhuizen."))
 
     storing = Ticket.objects.get(subject="Geen stroom")
-    assert (storing.team, storing.assignee, storing.type) == (cast.techniek, cast.bram, "storing")
+    assert (storing.team, storing.assignee, storing.type) == (cast.techniek, cast.bram, "incident")
     assert Ticket.objects.get(subject="Verhuizing").team == cast.klantenservice
 
 

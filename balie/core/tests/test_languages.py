@@ -76,7 +76,7 @@ def test_the_ticket_page_writes_dates_the_english_way(cast, client):
     ticket = actions.create_ticket(
         customer=cast.carla,
         subject="Voorschot",
-        channel="telefoon",
+        channel="phone",
         by=SYSTEM,
         team=cast.klantenservice,
     )

@@ -130,7 +130,7 @@ def test_create_a_customer_with_identities(as_anna, cast):
         "/customers",
         {
             "name": "Eva Visser",
-            "tier": "zakelijk",
+            "tier": "business",
             "language": "en",
             "identities": [
                 {"kind": "email", "value": "Eva@Visser.NL"},
@@ -142,7 +142,7 @@ def test_create_a_customer_with_identities(as_anna, cast):
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["number"].startswith("K")
-    assert body["tier"] == "zakelijk"
+    assert body["tier"] == "business"
     assert {i["value"] for i in body["identities"]} == {"eva@visser.nl", "+31687654321"}
 
 

@@ -65,11 +65,11 @@ def test_messages_are_in_time_order_and_the_ticket_times_match(seeded):
         assert ticket.last_inbound_at == max(inbound)
         outbound = [m.created_at for m in messages if m.direction == "outbound"]
         assert ticket.first_response_at == (min(outbound) if outbound else None)
-        if ticket.status == "nieuw":
+        if ticket.status == "new":
             assert not outbound
-        if ticket.status in ("opgelost", "gesloten"):
+        if ticket.status in ("solved", "closed"):
             assert ticket.solved_at and ticket.solved_at >= ticket.last_message_at
-        if ticket.status == "gesloten":
+        if ticket.status == "closed":
             assert ticket.closed_at and ticket.closed_at > ticket.solved_at
 
 
@@ -79,8 +79,8 @@ def test_data_is_spread_like_a_real_inbox(seeded):
     statuses = Counter(tickets.values_list("status", flat=True))
     assert channels.most_common(1)[0][0] == "email"
     assert len(channels) >= 5
-    assert {"gesloten", "open"} <= set(statuses)
-    assert statuses["gesloten"] > statuses["open"]  # a year of history: most are done
+    assert {"closed", "open"} <= set(statuses)
+    assert statuses["closed"] > statuses["open"]  # a year of history: most are done
     assert 0 < sum(statuses[s] for s in OPEN_STATUSES) < 100
     assert tickets.values("team").distinct().count() >= 3
     assert tickets.exclude(assignee=None).values("assignee").distinct().count() >= 5
@@ -115,10 +115,10 @@ def test_seed_sends_nothing_and_keeps_the_audit_trail(seeded):
 
 def test_open_tickets_have_running_sla_clocks(seeded):
     pytest.importorskip("balie.sla.actions")
-    open_new = Ticket.objects.filter(status__in=["nieuw", "open"])
+    open_new = Ticket.objects.filter(status__in=["new", "open"])
     assert open_new.exists()
     assert not open_new.filter(sla_next_due_at=None).exists()
-    assert not Ticket.objects.filter(status="gesloten").exclude(sla_next_due_at=None).exists()
+    assert not Ticket.objects.filter(status="closed").exclude(sla_next_due_at=None).exists()
 
 
 def test_a_second_run_adds_to_the_first(seeded):

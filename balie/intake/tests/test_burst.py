@@ -193,7 +193,7 @@ def test_a_burst_ends_as_the_pipeline_ends_each_message_alone(
             name="Storing met spoed",
             event="message.received",
             conditions=[{"field": "body", "op": "contains", "value": "storing"}],
-            actions=[{"type": "set_field", "field": "priority", "value": "hoog"}],
+            actions=[{"type": "set_field", "field": "priority", "value": "high"}],
         )
 
     raws = [

@@ -140,12 +140,12 @@ def test_a_rule_made_after_mail_came_in_applies_to_the_next_mail(cast, deliver):
         name="Spoed",
         event="message.received",
         conditions=[],
-        actions=[{"type": "set_field", "field": "priority", "value": "hoog"}],
+        actions=[{"type": "set_field", "field": "priority", "value": "high"}],
     )
     deliver(mail(sender="ander@example.nl", subject="Tweede"))
 
-    assert Ticket.objects.get(subject="Tweede").priority == "hoog"
-    assert Ticket.objects.get(subject="Eerste").priority != "hoog"
+    assert Ticket.objects.get(subject="Tweede").priority == "high"
+    assert Ticket.objects.get(subject="Eerste").priority != "high"
 
 
 @pytest.fixture

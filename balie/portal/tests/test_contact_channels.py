@@ -130,7 +130,7 @@ def test_on_saturday_chat_and_phone_are_open_and_email_is_closed_until_monday(cl
     page = contact_page(client)
 
     assert "Nu open tot 14:00" in page.card("chat")
-    assert "Nu open tot 14:00" in page.card("telefoon")
+    assert "Nu open tot 14:00" in page.card("phone")
     email = page.card("email")
     assert "Nu gesloten — weer open maandag 8 juni om 08:00" in email
     assert "vanwege" not in email  # an ordinary weekend, no holiday to name
@@ -213,7 +213,7 @@ def test_during_an_exceptional_closure_the_page_gives_its_reason(client, clock):
 
     assert (
         "Nu gesloten — gesloten vanwege een storing in onze telefooncentrale; "
-        "weer open vandaag om 13:30" in page.card("telefoon")
+        "weer open vandaag om 13:30" in page.card("phone")
     )
     assert "Nu open tot 18:00" in page.card("email")
     assert "dinsdag 2 juni 09:00–13:30 een storing in onze telefooncentrale" in " ".join(
@@ -302,7 +302,7 @@ def test_the_page_costs_a_few_queries_and_then_comes_from_the_cache(
     client, clock, cast, django_assert_max_num_queries, django_assert_num_queries
 ):
     now = clock(TUESDAY)
-    for channel in ("email", "webform", "chat", "whatsapp", "telefoon"):
+    for channel in ("email", "webform", "chat", "whatsapp", "phone"):
         for days_ago in range(1, 6):
             answered_ticket(
                 channel, created=now - timedelta(days=days_ago), after=timedelta(minutes=20)

@@ -273,7 +273,7 @@ def test_a_reply_lands_in_the_same_ticket_and_reopens_it(cast, client):
     ticket.refresh_from_db()
     assert ticket.status == Status.OPEN
     reply = ticket.messages.filter(direction=Direction.INBOUND).last()
-    assert reply.channel == "portaal"
+    assert reply.channel == "portal"
     assert reply.sender_address == "carla.jansen@example.nl"
     assert reply.attachments.get().filename == "jaarnota.pdf"
     assert Ticket.objects.count() == 1

@@ -26,7 +26,7 @@ def test_demo_company_is_open_on_weekdays_and_chat_also_on_saturday():
 
 
 def test_status_api_when_open_says_until_when(client):
-    response = client.get(STATUS, {"channel": "telefoon", "at": "2026-06-02T09:00:00+02:00"})
+    response = client.get(STATUS, {"channel": "phone", "at": "2026-06-02T09:00:00+02:00"})
 
     assert response.status_code == 200
     assert response.json() == {

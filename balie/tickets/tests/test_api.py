@@ -125,7 +125,7 @@ def test_an_outsider_gets_404_for_a_private_teams_ticket_everywhere(as_anna, met
 
     answers = [
         as_anna.get(path),
-        as_anna.patch(path, {"status": "opgelost"}),
+        as_anna.patch(path, {"status": "solved"}),
         as_anna.post(f"{path}/reply", {"text": "Wij komen langs."}),
         as_anna.post(f"{path}/notes", {"text": "Even kijken"}),
         as_anna.get(f"{path}/messages"),
@@ -184,7 +184,7 @@ def test_list_filters_by_status_assignee_and_channel(as_anna, cast):
         assert response.status_code == 200, response.json()
         return {t["number"] for t in response.json()["items"]}
 
-    assert numbers({"view": "alle", "status": ["opgelost", "wacht_op_klant"]}) == {
+    assert numbers({"view": "alle", "status": ["solved", "pending"]}) == {
         waiting.pk,
         solved.pk,
     }
@@ -347,10 +347,10 @@ def test_an_agent_logs_a_phone_call_for_a_known_customer(as_anna, cast):
         "/tickets",
         {
             "customer": cast.carla.pk,
-            "channel": "telefoon",
+            "channel": "phone",
             "subject": "Belt over termijnbedrag",
             "text": "Klant wil het termijnbedrag verlagen naar 90 euro.",
-            "priority": "hoog",
+            "priority": "high",
         },
     )
 
@@ -358,8 +358,8 @@ def test_an_agent_logs_a_phone_call_for_a_known_customer(as_anna, cast):
     body = response.json()
     ticket = Ticket.objects.get(pk=body["number"])
     assert ticket.customer == cast.carla
-    assert ticket.channel == "telefoon"
-    assert ticket.priority == "hoog"
+    assert ticket.channel == "phone"
+    assert ticket.priority == "high"
     assert ticket.assignee == cast.anna
     assert ticket.team == cast.klantenservice
     assert body["messages"][0]["body_text"] == "Klant wil het termijnbedrag verlagen naar 90 euro."
@@ -411,24 +411,24 @@ def test_creating_an_email_ticket_for_a_known_address_reuses_the_customer(as_ann
 @pytest.mark.parametrize(
     ("body", "status", "reason"),
     [
-        ({"channel": "telefoon", "text": "hallo"}, 422, "klant"),
+        ({"channel": "phone", "text": "hallo"}, 422, "klant"),
         ({"customer": 1, "identity": {"kind": "email", "value": "a@b.nl"}}, 422, "text"),
-        ({"customer": 987654, "channel": "telefoon", "text": "hallo"}, 422, "bestaat niet"),
+        ({"customer": 987654, "channel": "phone", "text": "hallo"}, 422, "bestaat niet"),
         (
             {"identity": {"kind": "email", "value": "geen-adres"}, "channel": "email", "text": "x"},
             422,
             "e-mail",
         ),
         ({"CUSTOMER": 1, "channel": "chat", "text": "hallo"}, 422, "toegestaan"),
-        ({"customer": "{c}", "channel": "brief", "text": "  "}, 400, "Beschrijf"),
-        ({"customer": "{c}", "channel": "brief", "text": "x", "team": 424242}, 422, "Team"),
+        ({"customer": "{c}", "channel": "letter", "text": "  "}, 400, "Beschrijf"),
+        ({"customer": "{c}", "channel": "letter", "text": "x", "team": 424242}, 422, "Team"),
         (
-            {"customer": "{c}", "channel": "brief", "text": "x", "subject": "s" * 256},
+            {"customer": "{c}", "channel": "letter", "text": "x", "subject": "s" * 256},
             422,
             "te lang",
         ),
-        ({"customer": "{c}", "channel": "brief", "text": "x\x00y"}, 422, "NUL"),
-        ({"customer": 2**70, "channel": "brief", "text": "x"}, 422, "hoogstens"),
+        ({"customer": "{c}", "channel": "letter", "text": "x\x00y"}, 422, "NUL"),
+        ({"customer": 2**70, "channel": "letter", "text": "x"}, 422, "hoogstens"),
         ([1, 2, 3], 422, "Ongeldige invoer"),
     ],
 )
@@ -459,9 +459,9 @@ def test_patch_changes_fields_and_writes_the_audit_trail(as_anna, cast, billing_
     response = as_anna.patch(
         f"/tickets/{billing_ticket.pk}",
         {
-            "status": "in_de_wacht",
+            "status": "on_hold",
             "priority": "urgent",
-            "type": "klacht",
+            "type": "complaint",
             "assignee": cast.anna.pk,
             "tags": ["Verhuizing", "voorschot"],
             "subject": "Voorschot te hoog na verhuizing",
@@ -470,12 +470,12 @@ def test_patch_changes_fields_and_writes_the_audit_trail(as_anna, cast, billing_
 
     assert response.status_code == 200, response.json()
     body = response.json()
-    assert body["status"] == "in_de_wacht"
+    assert body["status"] == "on_hold"
     assert body["assignee"] == {"id": cast.anna.pk, "name": "Anna de Vries"}
     assert body["tags"] == ["verhuizing", "voorschot"]
     updated = billing_ticket.activities.get(kind="ticket.updated")
     assert updated.actor_agent == cast.anna
-    assert updated.data["priority"] == {"from": "normaal", "to": "urgent"}
+    assert updated.data["priority"] == {"from": "normal", "to": "urgent"}
     assert updated.data["subject"]["to"] == "Voorschot te hoog na verhuizing"
     assert billing_ticket.activities.filter(kind="ticket.assigned").count() == 1
 
@@ -505,7 +505,7 @@ def test_patch_can_unassign_and_move_to_another_team(as_anna, cast, billing_tick
         ({"subject": "x" * 300}, "te lang"),
         ({"tags": ["a" * 51]}, "te lang"),
         ({"tags": "los"}, "lijst"),
-        (["status", "opgelost"], "JSON-object"),
+        (["status", "solved"], "JSON-object"),
     ],
 )
 def test_patch_with_unknown_values_is_a_422_with_a_dutch_reason(
@@ -533,7 +533,7 @@ def test_reply_is_queued_in_the_outbox_with_sanitised_html(as_anna, cast, billin
             "text": "Wij hebben uw voorschot verlaagd.",
             "html": '<p onclick="steel()">Wij hebben uw voorschot verlaagd.</p>'
             "<script>alert(1)</script>",
-            "status_after": "opgelost",
+            "status_after": "solved",
         },
     )
 
@@ -552,7 +552,7 @@ def test_reply_is_queued_in_the_outbox_with_sanitised_html(as_anna, cast, billin
 
 def test_reply_to_a_customer_without_email_is_a_400_with_a_reason(as_anna, cast):
     no_mail = Customer.objects.create(name="Zonder Mail")
-    ticket = TicketFactory(customer=no_mail, channel="telefoon")
+    ticket = TicketFactory(customer=no_mail, channel="phone")
 
     response = as_anna.post(f"/tickets/{ticket.pk}/reply", {"text": "Hallo"})
 
@@ -608,12 +608,12 @@ def test_the_openapi_schema_and_docs_describe_the_api(cast):
         schema["paths"]
     )
     assert schema["components"]["schemas"]["Status"]["enum"] == [
-        "nieuw",
+        "new",
         "open",
-        "wacht_op_klant",
-        "in_de_wacht",
-        "opgelost",
-        "gesloten",
+        "pending",
+        "on_hold",
+        "solved",
+        "closed",
     ]
     assert Client().get("/api/v1/docs").status_code == 200
 

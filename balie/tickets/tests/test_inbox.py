@@ -54,7 +54,7 @@ def test_one_team_pages_are_the_pages_of_the_general_query(cast, sort, view):
     and with the same cursors, as the one query it replaces: here with the other team's
     tickets newest, as after a flood of mail to one team."""
     now = timezone.now()
-    statuses = ["nieuw", "open", "wacht_op_klant", "opgelost", "gesloten"]
+    statuses = ["new", "open", "pending", "solved", "closed"]
     for i in range(40):
         TicketFactory(
             customer=cast.carla,
@@ -88,7 +88,7 @@ def test_one_team_pages_are_the_pages_of_the_general_query(cast, sort, view):
     "filters",
     [
         Filters(view="opgelost"),
-        Filters(view="alle", status=("opgelost", "gesloten")),
+        Filters(view="alle", status=("solved", "closed")),
         Filters(view="opgelost", team=1),
     ],
     ids=["solved", "solved or closed", "solved of one team"],
@@ -98,7 +98,7 @@ def test_deadline_pages_read_status_by_status_are_the_pages_of_the_general_query
     the same order and with the same cursors, as the one query, also when some of them do
     carry a due time (an old row, an import) and several share one."""
     now = timezone.now()
-    statuses = ["opgelost", "gesloten", "wacht_op_klant", "open"]
+    statuses = ["solved", "closed", "pending", "open"]
     for i in range(30):
         TicketFactory(
             customer=cast.carla,
@@ -127,9 +127,9 @@ def test_deadline_pages_read_status_by_status_are_the_pages_of_the_general_query
 
 
 def test_shown_statuses_follow_the_view_and_the_status_filter():
-    assert shown_statuses(Filters(view="opgelost")) == ("opgelost", "gesloten")
+    assert shown_statuses(Filters(view="opgelost")) == ("solved", "closed")
     assert shown_statuses(Filters(view="alle", status=("open",))) == ("open",)
-    assert shown_statuses(Filters(view="alle-open", status=("opgelost",))) == ()
+    assert shown_statuses(Filters(view="alle-open", status=("solved",))) == ()
     assert len(shown_statuses(Filters(view="alle"))) == 6
 
 

@@ -140,7 +140,7 @@ def test_ticket_page_shows_conversation_notes_thread_reason_and_audit_trail(as_a
         thread_reason="[#10001] in onderwerp",
     )
     actions.add_note(ticket, by=cast.anna, text="Eerst meterstanden <b>nakijken</b>")
-    actions.update_ticket(ticket, by=cast.anna, priority="hoog")
+    actions.update_ticket(ticket, by=cast.anna, priority="high")
 
     html = as_anna.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
 
@@ -162,7 +162,7 @@ def test_reply_creates_outbound_message_in_the_outbox_and_shows_it(as_anna, cast
         {
             "mode": "antwoord",
             "text": "Wij passen uw voorschot aan.",
-            "status_after": "wacht_op_klant",
+            "status_after": "pending",
         },
         HTTP_HX_REQUEST="true",
     )
@@ -210,7 +210,7 @@ def test_field_changes_are_recorded_in_the_audit_trail(as_anna, cast):
         {
             "status": "open",
             "priority": "urgent",
-            "type": "klacht",
+            "type": "complaint",
             "team": str(cast.klantenservice.pk),
             "assignee": str(cast.anna.pk),
             "tags": "Storing, terugbellen",
@@ -219,7 +219,7 @@ def test_field_changes_are_recorded_in_the_audit_trail(as_anna, cast):
     )
     assert response.status_code == 200
     ticket.refresh_from_db()
-    assert (ticket.priority, ticket.type, ticket.assignee) == ("urgent", "klacht", cast.anna)
+    assert (ticket.priority, ticket.type, ticket.assignee) == ("urgent", "complaint", cast.anna)
     assert sorted(ticket.tags.values_list("name", flat=True)) == ["storing", "terugbellen"]
     update = Activity.objects.get(ticket=ticket, kind="ticket.updated")
     assert update.actor_agent == cast.anna
@@ -232,14 +232,14 @@ def test_invalid_field_value_is_refused_in_dutch(as_anna, cast):
     ticket = open_ticket(cast)
     response = as_anna.post(
         reverse("tickets:update", args=[ticket.pk]),
-        {"status": "weg", "priority": "normaal", "type": "vraag"},
+        {"status": "weg", "priority": "normal", "type": "question"},
     )
     assert response.status_code == 400
     assert "Selecteer een geldige keuze" in response.content.decode()
     assert not Activity.objects.filter(ticket=ticket, kind="ticket.updated").exists()
 
 
-@pytest.mark.parametrize("channel", ["telefoon", "balie", "brief"])
+@pytest.mark.parametrize("channel", ["phone", "visit", "letter"])
 def test_log_contact_opens_a_ticket(as_anna, cast, channel):
     scan = SimpleUploadedFile("brief.pdf", b"%PDF-1.4 scan", content_type="application/pdf")
     response = as_anna.post(
@@ -249,8 +249,8 @@ def test_log_contact_opens_a_ticket(as_anna, cast, channel):
             "customer": str(cast.carla.pk),
             "subject": "Verhuizing",
             "text": "Carla verhuist per 1 mei.",
-            "type": "verzoek",
-            "priority": "normaal",
+            "type": "request",
+            "priority": "normal",
             "team": "",
             "attachments": [scan],
         },
@@ -269,13 +269,13 @@ def test_log_contact_for_a_new_customer(as_anna, cast):
     response = as_anna.post(
         reverse("tickets:log_contact"),
         {
-            "channel": "telefoon",
+            "channel": "phone",
             "new_name": "Dirk de Boer",
             "new_phone": "06 98765432",
             "subject": "Storing",
             "text": "Geen warm water.",
-            "type": "storing",
-            "priority": "hoog",
+            "type": "incident",
+            "priority": "high",
         },
     )
     assert response.status_code == 302
@@ -288,11 +288,11 @@ def test_log_contact_without_customer_explains_in_dutch(as_anna, cast):
     response = as_anna.post(
         reverse("tickets:log_contact"),
         {
-            "channel": "telefoon",
+            "channel": "phone",
             "subject": "x",
             "text": "y",
-            "type": "vraag",
-            "priority": "normaal",
+            "type": "question",
+            "priority": "normal",
         },
     )
     assert response.status_code == 400
