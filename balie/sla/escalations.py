@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -86,6 +86,34 @@ def _check_clocks(*, now: datetime | None, limit: int) -> CheckResult:
     for pk in list(due_breaches):
         result.breached += breach_clock(pk, now=now)
     return result
+
+
+def settle_past_deadlines(*, now: datetime | None = None, by: Any = SYSTEM) -> int:
+    """For data made after the fact (the demo, an import): record on every running clock the
+    warning and breach its deadlines passed, at the moment they passed, as the checks of that
+    time would have; nobody is mailed about the past (the next check finds nothing old to
+    report). Returns the number of clocks changed."""
+    from balie.tickets.models import Ticket
+
+    now = now or timezone.now()
+    running = SlaClock.objects.filter(state=ClockState.RUNNING)
+    with transaction.atomic():
+        warned = running.filter(warn_at__lte=now, warned_at__isnull=True).update(
+            warned_at=F("warn_at")
+        )
+        breached = running.filter(due_at__lte=now, breached_at__isnull=True).update(
+            breached_at=F("due_at")
+        )
+        first_breach = (
+            SlaClock.objects.filter(ticket_id=OuterRef("pk"), breached_at__isnull=False)
+            .order_by("breached_at")
+            .values("breached_at")[:1]
+        )
+        Ticket.objects.filter(
+            sla_breached_at__isnull=True,
+            pk__in=SlaClock.objects.filter(breached_at__isnull=False).values("ticket_id"),
+        ).update(sla_breached_at=Subquery(first_breach))
+    return warned + breached
 
 
 def warn_clock(clock_id: int, *, now: datetime) -> bool:

@@ -119,3 +119,22 @@ def test_demo_logins_and_token_work(tmp_path):
     new = token_file.read_text().strip()
     assert new != raw and f"api token: {new}" in output
     assert ApiToken.objects.find(new) is not None
+
+
+def test_the_first_sla_check_after_loading_the_demo_mails_nobody(tmp_path, mailoutbox):
+    from django.utils import timezone
+
+    from balie.sla.escalations import check_clocks
+    from balie.sla.models import SlaClock
+
+    load(tmp_path / "token.txt")
+    mailoutbox.clear()
+
+    result = check_clocks()
+
+    assert (result.warned, result.breached) == (0, 0)
+    assert mailoutbox == []
+    # The clocks tell the tickets' age: what is long overdue is recorded as breached back then.
+    overdue = SlaClock.objects.filter(state="running", due_at__lt=timezone.now())
+    assert overdue.exists()
+    assert not overdue.filter(breached_at__isnull=True).exists()
