@@ -94,7 +94,7 @@ class CustomerListItem(Schema):
     number: str | None
     name: str
     language: str
-    tier: str
+    tier: Tier
     created_at: datetime
 
 

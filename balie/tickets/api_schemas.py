@@ -10,6 +10,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from balie.customers.api_schemas import DbId, IdentityIn, InputSchema, text
+from balie.customers.models import Tier
 
 from .inbox import DEFAULT_SORT, SORTS, VIEWS
 from .models import Channel, Priority, Status, TicketType
@@ -63,16 +64,16 @@ class CustomerSummary(Schema):
     number: str | None
     name: str
     email: str
-    tier: str
+    tier: Tier
 
 
 class TicketListItem(Schema):
     number: int
     subject: str
-    status: str
-    priority: str
-    type: str
-    channel: str
+    status: Status
+    priority: Priority
+    type: TicketType
+    channel: Channel
     team: Named | None
     assignee: Named | None
     customer: CustomerSummary
@@ -113,7 +114,7 @@ class RefusedAttachmentOut(Schema):
 class MessageOut(Schema):
     id: int
     direction: str
-    channel: str
+    channel: Channel
     created_at: datetime
     sender: Sender
     subject: str
