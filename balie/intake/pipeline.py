@@ -60,6 +60,10 @@ class Run:
     stopped: str = ""
     notes: list[str] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)  # the steps it went through, in order
+    # Filed by someone other than the sender (an agent over the API), with the ticket's fields
+    # they chose; None: the customer themselves.
+    by: Any = None
+    ticket_fields: dict[str, Any] = field(default_factory=dict)
 
     def stop(self, reason: str) -> Run:
         self.stopped = reason
@@ -148,6 +152,8 @@ def identify_customer(run: Run) -> Run:
     """One customer per identity; a new identity makes a new customer (never merged on a number
     the sender merely typed: that is shown to agents as an unverified claim)."""
     sender = run.inbound.sender
+    if run.customer is not None:
+        return run  # known already: an agent filed it for this customer
     if run.inbound.automatic:
         found = find_customer(sender.kind, sender.value)
         if found:
@@ -188,6 +194,8 @@ def subject_numbers(inbound: InboundMessage) -> list[int]:
 
 def find_thread(run: Run) -> Run:
     inbound = run.inbound
+    if run.thread_reason:
+        return run  # a new ticket by the filer's own choice, for the reason given
     headers = thread_headers(inbound)
     by_message_id: dict[str, Ticket] = {}
     if headers:
@@ -295,23 +303,30 @@ def file_message(run: Run) -> Run:
 
 def _file(run: Run, inbound: InboundMessage) -> None:
     assert run.customer is not None
+    by = run.by or run.customer
     if run.ticket is None:
+        fields = {
+            "team": choose_team(
+                channel=inbound.channel, account=run.account, claims=inbound.claims
+            ),
+            "claims": dict(inbound.claims),
+            "linked_to": run.link_to,
+            "account": run.account,
+            "language": inbound_language(inbound),
+            **{k: v for k, v in run.ticket_fields.items() if v},
+        }
         run.ticket = ticket_actions.create_ticket(
             customer=run.customer,
             subject=inbound.subject or (inbound.text.strip().splitlines() or [""])[0][:80],
             channel=inbound.channel,
-            by=run.customer,
-            team=choose_team(channel=inbound.channel, account=run.account, claims=inbound.claims),
-            claims=dict(inbound.claims),
-            linked_to=run.link_to,
-            account=run.account,
-            language=inbound_language(inbound),
+            by=by,
+            **fields,
         )
         run.created_ticket = True
     run.message = ticket_actions.add_inbound_message(
         run.ticket,
         inbound,
-        by=run.customer,
+        by=by,
         identity=run.identity,
         thread_reason=run.thread_reason,
         envelope=run.envelope,
@@ -337,8 +352,11 @@ def run_pipeline(
     *,
     envelope: Envelope | None = None,
     account: ChannelAccount | None = None,
+    **given: Any,
 ) -> Run:
-    run = Run(inbound=inbound, envelope=envelope, account=account)
+    """`given`: what the filer already knows (Run's customer, identity, by, ticket_fields,
+    thread_reason), for a message an agent files for a customer."""
+    run = Run(inbound=inbound, envelope=envelope, account=account, **given)
     for step in PIPELINE:
         run.steps.append(step.__name__)
         run = step(run)

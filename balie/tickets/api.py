@@ -26,10 +26,8 @@ from balie.tickets.attachment_files import attachment_response
 
 from .access import get_ticket_for
 from .actions import (
-    add_inbound_message,
     add_note,
     add_reply,
-    create_ticket,
     log_contact,
     update_ticket,
 )
@@ -350,8 +348,7 @@ def _open_ticket(
     by: Agent,
 ) -> Ticket:
     """An e-mail or web-form contact that reached the agent another way: the ticket with the
-    customer's message filed in it, as the pipeline would have filed it."""
-    from balie.routing.actions import choose_team
+    customer's message filed in it by the intake pipeline, acknowledged like any other."""
 
     channel = _value(payload.channel)
     if identity is None:
@@ -362,31 +359,31 @@ def _open_ticket(
         name=customer.name,
     )
     subject = payload.subject.strip() or _first_line(payload.text)
+    from balie.intake.pipeline import run_pipeline
+
     with transaction.atomic():
-        ticket = create_ticket(
-            customer=customer,
-            subject=subject,
-            channel=channel,
-            by=by,
-            team=team or choose_team(channel=channel),
-            priority=_value(payload.priority),
-            type=_value(payload.type),
-        )
-        add_inbound_message(
-            ticket,
+        run = run_pipeline(
             InboundMessage(
                 channel=channel,
                 external_id="",
                 sender=sender,
-                subject=ticket.subject,
+                subject=subject,
                 text=payload.text,
                 full_text=payload.text,
             ),
-            by=by,
+            customer=customer,
             identity=identity,
+            by=by,
+            ticket_fields={
+                "team": team,
+                "priority": _value(payload.priority),
+                "type": _value(payload.type),
+            },
             thread_reason=_("vastgelegd via de API door %(agent)s") % {"agent": by.display_name},
         )
-    return ticket
+    if run.stopped or run.ticket is None:
+        raise ValueError(run.stopped)
+    return run.ticket
 
 
 @router.get("/{number}", response={200: TicketOut, **ERRORS}, summary="Eén ticket met berichten")

@@ -99,3 +99,27 @@ def test_mail_filed_together_records_the_same_steps_as_mail_filed_alone(cast, co
     assert messages.count() == count
     for message in messages:
         assert received(message)["steps"] == ALL_STEPS
+
+
+def test_a_ticket_made_over_the_api_records_every_step_and_is_acknowledged(
+    cast, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    _token, raw = create_api_token(cast.anna, name="crm", scope=TokenScope.READ_WRITE, by=SYSTEM)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/tickets",
+            {
+                "identity": {"kind": "email", "value": "dirk@example.nl"},
+                "channel": "email",
+                "text": "Mijn factuur klopt niet.",
+            },
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {raw}",
+        )
+
+    assert response.status_code == 201, response.json()
+    entry = received(Message.objects.get(direction=Direction.INBOUND))
+    assert entry["steps"] == ALL_STEPS
+    assert entry["thread_reason"].startswith("vastgelegd via de API")
+    (ack,) = mailoutbox
+    assert f"[#{response.json()['number']}]" in ack.message()["Subject"]

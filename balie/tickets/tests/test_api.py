@@ -388,10 +388,12 @@ def test_an_email_contact_for_a_new_address_creates_the_customer_and_files_the_m
     assert body["subject"] == "Mijn factuur klopt niet."
     assert body["customer"]["name"] == "Dirk de Boer"
     assert body["customer"]["email"] == "dirk@example.nl"
-    [message] = body["messages"]
+    message, acknowledgement = body["messages"]
     assert message["direction"] == "inbound"
     assert message["sender"]["address"] == "dirk@example.nl"
     assert message["delivery_status"] == "received"
+    # acknowledged like a ticket that came in by mail
+    assert acknowledgement["direction"] == "outbound"
     assert Customer.objects.filter(identities__value="dirk@example.nl").count() == 1
 
 
