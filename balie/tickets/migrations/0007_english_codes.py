@@ -147,6 +147,10 @@ def to_dutch(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # The data updates commit before the indexes are rebuilt: PostgreSQL refuses CREATE INDEX
+    # on a table with deferred constraint checks still pending in the same transaction.
+    atomic = False
+
     dependencies = [
         ("accounts", "0001_initial"),
         ("automation", "0001_initial"),
