@@ -91,22 +91,33 @@ def _unsurrogate(text: str) -> str:
     return text
 
 
+# Control characters (C0, DEL, C1) and the Unicode line and paragraph separators, with the
+# white space around them: what must never reach a stored header value or an outgoing one.
+CONTROL_RUN = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]*[\x00-\x1f\x7f-\x9f\u2028\u2029]\s*")
+
+
+def one_line(text: str) -> str:
+    """`text` as a single header line: every run of control characters (CR, LF, NUL, ESC,
+    tab, …) and the white space around it becomes one space."""
+    return CONTROL_RUN.sub(" ", text).strip()
+
+
 def decode_header_value(value: object) -> str:
-    """An unfolded header with its RFC 2047 encoded words and raw 8-bit bytes decoded."""
+    """An unfolded header with its RFC 2047 encoded words and raw 8-bit bytes decoded, on one
+    line: an encoded word may hide a CR/LF or other control characters, which are stripped."""
     if value is None:
         return ""
-    text = _unsurrogate(str(value))
-    text = re.sub(r"\r?\n[ \t]+", " ", text).replace("\r", "").replace("\n", " ")
+    text = one_line(_unsurrogate(str(value)))
     if "=?" not in text:
-        return text.strip()
+        return text
     try:
         chunks = decode_header(text)
     except Exception:  # a malformed encoded word: show it as it is
-        return text.strip()
+        return text
     out = []
     for chunk, charset in chunks:
         out.append(decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk)
-    return "".join(out).strip()
+    return one_line("".join(out))
 
 
 def _raw_header(msg: Message, name: str) -> str | None:
@@ -131,7 +142,7 @@ def parties(msg: Message, name: str) -> tuple[Party, ...]:
     raw = [re.sub(r"\r?\n[ \t]*", " ", _unsurrogate(v)) for v in _all_raw(msg, name)]
     for display, address in getaddresses(raw):
         address = address.strip().strip("<>").lower()
-        if "@" not in address:
+        if "@" not in address or CONTROL_RUN.search(address):
             continue
         found.append(Party("email", address, decode_header_value(display)[:200]))
     return tuple(dict.fromkeys(found))

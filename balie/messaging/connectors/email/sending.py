@@ -8,6 +8,7 @@ and our pipeline keep the conversation together, and our instance marker for loo
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.core import mail as django_mail
 
 from ..base import Delivery, OutboundMessage
+from .parsing import one_line
 
 # Headers up to RFC 5322's hard limit: a long Message-ID is not folded onto a line of its own
 # (some clients and ticket systems then fail to thread).
@@ -35,18 +37,42 @@ class MimeMessage(EmailMessage):
         return super().as_bytes(unixfrom=unixfrom, policy=(policy or POLICY).clone(linesep=linesep))
 
 
+# One address without white space or control characters: local part, "@", domain.
+ADDRESS = re.compile(r"[^\s\x00-\x1f\x7f-\x9f<>,;@]+@[^\s\x00-\x1f\x7f-\x9f<>,;@]+")
+
+
 def _angle(message_id: str) -> str:
-    message_id = message_id.strip().strip("<>")
+    message_id = one_line(message_id).replace(" ", "").strip("<>")
     return f"<{message_id}>" if message_id else ""
 
 
+class Unsendable(ValueError):
+    """A mail that no retry can send (an address that is not one): a permanent failure."""
+
+
+def _address(value: str) -> str:
+    """An address as it goes into a header and the SMTP envelope; never repaired, since a
+    changed address would reach someone else."""
+    if not ADDRESS.fullmatch(value):
+        raise Unsendable(f"ongeldig e-mailadres: {value[:254]!r}")
+    return value
+
+
+def _party(name: str, address: str) -> str:
+    name = one_line(name)
+    return formataddr((name, _address(address))) if name else _address(address)
+
+
 def build_mime(outbound: OutboundMessage, *, from_address: str, from_name: str) -> MimeMessage:
+    """The MIME message of an answer. Every header value is one line (a subject or name stored
+    with a CR/LF cannot add headers or break the mail); raises `Unsendable` for an address
+    that cannot be one."""
     msg = MimeMessage(policy=POLICY)
-    msg["From"] = formataddr((from_name, from_address)) if from_name else from_address
-    msg["To"] = ", ".join(formataddr((p.name, p.value)) for p in outbound.to)
+    msg["From"] = _party(from_name, from_address)
+    msg["To"] = ", ".join(_party(p.name, p.value) for p in outbound.to)
     if outbound.cc:
-        msg["Cc"] = ", ".join(formataddr((p.name, p.value)) for p in outbound.cc)
-    msg["Subject"] = outbound.subject
+        msg["Cc"] = ", ".join(_party(p.name, p.value) for p in outbound.cc)
+    msg["Subject"] = one_line(outbound.subject)
     msg["Date"] = formatdate(localtime=True)
     if outbound.message_id:
         msg["Message-ID"] = _angle(outbound.message_id)
@@ -55,9 +81,10 @@ def build_mime(outbound: OutboundMessage, *, from_address: str, from_name: str) 
     references = [_angle(r) for r in outbound.references if r.strip("<> ")]
     if outbound.in_reply_to and _angle(outbound.in_reply_to) not in references:
         references.append(_angle(outbound.in_reply_to))
+    references = [r for r in references if r]
     if references:
         msg["References"] = " ".join(references)
-    msg["X-Balie-Instance"] = settings.BALIE_INSTANCE_ID
+    msg["X-Balie-Instance"] = one_line(settings.BALIE_INSTANCE_ID)
     msg["X-Balie-Ticket"] = str(outbound.ticket_number)
     if outbound.automatic:
         msg["Auto-Submitted"] = "auto-replied"
@@ -76,7 +103,7 @@ def build_mime(outbound: OutboundMessage, *, from_address: str, from_name: str) 
             filename=attachment.filename,
         )
     # Last: set_content and add_alternative move or clear every Content-* header.
-    msg["Content-Language"] = outbound.language or settings.LANGUAGE_CODE.split("-")[0]
+    msg["Content-Language"] = one_line(outbound.language or settings.LANGUAGE_CODE.split("-")[0])
     return msg
 
 
@@ -138,14 +165,17 @@ def _failure(exc: Exception) -> Delivery:
 def send_email(outbound: OutboundMessage, account: ChannelAccount | None) -> Delivery:
     from_address = outbound.from_address or (account.address if account else "")
     from_address = from_address or settings.DEFAULT_FROM_EMAIL
-    mime = build_mime(
-        outbound,
-        from_address=from_address,
-        from_name=outbound.from_name or settings.BALIE_COMPANY_NAME,
-    )
     recipients = _recipients(outbound)
     if not recipients:
         return Delivery(ok=False, error="geen ontvanger", retry=False)
+    try:
+        mime = build_mime(
+            outbound,
+            from_address=from_address,
+            from_name=outbound.from_name or settings.BALIE_COMPANY_NAME,
+        )
+    except (Unsendable, UnicodeError) as exc:  # no retry can change this: fail at once
+        return Delivery(ok=False, error=str(exc), retry=False)
     try:
         if account is not None and account.setting("smtp_host"):
             _send_with_account(account, mime, from_address, recipients)
