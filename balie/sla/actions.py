@@ -6,6 +6,7 @@ matter (no signals):
 - the customer writes again                -> `record_customer_message`
 - status changes (pending, on hold, open,
   solved, closed, reopened)                -> `follow_status_change`
+- priority, type or team changes           -> `retarget_clocks`
 
 After each, the ticket's due fields (`first_response_due_at`, `next_response_due_at`,
 `resolution_due_at`, `sla_next_due_at`) are brought in step with its running clocks.
@@ -295,6 +296,62 @@ def follow_status_change(
         else:
             resume_clocks(_active(ticket), at=at)
         sync_due_times(ticket)
+
+
+def retarget_clocks(ticket: Ticket, *, by: Any, at: datetime | None = None) -> int:
+    """The ticket's priority, type or team changed: its active clocks take the targets the
+    policy gives for the new priority (the policy chosen again, as for a new ticket) and the
+    calendar of its (new) team. The business time already spent counts on the calendar it was
+    spent in; what is left runs from now on the new calendar. A target the new policy lacks
+    stops its clock. Returns the number of clocks changed."""
+    at = _now(at)
+    tier = getattr(ticket.customer, "tier", "standard")
+    policy = (
+        choose_policy(channel=ticket.channel, priority=ticket.priority, type=ticket.type, tier=tier)
+        or ticket.sla_policy
+    )
+    if policy is None:
+        return 0
+    try:
+        calendar_id = calendar_id_for(channel=ticket.channel, team_id=ticket.team_id)
+    except Calendar.DoesNotExist:
+        return 0
+    found = targets(policy, priority=ticket.priority)
+    changed = 0
+    with transaction.atomic():
+        clocks = _active(ticket)
+        gone = [c for c in clocks if c.kind not in found]
+        changed += _end(gone, state=ClockState.STOPPED, at=at)
+        for clock in clocks:
+            if clock in gone:
+                continue
+            target = found[clock.kind]
+            same = (
+                clock.policy_id == policy.pk
+                and clock.calendar_id == calendar_id
+                and clock.target_seconds == target.seconds
+                and clock.warn_seconds == target.warn_seconds
+            )
+            if same:
+                continue
+            fields = ["policy", "calendar", "target_seconds", "warn_seconds"]
+            if clock.state == ClockState.RUNNING:
+                spent = business_time.business_time_between(
+                    business_calendar(clock.calendar_id), clock.resumed_at, at
+                )
+                clock.used_seconds += max(0, int(spent.total_seconds()))
+                fields += ["used_seconds", "resumed_at", "due_at", "warn_at"]
+            clock.policy = policy
+            clock.calendar_id = calendar_id
+            clock.target_seconds, clock.warn_seconds = target.seconds, target.warn_seconds
+            if clock.state == ClockState.RUNNING:
+                _schedule(clock, at)
+            clock.save(update_fields=fields)
+            changed += 1
+        if changed or ticket.sla_policy_id != policy.pk:
+            ticket.sla_policy = policy
+            sync_due_times(ticket)
+    return changed
 
 
 def pause_clocks(clocks: Iterable[SlaClock], *, at: datetime) -> int:

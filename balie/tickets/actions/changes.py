@@ -110,6 +110,8 @@ def update_ticket(
             emit(ticket, events.TICKET_UPDATED, by=by, data=data)
             if "assignee" in changes:
                 emit(ticket, events.TICKET_ASSIGNED, by=by, data={"to": changes["assignee"][1]})
+        if {"priority", "type", "team"} & changes.keys():
+            sla_actions.retarget_clocks(ticket, by=by, at=now)
         if "status" in changes:
             old_status, new_status = changes["status"]
             sla_actions.follow_status_change(ticket, old=old_status, new=new_status, by=by)
