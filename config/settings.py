@@ -326,6 +326,12 @@ BALIE_ATTACHMENT_BLOCKED_TYPES = env_list(
     "application/x-msdownload,application/x-msdos-program,application/x-dosexec,"
     "application/x-sh,application/hta,application/x-ms-shortcut",
 )
+# The channels: one line per channel, its code and the dotted path of its connector class
+# (see docs/connectors.md). A channel without a line here receives and sends nothing.
+BALIE_CONNECTORS = {
+    "email": "balie.messaging.connectors.email.EmailConnector",
+    "webform": "balie.messaging.connectors.webform.WebformConnector",
+}
 BALIE_INBOUND_MAX_BYTES = int(os.environ.get("BALIE_INBOUND_MAX_BYTES", 40 * 1024 * 1024))
 # How many waiting envelopes the ingest worker takes at a time (plain ones are filed together
 # in one transaction, the others each in their own), and for how long one ingest task keeps

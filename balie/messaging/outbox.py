@@ -9,12 +9,13 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from balie.core.bulk_updates import update_each
 from balie.core.events import SYSTEM
 
 from .accounts import email_accounts
-from .connectors import get_connector
+from .connectors import UnknownChannel, get_connector
 from .connectors.base import Delivery, OutboundAttachment, OutboundMessage, Party
 from .models import ChannelAccount, OutboxItem, OutboxStatus
 
@@ -171,7 +172,21 @@ def claim_many(item_ids: list[int]) -> list[OutboxItem]:
 
 def _send(item: OutboxItem) -> Delivery:
     try:
-        return get_connector(item.channel).send(build_outbound(item), item.account)
+        connector = get_connector(item.channel)
+    except UnknownChannel:
+        return Delivery(
+            ok=False,
+            retry=False,
+            error=_("kanaal %(c)s heeft geen connector: niet verzonden") % {"c": item.channel},
+        )
+    if not connector.can_send:
+        return Delivery(
+            ok=False,
+            retry=False,
+            error=_("via kanaal %(c)s kan niets worden verzonden") % {"c": item.channel},
+        )
+    try:
+        return connector.send(build_outbound(item), item.account)
     except Exception as exc:  # a connector bug or network error: retry later
         logger.exception("sending outbox item %s failed", item.pk)
         return Delivery(ok=False, error=f"{type(exc).__name__}: {exc}")

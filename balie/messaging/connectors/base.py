@@ -189,8 +189,11 @@ class Addressing:
 
 
 class Connector:
-    kind: ClassVar[str] = ""
+    kind: ClassVar[str] = ""  # the channel code, as in settings.BALIE_CONNECTORS
     identity_kind: ClassVar[str] = ""  # the customer identity a reply on this channel goes to
+    # Whether replies go out on this channel (`send`): the reply box refuses an answer on a
+    # channel that cannot send, and the outbox fails such a reply at once.
+    can_send: ClassVar[bool] = False
 
     def verify(self, request: HttpRequest, account: ChannelAccount | None = None) -> str | None:
         """Raise RejectedInput (with its status) when the request is not from the provider.

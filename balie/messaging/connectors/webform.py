@@ -21,6 +21,7 @@ CLAIM_FIELDS = ("customer_number", "order_number", "topic", "phone", "language")
 
 class WebformConnector(Connector):
     kind = "webform"
+    identity_kind = "email"  # the form has no way back: answers go out by e-mail
 
     def envelope_id(self, raw: bytes, meta: Mapping[str, Any]) -> str:
         return str(meta.get("submission_id") or super().envelope_id(raw, meta))

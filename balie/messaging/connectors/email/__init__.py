@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 class EmailConnector(Connector):
     kind = "email"
+    identity_kind = "email"
+    can_send = True
 
     def parse(self, envelope: Any) -> list[InboundMessage]:
         from balie.messaging.connectors.email.parsing import parse_email
