@@ -7,6 +7,7 @@ from django.utils import timezone
 from .models import (
     Agent,
     ApiToken,
+    Density,
     SecurityEvent,
     SecurityEventKind,
     TokenScope,
@@ -39,3 +40,24 @@ def record_lockout(*, username: str, address: str, detail: str, by: Any) -> Secu
         address=address[:64],
         detail=detail[:300],
     )
+
+
+def remember_inbox_sort(agent: Agent, *, view: str, sort: str, by: Any) -> Agent:
+    """The sort the agent chose for one inbox view, kept for their next visit (any session)."""
+    sorts = dict(agent.inbox_sorts) if isinstance(agent.inbox_sorts, dict) else {}
+    if sorts.get(view) == sort:
+        return agent
+    sorts[view] = sort
+    agent.inbox_sorts = sorts
+    agent.save(update_fields=["inbox_sorts", "updated_at"])
+    return agent
+
+
+def set_inbox_density(agent: Agent, *, density: str, by: Any) -> Agent:
+    """Compact (one line per ticket) or comfortable rows in the agent's inbox."""
+    if density not in Density.values:
+        raise ValueError(f"unknown density {density!r}")
+    if agent.inbox_density != density:
+        agent.inbox_density = density
+        agent.save(update_fields=["inbox_density", "updated_at"])
+    return agent

@@ -35,6 +35,13 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Beheerder")
 
 
+class Density(models.TextChoices):
+    """How many ticket rows the inbox shows on one screen."""
+
+    COMPACT = "compact", _("Compact")
+    COMFORTABLE = "comfortable", _("Ruim")
+
+
 class AgentQuerySet(models.QuerySet["Agent"]):
     def active(self) -> AgentQuerySet:
         return self.filter(user__is_active=True)
@@ -48,6 +55,15 @@ class Agent(TimestampedModel):
     role = models.CharField(_("rol"), max_length=20, choices=Role.choices, default=Role.AGENT)
     teams = models.ManyToManyField(Team, related_name="agents", blank=True, verbose_name=_("teams"))
     language = models.CharField(_("taal"), max_length=8, default="nl")
+    # The agent's own inbox settings: the last sort chosen per view ({view: sort}), and the
+    # row density.
+    inbox_sorts = models.JSONField(_("sortering per weergave"), default=dict, blank=True)
+    inbox_density = models.CharField(
+        _("regelhoogte van de tickets"),
+        max_length=12,
+        choices=Density.choices,
+        default=Density.COMPACT,
+    )
 
     objects = AgentQuerySet.as_manager()
 

@@ -13,7 +13,7 @@ from balie.core.widgets import NormalChoices, QuickSelect
 from balie.customers.models import Customer
 
 from .actions import UploadedFile
-from .inbox import DEFAULT_SORT, SORTS, VIEWS, Filters
+from .inbox import SORTS, VIEWS, Filters
 from .models import LOGGED_CHANNELS, Channel, Priority, Status, TicketType
 
 ANY = [("", _("Alle"))]
@@ -122,8 +122,9 @@ class InboxFilterForm(forms.Form):
             tag=self.value("tag"),
         )
 
-    def sort_order(self) -> str:
-        return self.value("sort") or DEFAULT_SORT
+    def requested_sort(self) -> str:
+        """The sort asked for in the request ("" when none or not a known one)."""
+        return self.value("sort")
 
 
 class ReplyMode:

@@ -44,6 +44,9 @@ SORTS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "oud": (_("Oudste tickets eerst"), ("id",)),
 }
 DEFAULT_SORT = "recent"
+# Views of work still to do open sorted by what must be answered first, as a service desk
+# expects; the others by their latest message.
+OPEN_WORK_VIEWS = ("mijn", "niet-toegewezen", "team", "alle-open")
 # Sorts that the indexes of one team's tickets serve in order.
 TEAM_INDEXED_SORTS = {"recent", "oudste", "nieuw", "oud"}
 # Orderings whose first column may be empty: empty values sort last.
@@ -77,6 +80,22 @@ VIEW_STATUSES: dict[str, tuple[str, ...]] = {
     "wacht-op-klant": (Status.PENDING,),
     "opgelost": (Status.SOLVED, Status.CLOSED),
 }
+
+
+def default_sort(view: str) -> str:
+    """The sort of a view the agent has not chosen one for."""
+    return "deadline" if view in OPEN_WORK_VIEWS else DEFAULT_SORT
+
+
+def chosen_sort(agent: Agent, view: str, requested: str) -> tuple[str, bool]:
+    """The sort applied to `view`: the one asked for, else the agent's last choice for the
+    view, else the view's default. Also whether it is a new choice to remember."""
+    remembered = agent.inbox_sorts.get(view) if isinstance(agent.inbox_sorts, dict) else None
+    if requested in SORTS:
+        return requested, remembered != requested
+    if remembered in SORTS:
+        return remembered, False
+    return default_sort(view), False
 
 
 def apply_view(qs: QuerySet[Ticket], view: str, agent: Agent) -> QuerySet[Ticket]:

@@ -11,9 +11,12 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from balie.accounts.actions import remember_inbox_sort, set_inbox_density
+from balie.accounts.models import Density
 from balie.accounts.views import agent_required
 from balie.customers.actions import create_customer
 from balie.customers.views import chosen_customer, search_customers
@@ -30,7 +33,15 @@ from .forms import (
     TicketFieldsForm,
     uploaded_files,
 )
-from .inbox import VIEWS, BadCursor, filtered_tickets, one_team, page, shown_statuses
+from .inbox import (
+    VIEWS,
+    BadCursor,
+    chosen_sort,
+    filtered_tickets,
+    one_team,
+    page,
+    shown_statuses,
+)
 from .models import Attachment, Ticket
 
 LIST_TARGET = "ticket-list"
@@ -67,7 +78,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
     agent = request.agent  # type: ignore[attr-defined]
     form = InboxFilterForm(request.GET or None, agent=agent)
     filters = form.filters()
-    sort = form.sort_order()
+    sort, new_choice = chosen_sort(agent, filters.view, form.requested_sort())
+    if new_choice:
+        remember_inbox_sort(agent, view=filters.view, sort=sort, by=agent)
+    # The menu shows the sort applied, so that changing a filter keeps it.
+    data = request.GET.copy()
+    data["sort"] = sort
+    form = InboxFilterForm(data, agent=agent)
     # Only the columns a row shows (and the sort keys of the cursor).
     tickets = (
         filtered_tickets(agent, filters)
@@ -92,10 +109,31 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "views": VIEWS,
         "teams": form.teams,
         "view_label": VIEWS.get(filters.view, ""),
+        "sort": sort,
+        "density": agent.inbox_density,
+        "densities": Density.choices,
     }
     if is_htmx(request) and request.headers.get("HX-Target") == LIST_TARGET:
         return render(request, "tickets/partials/ticket_list.html", context)
     return render(request, "tickets/inbox.html", context)
+
+
+@agent_required
+@require_POST
+def inbox_density(request: HttpRequest) -> HttpResponse:
+    """The agent's choice of compact or comfortable rows; back to the inbox they came from."""
+    agent = request.agent  # type: ignore[attr-defined]
+    density = request.POST.get("density", "")
+    if density in Density.values:
+        set_inbox_density(agent, density=density, by=agent)
+    else:
+        messages.error(request, _("Onbekende regelhoogte; er is niets gewijzigd."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ) or not target.startswith(reverse("tickets:inbox")):
+        target = reverse("tickets:inbox")
+    return redirect(target)
 
 
 # --- ticket page ---------------------------------------------------------------------------

@@ -347,3 +347,29 @@ def test_user_without_agent_gets_a_dutch_403(client, db):
     response = client.get(reverse("tickets:inbox"))
     assert response.status_code == 403
     assert "geen medewerker" in response.content.decode()
+
+
+def test_the_density_setting_refuses_unknown_values_and_outside_addresses(as_anna, cast):
+    response = as_anna.post(
+        reverse("tickets:density"), {"density": "tiny", "next": "https://evil.example/"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("tickets:inbox")
+    cast.anna.refresh_from_db()
+    assert cast.anna.inbox_density == "compact"
+    page = as_anna.get(response["Location"]).content.decode()
+    assert "Onbekende regelhoogte; er is niets gewijzigd." in page
+
+    as_anna.post(
+        reverse("tickets:density"), {"density": "comfortable", "next": "/tickets/?view=alle"}
+    )
+    cast.anna.refresh_from_db()
+    assert cast.anna.inbox_density == "comfortable"
+    assert 'class="ticket-list density-comfortable"' in as_anna.get("/tickets/").content.decode()
+
+
+def test_an_unknown_sort_falls_back_to_the_views_default_and_is_not_remembered(as_anna, cast):
+    page = as_anna.get("/tickets/", {"view": "alle-open", "sort": "willekeurig"}).content.decode()
+    assert re.search(r'<option value="deadline" selected>', page)
+    cast.anna.refresh_from_db()
+    assert cast.anna.inbox_sorts == {}
