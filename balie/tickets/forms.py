@@ -159,6 +159,10 @@ class ReplyForm(forms.Form):
     status_after = forms.ChoiceField(
         label=_("Na verzenden"), choices=STATUS_AFTER_CHOICES, required=False
     )
+    # "email": answer by e-mail instead of on the ticket's channel (which cannot send).
+    via = forms.ChoiceField(
+        choices=[("", ""), ("email", _("E-mail"))], required=False, widget=forms.HiddenInput
+    )
 
 
 class TicketFieldsForm(forms.Form):

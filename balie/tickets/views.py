@@ -180,6 +180,7 @@ def ticket_page_context(request: HttpRequest, ticket: Ticket, **forms: Any) -> d
         **conversation_context(ticket),
         **header_context(agent, ticket),
         "reply_form": forms.get("reply_form") or ReplyForm(),
+        "reply_refusal": actions.reply_refusal(ticket),
         "fields_form": forms.get("fields_form") or fields_form(agent, ticket),
         "customer": customer,
         "identities": list(customer.identities.all()),
@@ -216,6 +217,7 @@ def _after_change(request: HttpRequest, ticket: Ticket, **extra: Any) -> HttpRes
         **conversation_context(ticket),
         **header_context(agent, ticket),
         "reply_form": ReplyForm(),
+        "reply_refusal": actions.reply_refusal(ticket),
         "fields_form": fields_form(agent, ticket),
         "oob": True,
         **extra,
@@ -242,6 +244,7 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
                     text=data["text"],
                     attachments=files,
                     status=data["status_after"] or None,
+                    via=data["via"],
                 )
         except ValueError as exc:
             form.add_error(None, str(exc))
@@ -256,7 +259,9 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
             return redirect("tickets:detail", number=ticket.pk)
     if is_htmx(request):
         response = render(
-            request, "tickets/partials/reply_form.html", {"ticket": ticket, "reply_form": form}
+            request,
+            "tickets/partials/reply_form.html",
+            {"ticket": ticket, "reply_form": form, "reply_refusal": actions.reply_refusal(ticket)},
         )
         response["HX-Retarget"] = "#reply-form"
         response["HX-Reswap"] = "outerHTML"

@@ -36,6 +36,7 @@ from .inbound import (  # noqa: F401
 )
 from .replies import (  # noqa: F401
     REPLY_SOURCES,
+    CannotSend,
     _mail_domain,
     add_note,
     add_reply,
@@ -44,5 +45,6 @@ from .replies import (  # noqa: F401
     outbound_subject,
     reply_channel,
     reply_recipients,
+    reply_refusal,
     thread_headers,
 )

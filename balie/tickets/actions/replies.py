@@ -16,6 +16,7 @@ from balie.accounts.models import Agent
 from balie.core.events import actor_fields
 from balie.customers.models import IdentityKind
 from balie.messaging.accounts import own_email_addresses
+from balie.messaging.connectors import can_send
 from balie.messaging.connectors.base import Party
 from balie.sla import actions as sla_actions
 from balie.tickets import events
@@ -54,6 +55,36 @@ def reply_channel(ticket: Ticket) -> str:
 
 
 REPLY_SOURCES = (Channel.EMAIL, Channel.WEBFORM, Channel.PORTAL)
+
+
+class CannotSend(ValueError):
+    """An answer on a channel nothing can be sent on (no connector, or one that cannot send):
+    refused before it is stored. `email`: where an answer by e-mail instead would go ("" when
+    the customer has no e-mail address)."""
+
+    def __init__(self, reason: str, *, channel: str, email: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.channel = channel
+        self.email = email
+
+
+def reply_refusal(ticket: Ticket) -> CannotSend | None:
+    """Why an agent's answer on the ticket's channel cannot be sent, or None when it can."""
+    channel = reply_channel(ticket)
+    if can_send(channel):
+        return None
+    label = Channel(channel).label if channel in Channel.values else channel
+    to, _cc = reply_recipients(ticket)
+    return CannotSend(
+        _(
+            "Een antwoord via %(channel)s kan niet worden verzonden: Balie heeft (nog) geen "
+            "koppeling die via dit kanaal berichten verstuurt."
+        )
+        % {"channel": label},
+        channel=channel,
+        email=to[0] if to and can_send(Channel.EMAIL) else "",
+    )
 
 
 def reply_recipients(
@@ -146,14 +177,30 @@ def add_reply(
     automatic: bool = False,
     cc: Sequence[str] = (),
     only_message: Message | None = None,
+    via: str = "",
 ) -> Message:
-    """An answer to the customer on the ticket's channel: stored and put in the outbox in one
-    transaction; sent (and retried) by the outbox task. `only_message`: see
+    """An answer to the customer on the ticket's channel (`via="email"`: by e-mail instead):
+    stored and put in the outbox in one transaction; sent (and retried) by the outbox task.
+    An agent's answer on a channel that cannot send is refused (CannotSend, with the reason
+    and the customer's e-mail address to answer on instead). `only_message`: see
     `reply_recipients` (the acknowledgement of a new ticket)."""
     from balie.messaging.outbox import enqueue_outbound
 
+    if via and via != Channel.EMAIL:
+        raise ValueError(_("Een antwoord kan alleen per e-mail via een ander kanaal gaan."))
+    if not via and not automatic:
+        refusal = reply_refusal(ticket)
+        if refusal is not None:
+            raise refusal
     message = outbound_message_row(
-        ticket, by=by, text=text, html=html, automatic=automatic, cc=cc, only_message=only_message
+        ticket,
+        by=by,
+        text=text,
+        html=html,
+        automatic=automatic,
+        cc=cc,
+        only_message=only_message,
+        channel=via,
     )
     agent = message.author
     cc_list = message.recipients["cc"]
@@ -192,13 +239,15 @@ def outbound_message_row(
     cc: Sequence[str] = (),
     only_message: Message | None = None,
     at: Any = None,
+    channel: str = "",
 ) -> Message:
     """An answer as `add_reply` stores it, not yet saved: recipients, thread headers and the
-    ticket number in the subject. Raises ValueError when it cannot be sent."""
+    ticket number in the subject, on `channel` (default: `reply_channel`). Raises ValueError
+    when it cannot be sent."""
     if not text.strip():
         raise ValueError(_("Een antwoord mag niet leeg zijn."))
     agent, _label = actor_fields(by)
-    channel = reply_channel(ticket)
+    channel = channel or reply_channel(ticket)
     to, cc_list = reply_recipients(ticket, only_message=only_message)
     cc_list = list(dict.fromkeys([*cc_list, *[c.strip().lower() for c in cc if c.strip()]]))
     if channel == Channel.EMAIL and not to:
