@@ -93,7 +93,7 @@ def seed_to(env: dict[str, str], db: Database, scale: int, have: int) -> None:
     print(f"== data: VACUUM ANALYZE in {time.monotonic() - started:.0f} s", flush=True)
 
 
-BENCHMARKS = ("inbox", "search", "inbound", "live", "sla", "chat")
+BENCHMARKS = ("inbox", "search", "api_create", "inbound", "live", "sla", "chat")
 LIVE_SESSIONS = 1000  # the design's target: 1,000 concurrent WebSocket sessions on one process
 QUICK_LIVE_SESSIONS = 200
 
@@ -108,6 +108,9 @@ async def measure_scale(ctx: suite.Context, *, last: bool, only: set[str]) -> li
     if "search" in only:
         print(f"== {ctx.scale}: search", flush=True)
         results += await suite.search(ctx)
+    if last and "api_create" in only:
+        print(f"== {ctx.scale}: tickets created over the API", flush=True)
+        results += await suite.api_create(ctx)
     if last and "inbound" in only:
         print(f"== {ctx.scale}: inbound e-mail", flush=True)
         results += await suite.inbound(ctx)

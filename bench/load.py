@@ -217,9 +217,10 @@ async def post_many(
     concurrency: int,
     seconds: float,
     on_start: Callable[[], Any] | None = None,
+    expect: int = 202,
 ) -> Sample:
     """POST bodies with `concurrency` clients, each on a keep-alive connection of its own, until
-    the bodies run out or `seconds` pass."""
+    the bodies run out or `seconds` pass. An answer other than `expect` is kept as an error."""
     sample = Sample()
     host, port = _endpoint(url)
     queue = iter([encode_post(url, body, headers) for body in bodies])
@@ -231,7 +232,7 @@ async def post_many(
         for request in queue:
             if time.monotonic() > deadline:
                 return
-            await _post(conn, request, sample, expect=202)
+            await _post(conn, request, sample, expect=expect)
 
     if on_start:
         on_start()

@@ -51,3 +51,36 @@ def raw_mails(
         )
         mails.append(message.as_bytes())
     return mails
+
+
+def ticket_bodies(
+    count: int, *, run: str, reply_to: Sequence[tuple[int, int, str]], seed: int = 13
+) -> list[bytes]:
+    """`count` JSON bodies for `POST /api/v1/tickets`: a contact an integration files for a
+    customer given by e-mail address (half of them customers who wrote before, found; the
+    others new, made), in the generator's Dutch."""
+    import json
+
+    rng = random.Random(seed)
+    text = TextFactory(random.Random(seed + 1), pool=200)
+    known = [(customer, address) for _n, customer, address in reply_to]
+    bodies = []
+    for i in range(count):
+        topic = text.topic()
+        if known and rng.random() < 0.5:
+            customer, address = rng.choice(known)
+        else:
+            customer, address = 60_000_000 + i, ""
+        first, name, generated = person(customer)
+        address = address or generated.replace("@", f".{run}@", 1)
+        body = {
+            "identity": {"kind": "email", "value": address},
+            "name": name,
+            "subject": text.subject(topic),
+            "text": text.customer_message(
+                topic, first=first, name=name, chatty=False, follow_up=False
+            ),
+            "channel": "email",
+        }
+        bodies.append(json.dumps(body).encode())
+    return bodies

@@ -1,4 +1,5 @@
-"""The agent's search page: tickets and customers matching a query."""
+"""The agent's search page: tickets and customers matching a query, every visible ticket that
+matches, newest first, page by page."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from .backends import (
     customers_in_order,
     matching_customer_ids,
     message_snippets,
-    search_ticket_ids,
+    search_page,
 )
 from .highlighting import render_snippet
 
@@ -21,26 +22,47 @@ PAGE_SIZE = 50
 CUSTOMERS_SHOWN = 10
 
 
+def _below(raw: str | None) -> int | None:
+    """The page's cursor: the ticket number the page continues below (a bad one: the first
+    page)."""
+    text = (raw or "").strip()
+    if not text.isdigit() or len(text) > 18:
+        return None
+    return int(text)
+
+
 @agent_required
 def search(request: HttpRequest) -> HttpResponse:
     q = clean_query(request.GET.get("q", ""))
+    below = _below(request.GET.get("voor"))
     tickets: list = []
     customers: list = []
+    next_below: int | None = None
     if q:
         customer_ids = matching_customer_ids(q)
-        ids = search_ticket_ids(q, limit=PAGE_SIZE * 4, customer_ids=customer_ids)
+        visible = tickets_for(request.agent)  # type: ignore[attr-defined]
+        numbers, next_below = search_page(
+            visible, q, limit=PAGE_SIZE, below=below, customer_ids=customer_ids
+        )
         tickets = list(
-            tickets_for(request.agent)  # type: ignore[attr-defined]
-            .filter(pk__in=ids)
+            visible.filter(pk__in=numbers)
             .select_related("customer", "team", "assignee")
-            .order_by("-id")[:PAGE_SIZE]
+            .order_by("-id")
         )
         snippets = message_snippets([t.pk for t in tickets], q)
         for ticket in tickets:
             ticket.snippet = render_snippet(snippets.get(ticket.pk, ""))
-        customers = customers_in_order(customer_ids[:CUSTOMERS_SHOWN])
+        if below is None:
+            customers = customers_in_order(customer_ids[:CUSTOMERS_SHOWN])
     return render(
         request,
         "search/results.html",
-        {"q": q, "tickets": tickets, "customers": customers, "page_size": PAGE_SIZE},
+        {
+            "q": q,
+            "tickets": tickets,
+            "customers": customers,
+            "page_size": PAGE_SIZE,
+            "later_page": below is not None,
+            "next_below": next_below,
+        },
     )

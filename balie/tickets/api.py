@@ -5,6 +5,7 @@ the same as one that does not exist. Endpoints parse input, call one action, ret
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 import nh3
@@ -43,7 +44,15 @@ from .api_schemas import (
     TicketOut,
     TicketPatch,
 )
-from .inbox import BadCursor, Filters, filtered_tickets, one_team, page, shown_statuses
+from .inbox import (
+    DEFAULT_SORT,
+    BadCursor,
+    Filters,
+    filtered_tickets,
+    one_team,
+    page,
+    shown_statuses,
+)
 from .models import LOGGED_CHANNELS, Attachment, Message, Ticket
 
 router = Router(auth=agent_auth)
@@ -265,18 +274,25 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
         customer=filters.customer,
         q=filters.q,
     )
-    qs = filtered_tickets(agent, chosen).select_related("team", "assignee", "customer")
+    # A search is read by `page` (newest first by default: every match, page by page).
+    sort = (
+        _value(filters.sort) if filters.sort else ("nieuw" if filters.q.strip() else DEFAULT_SORT)
+    )
+    qs = filtered_tickets(agent, replace(chosen, q="")).select_related(
+        "team", "assignee", "customer"
+    )
     # Only the columns a summary shows (and the sort keys of the cursor): building 51 rows
     # with every column of four tables was most of the time of a list (docs/performance.md).
     qs = qs.only(*SUMMARY_COLUMNS)
     try:
         rows, next_cursor = page(
             qs,
-            sort=_value(filters.sort),
+            sort=sort,
             cursor=filters.cursor,
             limit=filters.limit,
             single_team=one_team(agent, chosen),
             statuses=shown_statuses(chosen),
+            search=chosen.q,
         )
     except (BadCursor, ValueError, OverflowError) as exc:
         raise HttpError(400, _("Ongeldige cursor: %(reason)s") % {"reason": exc}) from None

@@ -44,7 +44,10 @@ class TicketFilters(Schema):
     tag: text(50) = ""  # type: ignore[valid-type]
     customer: DbId | None = None
     q: text(200) = Field("", description="Zoekt in onderwerp en berichten")  # type: ignore[valid-type]
-    sort: Sort = Field(DEFAULT_SORT)  # type: ignore[valid-type]
+    sort: Sort | None = Field(  # type: ignore[valid-type]
+        None,
+        description=f"standaard {DEFAULT_SORT}; met q: nieuw (nieuwste tickets eerst)",
+    )
     limit: int = Field(50, ge=1, le=100)
     cursor: text(500) = Field("", description="next_cursor van de vorige pagina")  # type: ignore[valid-type]
 

@@ -4,7 +4,11 @@
 every message text and the customer (name, number, contract number, e-mail, phone), and a
 ticket number (`#10023` or `10023`). The database decides how: PostgreSQL full-text search
 with the `dutch` configuration, SQLite FTS5, or a plain `icontains` for any other database.
-Visibility is not decided here: callers intersect with `tickets.access.tickets_for(agent)`.
+
+Search is complete: what an agent asks for is every matching ticket they may see, page by page.
+`search_page(tickets, q)` gives the newest page of a ticket queryset (visibility and any
+filters applied) that match q, and the number to continue below; `filter_tickets(tickets, q)`
+restricts a queryset to every match, for any other order.
 """
 
 from __future__ import annotations
@@ -23,10 +27,12 @@ from balie.tickets.models import Ticket
 
 MAX_QUERY_LENGTH = 200
 MAX_CUSTOMERS_PER_QUERY = 50
-# A filter by query (the API's `q`) keeps the newest this many matching tickets, as many as the
-# search page shows: at 1M messages, fetching 500 costs a word in 1 % of the messages 2.5 times
-# as much (docs/performance.md).
-FILTER_LIMIT = 200
+# `search_page` asks for the newest matches in rounds: first CANDIDATES_PER_ROW × the page's
+# rows (at least MIN_CANDIDATES), then four times as many each round (at most MAX_CANDIDATES),
+# below the last one seen, until the page is full of visible tickets or no match is left.
+CANDIDATES_PER_ROW = 2
+MIN_CANDIDATES = 100
+MAX_CANDIDATES = 10_000
 
 _TICKET_NUMBER = re.compile(r"^#?\s*(\d{1,12})$")
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -126,38 +132,103 @@ def _identity_values(q: str) -> list[str]:
 
 
 def search_ticket_ids(
-    q: str, *, limit: int = 500, customer_ids: list[int] | None = None
+    q: str,
+    *,
+    limit: int = 500,
+    customer_ids: list[int] | None = None,
+    below: int | None = None,
 ) -> list[int]:
-    """Ticket numbers matching q, newest first, at most `limit`. `customer_ids`: the result of
-    `matching_customer_ids(q)` when the caller already has it."""
+    """Ticket numbers matching q, newest first, at most `limit` (of all teams: visibility is
+    the caller's, see `search_page`). `below`: only numbers below it (the next round or page).
+    `customer_ids`: the result of `matching_customer_ids(q)` when the caller already has it."""
     q = clean_query(q)
-    limit = max(1, min(int(limit), 10_000))
+    limit = max(1, min(int(limit), MAX_CANDIDATES))
     if not q:
         return []
     backend = get_backend()
     found: set[int] = set()
     number = ticket_number_in(q)
-    if number is not None and Ticket.objects.filter(pk=number).exists():
+    if (
+        number is not None
+        and (below is None or number < below)
+        and Ticket.objects.filter(pk=number).exists()
+    ):
         found.add(number)
-    found.update(backend.message_ticket_ids(q, limit=limit))
-    found.update(backend.subject_ticket_ids(q, limit=limit))
+    found.update(backend.message_ticket_ids(q, limit=limit, below=below))
+    found.update(backend.subject_ticket_ids(q, limit=limit, below=below))
     if customer_ids is None:
         customer_ids = matching_customer_ids(q)
     if customer_ids:
-        found.update(
-            Ticket.objects.filter(customer_id__in=customer_ids)
-            .order_by("-id")
-            .values_list("pk", flat=True)[:limit]
-        )
+        tickets = Ticket.objects.filter(customer_id__in=customer_ids)
+        if below is not None:
+            tickets = tickets.filter(pk__lt=below)
+        found.update(tickets.order_by("-id").values_list("pk", flat=True)[:limit])
     return sorted(found, reverse=True)[:limit]
 
 
-def filter_tickets(queryset: QuerySet[Ticket], q: str, *, limit: int = FILTER_LIMIT):
-    """Restrict a Ticket queryset to the (at most `limit` newest) tickets matching q. An empty
-    query leaves the queryset as it is."""
+def search_page(
+    tickets: QuerySet[Ticket],
+    q: str,
+    *,
+    limit: int = 50,
+    below: int | None = None,
+    customer_ids: list[int] | None = None,
+) -> tuple[list[int], int | None]:
+    """The numbers of the newest `limit` tickets of `tickets` (a queryset with the agent's
+    visibility and any filters) that match q, below `below`, and the number to continue
+    below for the next page (None when there is none).
+
+    Complete: the newest matches of all teams are read in growing rounds and each round is
+    narrowed to `tickets`, until the page is full or no match is left, so an agent finds every
+    ticket they may see however many newer matches other teams have."""
+    q = clean_query(q)
+    if not q:
+        return [], None
+    if customer_ids is None:
+        customer_ids = matching_customer_ids(q)
+    wanted = limit + 1  # one more tells whether there is a next page
+    found: list[int] = []
+    size = min(max(CANDIDATES_PER_ROW * wanted, MIN_CANDIDATES), MAX_CANDIDATES)
+    while len(found) < wanted:
+        candidates = search_ticket_ids(q, limit=size, customer_ids=customer_ids, below=below)
+        if candidates:
+            found += list(
+                tickets.filter(pk__in=candidates)
+                .order_by("-pk")
+                .values_list("pk", flat=True)[: wanted - len(found)]
+            )
+        if len(candidates) < size:
+            break  # no match left below the last candidate
+        below = candidates[-1]
+        size = min(size * 4, MAX_CANDIDATES)
+    if len(found) > limit:
+        return found[:limit], found[limit - 1]
+    return found, None
+
+
+def ticket_condition(q: str, *, customer_ids: list[int] | None = None) -> Q:
+    """A condition on tickets that holds for every ticket matching q: message text, subject,
+    customer, ticket number."""
+    q = clean_query(q)
+    if not q:
+        return Q(pk__in=[])
+    condition = get_backend().ticket_condition(q)
+    if customer_ids is None:
+        customer_ids = matching_customer_ids(q)
+    if customer_ids:
+        condition |= Q(customer_id__in=customer_ids)
+    number = ticket_number_in(q)
+    if number is not None:
+        condition |= Q(pk=number)
+    return condition
+
+
+def filter_tickets(queryset: QuerySet[Ticket], q: str) -> QuerySet[Ticket]:
+    """Restrict a Ticket queryset to every ticket matching q (any order, any filter applied
+    before or after). An empty query leaves the queryset as it is."""
     if not clean_query(q):
         return queryset
-    return queryset.filter(pk__in=search_ticket_ids(q, limit=limit))
+    return queryset.filter(ticket_condition(q))
 
 
 def search_customers(q: str, limit: int = 20) -> list[Customer]:

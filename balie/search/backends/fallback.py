@@ -21,25 +21,35 @@ def _all_words(field: str, q: str) -> Q | None:
     return condition
 
 
-def message_ticket_ids(q: str, *, limit: int) -> list[int]:
+def message_ticket_ids(q: str, *, limit: int, below: int | None = None) -> list[int]:
     condition = _all_words("body_text", q)
     if condition is None:
         return []
+    messages = Message.objects.filter(condition)
+    if below is not None:
+        messages = messages.filter(ticket_id__lt=below)
     return list(
-        Message.objects.filter(condition)
-        .order_by("-ticket_id")
-        .values_list("ticket_id", flat=True)
-        .distinct()[:limit]
+        messages.order_by("-ticket_id").values_list("ticket_id", flat=True).distinct()[:limit]
     )
 
 
-def subject_ticket_ids(q: str, *, limit: int) -> list[int]:
+def subject_ticket_ids(q: str, *, limit: int, below: int | None = None) -> list[int]:
     condition = _all_words("subject", q)
     if condition is None:
         return []
-    return list(
-        Ticket.objects.filter(condition).order_by("-id").values_list("pk", flat=True)[:limit]
-    )
+    tickets = Ticket.objects.filter(condition)
+    if below is not None:
+        tickets = tickets.filter(pk__lt=below)
+    return list(tickets.order_by("-id").values_list("pk", flat=True)[:limit])
+
+
+def ticket_condition(q: str) -> Q:
+    """Tickets with a message or subject matching q, as a condition on tickets_ticket."""
+    body = _all_words("body_text", q)
+    subject = _all_words("subject", q)
+    if body is None or subject is None:
+        return Q(pk__in=[])
+    return Q(pk__in=Message.objects.filter(body).values("ticket_id")) | subject
 
 
 def customer_ids(q: str, *, limit: int) -> list[int]:

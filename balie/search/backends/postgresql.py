@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django.db import connection, transaction
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from . import query_words
 
@@ -156,18 +158,28 @@ def _estimate(cursor, target: Target, q: str) -> tuple[float, float]:
     return float(plan["Plan Rows"]), _rows_in(cursor, target.table)
 
 
-def _gin(cursor, target: Target, q: str, *, limit: int, budget: int | None) -> list[int] | None:
+def _below(target: Target, below: int | None) -> tuple[str, list[int]]:
+    """The condition "key below `below`" (the next page of a search), or nothing."""
+    if below is None:
+        return "", []
+    return f" AND {target.key} < %s", [below]
+
+
+def _gin(
+    cursor, target: Target, q: str, *, limit: int, budget: int | None, below: int | None = None
+) -> list[int] | None:
     """Every hit through the GIN index (at most `budget`), then the newest `limit` keys. None
     when the budget ran out (the newest keys may be among the hits not fetched)."""
     # MATERIALIZED keeps the ORDER BY … LIMIT outside, so the planner cannot turn the query
     # into a backwards walk.
     cap = "" if budget is None else " LIMIT %s"
+    under, under_params = _below(target, below)
     cursor.execute(
         f"WITH hits AS MATERIALIZED (SELECT {target.key} AS key FROM {target.table} "  # noqa: S608
-        f"WHERE {target.document} @@ {TSQUERY}{cap}) "
+        f"WHERE {target.document} @@ {TSQUERY}{under}{cap}) "
         "SELECT key, (SELECT count(*) FROM hits) FROM "
         "(SELECT DISTINCT key FROM hits ORDER BY key DESC LIMIT %s) AS newest ORDER BY key DESC",
-        [q, limit] if budget is None else [q, budget, limit],
+        [q, *under_params, limit] if budget is None else [q, *under_params, budget, limit],
     )
     rows = cursor.fetchall()
     if budget is not None and rows and rows[0][1] >= budget:
@@ -175,17 +187,20 @@ def _gin(cursor, target: Target, q: str, *, limit: int, budget: int | None) -> l
     return [row[0] for row in rows]
 
 
-def _walk(cursor, target: Target, q: str, *, limit: int, budget: int | None) -> list[int] | None:
+def _walk(
+    cursor, target: Target, q: str, *, limit: int, budget: int | None, below: int | None = None
+) -> list[int] | None:
     """The newest `limit` keys, testing the rows backwards along the key's btree (the newest
     `budget` rows at most). None when the budget ran out first."""
+    under, under_params = _below(target, below)
     if budget is None:
         # Bitmap scans off for this statement only, so the planner walks the key's btree
         # backwards and stops at the limit instead of fetching every hit.
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute(
             f"SELECT DISTINCT {target.key} FROM {target.table} "  # noqa: S608
-            f"WHERE {target.document} @@ {TSQUERY} ORDER BY {target.key} DESC LIMIT %s",
-            [q, limit],
+            f"WHERE {target.document} @@ {TSQUERY}{under} ORDER BY {target.key} DESC LIMIT %s",
+            [q, *under_params, limit],
         )
         found = [row[0] for row in cursor.fetchall()]
         cursor.execute("SET LOCAL enable_bitmapscan = DEFAULT")
@@ -194,18 +209,23 @@ def _walk(cursor, target: Target, q: str, *, limit: int, budget: int | None) -> 
     # as soon as `limit` keys are found.
     cursor.execute(
         f"SELECT DISTINCT key FROM (SELECT {target.key} AS key, {target.document} AS document "  # noqa: S608
-        f"FROM {target.table} ORDER BY {target.key} DESC LIMIT %s) AS newest "
+        f"FROM {target.table} WHERE TRUE{under} ORDER BY {target.key} DESC LIMIT %s) AS newest "
         f"WHERE document @@ {TSQUERY} ORDER BY key DESC LIMIT %s",
-        [budget, q, limit],
+        [*under_params, budget, q, limit],
     )
     found = [row[0] for row in cursor.fetchall()]
     return found if len(found) >= limit else None
 
 
-def _slice(cursor, target: Target, q: str, *, limit: int, rows: float) -> list[int] | None:
+def _slice(
+    cursor, target: Target, q: str, *, limit: int, rows: float, below: int | None = None
+) -> list[int] | None:
     """The newest `limit` keys among the hits whose key lies in the newest range of about
-    SLICE_MARGIN × `rows` rows. None when the range held fewer."""
+    SLICE_MARGIN × `rows` rows (below `below`). None when the range held fewer."""
     low, high = _key_range(cursor, target)
+    under, under_params = _below(target, below)
+    if below is not None:
+        high = min(high, below - 1)
     table_rows = max(_rows_in(cursor, target.table), 1.0)
     span = int(SLICE_MARGIN * rows * max(high - low, 1) / table_rows) + 1
     with transaction.atomic():
@@ -214,9 +234,9 @@ def _slice(cursor, target: Target, q: str, *, limit: int, rows: float) -> list[i
         cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute(
             f"SELECT DISTINCT {target.key} FROM {target.table} "  # noqa: S608
-            f"WHERE {target.document} @@ {TSQUERY} AND {target.key} >= %s "
+            f"WHERE {target.document} @@ {TSQUERY} AND {target.key} >= %s{under} "
             f"ORDER BY {target.key} DESC LIMIT %s",
-            [q, high - span, limit],
+            [q, high - span, *under_params, limit],
         )
         found = [row[0] for row in cursor.fetchall()]
         cursor.execute("SET LOCAL enable_indexscan = DEFAULT")
@@ -230,15 +250,17 @@ class Probe:
     keys: list[int]  # distinct keys of the matching rows, newest first
 
 
-def _probe(cursor, target: Target, q: str) -> Probe:
-    """Test the newest `target.probe_rows` rows: for a common word that already gives the
-    answer, otherwise it measures how common the query is among recent rows."""
+def _probe(cursor, target: Target, q: str, *, below: int | None = None) -> Probe:
+    """Test the newest `target.probe_rows` rows (below `below`): for a common word that
+    already gives the answer, otherwise it measures how common the query is among recent
+    rows."""
+    under, under_params = _below(target, below)
     cursor.execute(
         "SELECT count(*), count(*) FILTER (WHERE hit), "  # noqa: S608 - constants
         "COALESCE(array_agg(DISTINCT key) FILTER (WHERE hit), '{}') FROM "
         f"(SELECT {target.key} AS key, {target.document} @@ {TSQUERY} AS hit "
-        f"FROM {target.table} ORDER BY {target.key} DESC LIMIT %s) AS newest",
-        [q, target.probe_rows],
+        f"FROM {target.table} WHERE TRUE{under} ORDER BY {target.key} DESC LIMIT %s) AS newest",
+        [q, *under_params, target.probe_rows],
     )
     rows, hits, keys = cursor.fetchone()
     return Probe(rows=rows, hits=hits, keys=sorted(keys, reverse=True))
@@ -260,12 +282,25 @@ def expected_hits(*, planner: float, probe: Probe, table_rows: float, words: int
     return min(planner, (probe.hits + 3) * scale)
 
 
-def _ids(target: Target, q: str, *, limit: int, plan: Plan | None = None) -> list[int]:
+def _share_below(cursor, target: Target, below: int | None) -> float:
+    """About which share of the table lies below `below` (1 without it)."""
+    if below is None:
+        return 1.0
+    low, high = _key_range(cursor, target)
+    return min(1.0, max(0.0, (below - low) / max(high - low + 1, 1)))
+
+
+def _ids(
+    target: Target, q: str, *, limit: int, plan: Plan | None = None, below: int | None = None
+) -> list[int]:
     with connection.cursor() as cursor:
         planner, rows = _estimate(cursor, target, q)
+        # Below a page's last ticket only that part of the table counts.
+        share = _share_below(cursor, target, below)
+        planner, rows = planner * share, max(rows * share, 1.0)
         hits = planner
         if plan is None:
-            probe = _probe(cursor, target, q)
+            probe = _probe(cursor, target, q, below=below)
             if len(probe.keys) >= limit or probe.rows < target.probe_rows:
                 return probe.keys[:limit]  # enough, or the probe read the whole table
             words = len(query_words(q))
@@ -275,22 +310,22 @@ def _ids(target: Target, q: str, *, limit: int, plan: Plan | None = None) -> lis
             estimated_hits=hits, table_rows=rows, limit=limit, per_key=target.per_key
         )
         if plan == "slice":
-            found = _slice(cursor, target, q, limit=limit, rows=expected)
+            found = _slice(cursor, target, q, limit=limit, rows=expected, below=below)
             if found is None:  # rarer than expected
-                found = _gin(cursor, target, q, limit=limit, budget=None) or []
+                found = _gin(cursor, target, q, limit=limit, budget=None, below=below) or []
             return found
         if plan == "walk":
             budget = int(max(expected * BUDGET_FACTOR, WALK_MIN_BUDGET))
-            found = _walk(cursor, target, q, limit=limit, budget=budget)
+            found = _walk(cursor, target, q, limit=limit, budget=budget, below=below)
             if found is None:  # rarer than expected
-                found = _gin(cursor, target, q, limit=limit, budget=None) or []
+                found = _gin(cursor, target, q, limit=limit, budget=None, below=below) or []
             return found
         budget = int(max(hits * BUDGET_FACTOR, GIN_MIN_BUDGET))
-        while (found := _gin(cursor, target, q, limit=limit, budget=budget)) is None:
+        while (found := _gin(cursor, target, q, limit=limit, budget=budget, below=below)) is None:
             # At least `budget` hits: walk once the GIN plan is no longer the cheapest.
             if _plan(target, hits=budget, rows=rows, limit=limit) != "gin":
                 with transaction.atomic():  # for SET LOCAL
-                    return _walk(cursor, target, q, limit=limit, budget=None) or []
+                    return _walk(cursor, target, q, limit=limit, budget=None, below=below) or []
             budget *= 4
         return found
 
@@ -302,12 +337,28 @@ def _plan(target: Target, *, hits: float, rows: float, limit: int) -> Plan:
     )  # fmt: skip
 
 
-def message_ticket_ids(q: str, *, limit: int, plan: Plan | None = None) -> list[int]:
-    return _ids(MESSAGES, q, limit=limit, plan=plan)
+def message_ticket_ids(
+    q: str, *, limit: int, plan: Plan | None = None, below: int | None = None
+) -> list[int]:
+    return _ids(MESSAGES, q, limit=limit, plan=plan, below=below)
 
 
-def subject_ticket_ids(q: str, *, limit: int, plan: Plan | None = None) -> list[int]:
-    return _ids(SUBJECTS, q, limit=limit, plan=plan)
+def subject_ticket_ids(
+    q: str, *, limit: int, plan: Plan | None = None, below: int | None = None
+) -> list[int]:
+    return _ids(SUBJECTS, q, limit=limit, plan=plan, below=below)
+
+
+def ticket_condition(q: str) -> Q:
+    """Tickets with a message or subject matching q, as a condition on tickets_ticket: every
+    match, whatever else the query filters on or sorts by."""
+    return Q(
+        pk__in=RawSQL(  # noqa: S611 - constants; the query is a parameter
+            f"SELECT ticket_id FROM tickets_message WHERE search_vector @@ {TSQUERY} "  # noqa: S608
+            f"UNION SELECT id FROM tickets_ticket WHERE {SUBJECTS.document} @@ {TSQUERY}",
+            [q, q],
+        )
+    )
 
 
 def _prefix_tsquery(q: str) -> str:

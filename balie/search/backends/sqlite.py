@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from balie.customers.models import Customer
 from balie.search.stemming import stem_word
@@ -28,30 +29,53 @@ def match_expression(q: str) -> str:
     return " AND ".join(quoted)
 
 
-def message_ticket_ids(q: str, *, limit: int) -> list[int]:
+def message_ticket_ids(q: str, *, limit: int, below: int | None = None) -> list[int]:
     expression = match_expression(q)
     if not expression:
         return []
+    under = "" if below is None else " AND m.ticket_id < %s"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT DISTINCT m.ticket_id FROM {FTS_TABLE} f "  # noqa: S608 - constant name
             "JOIN tickets_message m ON m.id = f.rowid "
-            f"WHERE {FTS_TABLE} MATCH %s ORDER BY m.ticket_id DESC LIMIT %s",
-            [expression, limit],
+            f"WHERE {FTS_TABLE} MATCH %s{under} ORDER BY m.ticket_id DESC LIMIT %s",
+            [expression, *([] if below is None else [below]), limit],
         )
         return [row[0] for row in cursor.fetchall()]
 
 
-def subject_ticket_ids(q: str, *, limit: int) -> list[int]:
+def _subject_condition(q: str) -> Q | None:
     words = query_words(q)
     if not words:
-        return []
+        return None
     condition = Q()
     for word in words:
         condition &= Q(subject__icontains=word)
-    return list(
-        Ticket.objects.filter(condition).order_by("-id").values_list("pk", flat=True)[:limit]
+    return condition
+
+
+def subject_ticket_ids(q: str, *, limit: int, below: int | None = None) -> list[int]:
+    condition = _subject_condition(q)
+    if condition is None:
+        return []
+    tickets = Ticket.objects.filter(condition)
+    if below is not None:
+        tickets = tickets.filter(pk__lt=below)
+    return list(tickets.order_by("-id").values_list("pk", flat=True)[:limit])
+
+
+def ticket_condition(q: str) -> Q:
+    """Tickets with a message or subject matching q, as a condition on tickets_ticket."""
+    expression = match_expression(q)
+    subject = _subject_condition(q)
+    if not expression or subject is None:
+        return Q(pk__in=[])
+    messages = RawSQL(  # noqa: S611 - constants; the query is a parameter
+        f"SELECT m.ticket_id FROM {FTS_TABLE} f JOIN tickets_message m ON m.id = f.rowid "  # noqa: S608
+        f"WHERE {FTS_TABLE} MATCH %s",
+        [expression],
     )
+    return Q(pk__in=messages) | subject
 
 
 def customer_ids(q: str, *, limit: int) -> list[int]:
