@@ -5,11 +5,12 @@ Each condition is `{"field": ..., "op": ..., "value": ...}`:
 | field | ops | value |
 | --- | --- | --- |
 | status, priority, type, channel, language, tier | is, is_not, in, not_in | a code, or a list for in / not_in |
+| sla | is, is_not, in, not_in | on_track, warning, breached or none (see `sla_state`) |
 | team | is, is_not, is_empty, is_not_empty | a team slug |
 | assignee | is_empty, is_not_empty | — |
 | subject, body, text (subject or body) | contains, not_contains | words, case-insensitive |
 | tag | has, has_not | a tag name |
-| business_hours | is | true (within opening hours) or false |
+| business_hours | is | true (within opening hours) or false: the calendar of the ticket's channel and team at the moment of the event |
 
 `validate_conditions` checks the shape and the values and returns a list of Dutch errors;
 `conditions_hold` evaluates them. Nothing is ever evaluated as code.
@@ -23,11 +24,23 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from balie.customers.models import Tier
 from balie.tickets.models import Channel, Direction, Message, Priority, Status, Ticket, TicketType
+
+
+class SlaState(models.TextChoices):
+    """Where a ticket stands against its SLA at a moment (the `sla` condition)."""
+
+    ON_TRACK = "on_track", gettext_lazy("Op schema")
+    WARNING = "warning", gettext_lazy("Waarschuwing (deadline nadert)")
+    BREACHED = "breached", gettext_lazy("Overschreden")
+    NONE = "none", gettext_lazy("Geen lopende SLA-klok")
+
 
 CHOICE_FIELDS: dict[str, list[str]] = {
     "status": list(Status.values),
@@ -36,6 +49,7 @@ CHOICE_FIELDS: dict[str, list[str]] = {
     "channel": list(Channel.values),
     "language": ["nl", "en", "de", "fr"],
     "tier": list(Tier.values),
+    "sla": list(SlaState.values),
 }
 CHOICE_OPS = ("is", "is_not", "in", "not_in")
 TEXT_FIELDS = ("subject", "body", "text")
@@ -75,58 +89,82 @@ class Occurrence:
 
 
 def validate_conditions(conditions: Any) -> list[str]:
-    from balie.accounts.models import Team
-
+    """Dutch errors, each prefixed with the number of its condition; empty when all is well."""
     if not isinstance(conditions, list):
         return [_("Voorwaarden moeten een lijst zijn.")]
     errors: list[str] = []
     for number, condition in enumerate(conditions, start=1):
         prefix = _("Voorwaarde %(n)s: ") % {"n": number}
-        if not isinstance(condition, dict):
-            errors.append(prefix + _("moet een object zijn."))
-            continue
-        name, op, value = condition.get("field"), condition.get("op"), condition.get("value")
-        unknown = set(condition) - {"field", "op", "value"}
-        if unknown:
-            errors.append(
-                prefix + _("onbekende sleutels %(k)s.") % {"k": ", ".join(sorted(unknown))}
-            )
-        if name not in OPS:
-            errors.append(prefix + _("onbekend veld %(f)r.") % {"f": name})
-            continue
-        if op not in OPS[name]:
-            errors.append(
-                prefix
-                + _("bewerking %(op)r past niet bij %(f)s (kies uit %(ops)s).")
-                % {"op": op, "f": name, "ops": ", ".join(OPS[name])}
-            )
-            continue
-        if name in CHOICE_FIELDS:
-            allowed = CHOICE_FIELDS[name]
-            values = value if op in ("in", "not_in") else [value]
-            if not isinstance(values, list) or not values:
-                errors.append(prefix + _("geef een lijst waarden."))
-            elif bad := [v for v in values if v not in allowed]:
-                errors.append(
-                    prefix
-                    + _("ongeldige waarde %(v)s voor %(f)s (kies uit %(ok)s).")
-                    % {"v": ", ".join(map(str, bad)), "f": name, "ok": ", ".join(allowed)}
-                )
-        elif name == "team" and op in ("is", "is_not"):
-            if not isinstance(value, str) or not Team.objects.filter(slug=value).exists():
-                errors.append(prefix + _("onbekend team %(v)r.") % {"v": value})
-        elif name in TEXT_FIELDS or name == "tag":
-            if not isinstance(value, str) or not value.strip():
-                errors.append(prefix + _("geef een tekst."))
-        elif name == "business_hours" and not isinstance(value, bool):
-            errors.append(prefix + _("waarde moet true of false zijn."))
+        errors += [prefix + error for error in condition_errors(condition)]
     return errors
+
+
+def condition_errors(condition: Any) -> list[str]:
+    """What is wrong with one condition, in Dutch (empty when it is good)."""
+    from balie.accounts.models import Team
+
+    if not isinstance(condition, dict):
+        return [_("moet een object zijn.")]
+    errors: list[str] = []
+    name, op, value = condition.get("field"), condition.get("op"), condition.get("value")
+    unknown = set(condition) - {"field", "op", "value"}
+    if unknown:
+        errors.append(_("onbekende sleutels %(k)s.") % {"k": ", ".join(sorted(map(str, unknown)))})
+    if not isinstance(name, str) or name not in OPS:
+        return [*errors, _("onbekend veld %(f)r.") % {"f": name}]
+    if not isinstance(op, str) or op not in OPS[name]:
+        return [
+            *errors,
+            _("bewerking %(op)r past niet bij %(f)s (kies uit %(ops)s).")
+            % {"op": op, "f": name, "ops": ", ".join(OPS[name])},
+        ]
+    if name in CHOICE_FIELDS:
+        allowed = CHOICE_FIELDS[name]
+        values = value if op in ("in", "not_in") else [value]
+        if not isinstance(values, list) or not values:
+            errors.append(_("geef een lijst waarden."))
+        elif bad := [v for v in values if not isinstance(v, str) or v not in allowed]:
+            errors.append(
+                _("ongeldige waarde %(v)s voor %(f)s (kies uit %(ok)s).")
+                % {"v": ", ".join(map(str, bad)), "f": name, "ok": ", ".join(allowed)}
+            )
+    elif name == "team" and op in ("is", "is_not"):
+        if not isinstance(value, str) or not Team.objects.filter(slug=value).exists():
+            errors.append(_("onbekend team %(v)r.") % {"v": value})
+    elif name in TEXT_FIELDS or name == "tag":
+        if not isinstance(value, str) or not value.strip():
+            errors.append(_("geef een tekst."))
+        elif len(value) > 200:
+            errors.append(_("de tekst is te lang (hooguit 200 tekens)."))
+    elif name == "business_hours" and not isinstance(value, bool):
+        errors.append(_("waarde moet true of false zijn."))
+    return errors
+
+
+def sla_state(ticket: Ticket, at: datetime) -> str:
+    """`breached` once any target of the ticket was missed (or a running clock is past its due
+    moment), `warning` while a running clock is past its warning moment, `on_track` while
+    clocks run in time, `none` without a running clock (none, paused or all met)."""
+    from balie.sla.models import ClockState, SlaClock
+
+    running = list(
+        SlaClock.objects.filter(ticket_id=ticket.pk, state=ClockState.RUNNING).values_list(
+            "warn_at", "due_at"
+        )
+    )
+    if ticket.sla_breached_at is not None or any(due and due <= at for _w, due in running):
+        return SlaState.BREACHED
+    if any(warn and warn <= at for warn, _d in running):
+        return SlaState.WARNING
+    return SlaState.ON_TRACK if running else SlaState.NONE
 
 
 def _choice_value(occurrence: Occurrence, name: str) -> str:
     ticket = occurrence.ticket
     if name == "tier":
         return ticket.customer.tier
+    if name == "sla":
+        return sla_state(ticket, occurrence.at)
     return str(getattr(ticket, name))
 
 

@@ -6,8 +6,10 @@
 | assign_team | team (slug) | `update_ticket(team=...)` |
 | assign_agent | agent (username) | `update_ticket(assignee=...)` |
 | add_tag | tag | adds one tag, keeps the others |
+| remove_tag | tag | removes one tag if the ticket has it |
 | reply | text: {"nl": ..., "en": ...} with placeholders | an automatic reply to the customer in the ticket's language (Dutch if that is missing) |
-| notify | text, email_team_lead (true/false) | a live `automation.notified` event to the assignee (else the team) and optionally an e-mail to the team's leads |
+| reply_macro | macro (its id) | an automatic reply with the macro's filled text; the macro's changes (status, priority, team, tags) too |
+| notify | text, email_team_lead (true/false) or agent (username) | a live `automation.notified` event to the assignee (else the team) and optionally an e-mail to the team's leads; with `agent`, the live event and an e-mail to that agent |
 | webhook | url (http or https), secret | a POST signed with HMAC-SHA256, sent by a task with retries |
 
 `validate_actions` returns Dutch errors; `perform_action` does one action on behalf of a rule.
@@ -34,8 +36,10 @@ KEYS: dict[str, set[str]] = {
     "assign_team": {"team"},
     "assign_agent": {"agent"},
     "add_tag": {"tag"},
+    "remove_tag": {"tag"},
     "reply": {"text"},
-    "notify": {"text", "email_team_lead"},
+    "reply_macro": {"macro"},
+    "notify": {"text", "email_team_lead", "agent"},
     "webhook": {"url", "secret"},
 }
 NOTIFIED = "automation.notified"
@@ -48,33 +52,51 @@ def valid_webhook_url(url: Any) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-def _validate_one(action: dict[str, Any]) -> list[str]:
+def action_errors(action: Any) -> list[str]:
+    """What is wrong with one action, in Dutch (empty when it is good)."""
     from balie.accounts.models import Agent, Team
 
+    from .models import Macro
+
+    if not isinstance(action, dict):
+        return [_("moet een object zijn.")]
     kind = action.get("type")
     errors: list[str] = []
-    if kind not in KEYS:
+    if not isinstance(kind, str) or kind not in KEYS:
         return [_("onbekend type %(t)r (kies uit %(ok)s).") % {"t": kind, "ok": ", ".join(KEYS)}]
     unknown = set(action) - KEYS[kind] - {"type"}
     if unknown:
-        errors.append(_("onbekende sleutels %(k)s.") % {"k": ", ".join(sorted(unknown))})
+        errors.append(_("onbekende sleutels %(k)s.") % {"k": ", ".join(sorted(map(str, unknown)))})
     if kind == "set_field":
         name = action.get("field")
-        if name not in SETTABLE_FIELDS:
+        if not isinstance(name, str) or name not in SETTABLE_FIELDS:
             errors.append(_("veld moet een van %(ok)s zijn.") % {"ok": ", ".join(SETTABLE_FIELDS)})
-        elif action.get("value") not in CHOICE_FIELDS[name]:
+        elif not isinstance(action.get("value"), str) or action["value"] not in CHOICE_FIELDS[name]:
             errors.append(
                 _("ongeldige waarde %(v)r voor %(f)s.") % {"v": action.get("value"), "f": name}
             )
     elif kind == "assign_team":
-        if not Team.objects.filter(slug=action.get("team") or "").exists():
+        team = action.get("team")
+        if not isinstance(team, str) or not Team.objects.filter(slug=team).exists():
             errors.append(_("onbekend team %(v)r.") % {"v": action.get("team")})
     elif kind == "assign_agent":
-        if not Agent.objects.active().filter(user__username=action.get("agent") or "").exists():
+        agent = action.get("agent")
+        if (
+            not isinstance(agent, str)
+            or not Agent.objects.active().filter(user__username=agent).exists()
+        ):
             errors.append(_("onbekende medewerker %(v)r.") % {"v": action.get("agent")})
-    elif kind == "add_tag":
+    elif kind in ("add_tag", "remove_tag"):
         if not isinstance(action.get("tag"), str) or not action["tag"].strip():
             errors.append(_("geef een label."))
+        elif len(action["tag"].strip()) > 50:
+            errors.append(_("een label is hooguit 50 tekens."))
+    elif kind == "reply_macro":
+        macro = action.get("macro")
+        if not isinstance(macro, int) or isinstance(macro, bool):
+            errors.append(_("kies een macro."))
+        elif not Macro.objects.filter(pk=macro, is_active=True).exists():
+            errors.append(_("onbekende of uitgeschakelde macro %(v)r.") % {"v": macro})
     elif kind == "reply":
         text = action.get("text")
         if not isinstance(text, dict) or not str(text.get("nl", "")).strip():
@@ -90,6 +112,15 @@ def _validate_one(action: dict[str, Any]) -> list[str]:
             errors.append(_("geef een tekst voor de melding."))
         if not isinstance(action.get("email_team_lead", False), bool):
             errors.append(_("email_team_lead moet true of false zijn."))
+        if "agent" in action:
+            agent = action["agent"]
+            if action.get("email_team_lead"):
+                errors.append(_("kies een medewerker of de teamleiders, niet allebei."))
+            if (
+                not isinstance(agent, str)
+                or not Agent.objects.active().filter(user__username=agent).exists()
+            ):
+                errors.append(_("onbekende medewerker %(v)r.") % {"v": agent})
     elif kind == "webhook":
         if not valid_webhook_url(action.get("url")):
             errors.append(_("de URL moet met http:// of https:// beginnen."))
@@ -104,10 +135,7 @@ def validate_actions(actions: Any) -> list[str]:
     errors: list[str] = []
     for number, action in enumerate(actions, start=1):
         prefix = _("Actie %(n)s: ") % {"n": number}
-        if not isinstance(action, dict):
-            errors.append(prefix + _("moet een object zijn."))
-            continue
-        errors += [prefix + error for error in _validate_one(action)]
+        errors += [prefix + error for error in action_errors(action)]
     return errors
 
 
@@ -150,6 +178,34 @@ def _team_lead_ids(ticket: Any) -> list[int]:
     )
 
 
+def _reply_with_macro(action: dict[str, Any], occurrence: Occurrence, *, actor: Any) -> dict:
+    """The macro's text as an automatic reply, with the macro's changes, as an agent applying
+    and sending it would (the status goes with the reply)."""
+    from balie.tickets.actions import add_reply, update_ticket
+
+    from .models import Macro
+
+    ticket = occurrence.ticket
+    macro = Macro.objects.select_related("team").get(pk=action["macro"], is_active=True)
+    fields: dict[str, Any] = {}
+    if macro.priority:
+        fields["priority"] = macro.priority
+    if macro.team_id:
+        fields["team"] = macro.team
+    if macro.add_tags:
+        fields["tags"] = [*ticket.tags.values_list("name", flat=True), *macro.add_tags]
+    changes = update_ticket(ticket, by=actor, **fields) if fields else {}
+    text = fill_placeholders(macro.body, ticket, language=macro.language)
+    message = add_reply(ticket, by=actor, text=text, automatic=True, status=macro.status or None)
+    return {
+        "type": "reply_macro",
+        "macro": macro.pk,
+        "name": macro.name,
+        "message": message.pk,
+        "changed": sorted(changes),
+    }
+
+
 def perform_action(
     action: dict[str, Any], occurrence: Occurrence, *, rule: Any, actor: Any
 ) -> dict[str, Any]:
@@ -177,13 +233,27 @@ def perform_action(
         current = list(ticket.tags.values_list("name", flat=True))
         changes = update_ticket(ticket, by=actor, tags=[*current, action["tag"]])
         return {"type": kind, "tag": action["tag"].strip().lower(), "changed": bool(changes)}
+    if kind == "remove_tag":
+        gone = action["tag"].strip().lower()
+        current = list(ticket.tags.values_list("name", flat=True))
+        changes = update_ticket(ticket, by=actor, tags=[t for t in current if t != gone])
+        return {"type": kind, "tag": gone, "changed": bool(changes)}
+    if kind == "reply_macro":
+        return _reply_with_macro(action, occurrence, actor=actor)
     if kind == "reply":
         language = ticket.language if ticket.language in action["text"] else "nl"
         text = fill_placeholders(action["text"][language], ticket, language=language)
         message = add_reply(ticket, by=actor, text=text, automatic=True)
         return {"type": kind, "message": message.pk, "language": language}
     if kind == "notify":
+        chosen = None
+        if action.get("agent"):
+            chosen = (
+                Agent.objects.active().select_related("user").get(user__username=action["agent"])
+            )
         groups = [f"agent.{ticket.assignee_id}"] if ticket.assignee_id else []
+        if chosen is not None:
+            groups = [f"agent.{chosen.pk}"]
         if not groups and ticket.team_id:
             groups = [f"team.{ticket.team_id}"]
         groups = groups or ["inbox"]
@@ -191,6 +261,8 @@ def perform_action(
             groups, NOTIFIED, {"ticket": ticket.pk, "rule": rule.pk, "text": action["text"]}
         )
         leads = _team_lead_ids(ticket) if action.get("email_team_lead") else []
+        if chosen is not None and chosen.user.email:
+            leads = [chosen.pk]
         if leads:
             ticket_id, rule_id, text = ticket.pk, rule.pk, action["text"]
             transaction.on_commit(
