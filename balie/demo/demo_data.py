@@ -32,7 +32,6 @@ from balie.core.events import SYSTEM
 from balie.customers.actions import create_customer
 from balie.customers.models import Customer, Identity, IdentityKind, Tier
 from balie.messaging.connectors.base import EmailDetails, InboundMessage, Party
-from balie.messaging.models import ChannelAccount
 from balie.sla import actions as sla_actions
 from balie.sla.escalations import settle_past_deadlines
 from balie.tickets import events as ticket_events
@@ -51,9 +50,9 @@ from balie.tickets.events import emit
 from balie.tickets.models import Channel, DeliveryStatus, Direction, Message, Status, Ticket
 
 from . import demo_conversations as talk
+from .demo_accounts import DEMO_MAILBOX, ensure_mailbox, ensure_phone_line
 
 DEMO_PASSWORD = "balie-demo"
-DEMO_MAILBOX = "klantenservice@voorbeeld-energie.nl"
 DEMO_TOKEN_NAME = "Demo (make run)"
 DEMO_INGEST_TOKEN_NAME = "Demo-mailserver (make run)"
 TICKET_COUNT = 200
@@ -188,7 +187,8 @@ def load_demo(*, token_file: Path | None = None) -> DemoResult:
                 username: _ensure_agent(username, name, role, [teams[t] for t in team_slugs])
                 for username, name, role, team_slugs in AGENTS
             }
-            account = _ensure_mailbox(teams["klantenservice"])
+            account = ensure_mailbox(teams["klantenservice"])
+            ensure_phone_line(teams["klantenservice"])
             created = not demo_exists()
             if created:
                 customers = [_create_customer(rng, i) for i in range(CUSTOMER_COUNT)]
@@ -268,15 +268,6 @@ def _ensure_agent(username: str, name: str, role: str, teams: list[Team]) -> Age
         agent = Agent.objects.create(user=user, display_name=name, role=role)
         agent.teams.set(teams)
     return agent
-
-
-def _ensure_mailbox(team: Team) -> ChannelAccount:
-    account = ChannelAccount.objects.filter(kind="email", address=DEMO_MAILBOX).first()
-    if account is None:
-        account = ChannelAccount.objects.create(
-            kind="email", name="Klantenservice", address=DEMO_MAILBOX, team=team, config={}
-        )
-    return account
 
 
 def _name(i: int) -> tuple[str, str]:

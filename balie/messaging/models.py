@@ -52,6 +52,30 @@ class ChannelAccount(TimestampedModel):
             return os.environ.get(str(env_name), default)
         return self.config.get(key, default)
 
+    def clean(self) -> None:
+        """A phone number customers see on the contact page says what a call costs."""
+        from django.core.exceptions import ValidationError
+
+        from .call_costs import parse_call_costs
+
+        if self.kind != "phone":
+            return
+        if not isinstance(self.config, dict):
+            raise ValidationError({"config": _("De instellingen moeten een JSON-object zijn.")})
+        try:
+            costs = parse_call_costs(self.config)
+        except ValidationError as exc:
+            raise ValidationError({"config": exc.messages}) from exc
+        if self.is_active and not costs.known:
+            raise ValidationError(
+                {
+                    "config": _(
+                        'Vermeld wat een gesprek kost: "call_costs": "standard" voor de '
+                        'gebruikelijke belkosten, of "cost_per_minute": "0.10" (euro).'
+                    )
+                }
+            )
+
 
 class EnvelopeStatus(models.TextChoices):
     RECEIVED = "received", _("Ontvangen")

@@ -24,6 +24,7 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from balie.messaging.call_costs import CallCosts, call_costs
 from balie.messaging.models import ChannelAccount
 from balie.sla import business_time
 from balie.sla.business_time import BusinessCalendar, Reason
@@ -41,8 +42,14 @@ PUBLIC_CHANNELS: tuple[Channel, ...] = (
     Channel.CHAT,
     Channel.WHATSAPP,
 )
-# Where a channel's address comes from: the first active account of that kind.
-ADDRESS_KINDS = {Channel.EMAIL: "email", Channel.PHONE: "phone", Channel.WHATSAPP: "whatsapp"}
+# The channels that exist for customers only while an account of that kind is active (its
+# address comes from the first one). The contact form is this page itself: always there.
+ACCOUNT_KINDS = {
+    Channel.EMAIL: "email",
+    Channel.PHONE: "phone",
+    Channel.CHAT: "chat",
+    Channel.WHATSAPP: "whatsapp",
+}
 
 CLOSURES_AHEAD = timedelta(days=42)
 MAX_CLOSURES = 8
@@ -115,24 +122,35 @@ def measure_queue(now: datetime) -> dict[str, QueueFigures]:
     }
 
 
-def _addresses() -> dict[str, str]:
-    kinds = list(ADDRESS_KINDS.values())
-    found: dict[str, str] = {}
-    for kind, address in (
-        ChannelAccount.objects.filter(kind__in=kinds, is_active=True)
-        .exclude(address="")
+@dataclass(frozen=True)
+class AccountFacts:
+    """What the page tells of a channel's first active account."""
+
+    address: str = ""
+    costs: CallCosts = CallCosts()  # phone only
+
+
+def _active_accounts() -> dict[str, AccountFacts]:
+    """Per channel kind that needs one, its first active account (by id)."""
+    found: dict[str, AccountFacts] = {}
+    for kind, address, config in (
+        ChannelAccount.objects.filter(kind__in=list(ACCOUNT_KINDS.values()), is_active=True)
         .order_by("pk")
-        .values_list("kind", "address")
+        .values_list("kind", "address", "config")
     ):
-        found.setdefault(kind, address)
+        if kind in found:
+            continue
+        costs = call_costs(config) if kind == "phone" and isinstance(config, dict) else None
+        found[kind] = AccountFacts(address=address, costs=costs or CallCosts())
     return found
 
 
-def live_figures(now: datetime) -> tuple[dict[str, QueueFigures], dict[str, str]]:
-    """Queue figures and channel addresses, from the shared cache when less than a minute old."""
+def live_figures(now: datetime) -> tuple[dict[str, QueueFigures], dict[str, AccountFacts]]:
+    """Queue figures and the active accounts, from the shared cache when less than a minute
+    old."""
     stored = cache.get(QUEUE_CACHE_KEY)
     if stored is None:
-        stored = (measure_queue(now), _addresses())
+        stored = (measure_queue(now), _active_accounts())
         cache.set(QUEUE_CACHE_KEY, stored, QUEUE_CACHE_SECONDS)
     return stored
 
@@ -328,17 +346,18 @@ def _period_words(cal: BusinessCalendar, start: datetime, end: datetime, today: 
 class ChannelInfo:
     channel: str
     label: str
-    address: str
-    link: str
-    hours: list[HoursLine]
-    is_open: bool
-    state: str  # "Nu open tot 18:00", "Nu gesloten"
-    state_detail: str  # "vandaag gesloten vanwege Koningsdag; weer open woensdag 28 april om 08:00"
-    promise: str  # "U krijgt uiterlijk vandaag om 16:00 antwoord."
-    due_at: datetime | None
-    expected: str  # "Verwacht: binnen ongeveer 25 minuten" ("" without enough data)
-    expected_at: datetime | None
-    queue: list[str]  # "nu 12 vragen wachten op antwoord", "afgelopen 7 dagen …"
+    address: str = ""
+    link: str = ""
+    call_costs: str = ""  # phone: "gebruikelijke belkosten", "€ 0,10 per minuut, plus …"
+    hours: list[HoursLine] = field(default_factory=list)
+    is_open: bool = False
+    state: str = ""  # "Nu open tot 18:00", "Nu gesloten"
+    state_detail: str = ""  # "vandaag gesloten vanwege Koningsdag; weer open woensdag 28 april …"
+    promise: str = ""  # "U krijgt uiterlijk vandaag om 16:00 antwoord."
+    due_at: datetime | None = None
+    expected: str = ""  # "Verwacht: binnen ongeveer 25 minuten" ("" without enough data)
+    expected_at: datetime | None = None
+    queue: list[str] = field(default_factory=list)  # "nu 12 vragen wachten op antwoord", …
 
 
 @dataclass
@@ -446,41 +465,38 @@ def _answer_texts(
 
 
 def contact_channels(*, at: datetime | None = None, language: str | None = None) -> ContactChannels:
-    """Everything the contact page shows about the public channels at a moment (default now),
-    in the active language."""
+    """Everything the contact page shows about the channels customers can use now (default
+    now), in the active language: a channel that needs an account only while one is active.
+    A channel without a calendar is named with its address, without hours or promises."""
     now = at or timezone.now()
     language = "en" if (language or get_language() or "nl").startswith("en") else "nl"
-    figures, addresses = live_figures(now)
+    figures, accounts = live_figures(now)
     channels: list[ChannelInfo] = []
     closures: dict[tuple[datetime, datetime, str], UpcomingClosure] = {}
     closures_by_calendar: dict[int | None, list[tuple[datetime, datetime, str, str]]] = {}
+    with_hours = 0
     for channel in PUBLIC_CHANNELS:
+        kind = ACCOUNT_KINDS.get(channel)
+        if kind is not None and kind not in accounts:
+            continue
+        facts = accounts.get(kind or "", AccountFacts())
+        info = ChannelInfo(
+            channel=channel.value,
+            label=str(channel.label),
+            address=facts.address,
+            link=_link(channel.value, facts.address),
+            call_costs=facts.costs.text(),
+        )
+        channels.append(info)
         try:
             cal = calendar_for(channel=channel.value)
         except Calendar.DoesNotExist:
             continue
-        today = cal.local_date(now)
-        is_open, state, detail = _state(cal, now, language)
-        promise, due_at, expected, expected_at, queue = _answer_texts(
-            channel.value, cal, now, is_open, figures.get(channel.value, QueueFigures())
-        )
-        address = addresses.get(ADDRESS_KINDS.get(channel, ""), "")
-        channels.append(
-            ChannelInfo(
-                channel=channel.value,
-                label=str(channel.label),
-                address=address,
-                link=_link(channel.value, address),
-                hours=weekly_hours(cal, today),
-                is_open=is_open,
-                state=state,
-                state_detail=detail,
-                promise=promise,
-                due_at=due_at,
-                expected=expected,
-                expected_at=expected_at,
-                queue=queue,
-            )
+        with_hours += 1
+        info.hours = weekly_hours(cal, cal.local_date(now))
+        info.is_open, info.state, info.state_detail = _state(cal, now, language)
+        info.promise, info.due_at, info.expected, info.expected_at, info.queue = _answer_texts(
+            channel.value, cal, now, info.is_open, figures.get(channel.value, QueueFigures())
         )
         key = cal.pk if cal.pk is not None else id(cal)
         if key not in closures_by_calendar:
@@ -490,9 +506,8 @@ def contact_channels(*, at: datetime | None = None, language: str | None = None)
                 (start, end, reason), UpcomingClosure(start, end, when, reason)
             )
             entry.channels.append(str(channel.label))
-    shown = len(channels)
     ahead = sorted(closures.values(), key=lambda c: (c.starts, c.ends))[:MAX_CLOSURES]
     for entry in ahead:
-        if len(entry.channels) < shown:
+        if len(entry.channels) < with_hours:
             entry.only_for = _("alleen %(channels)s") % {"channels": _spoken_list(entry.channels)}
     return ContactChannels(now=now, channels=channels, closures=ahead)

@@ -8,6 +8,7 @@ import stat
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import Client
 
 from balie.accounts.models import Agent, ApiToken, Team, TokenScope
 from balie.customers.models import Customer, Identity
@@ -82,6 +83,12 @@ def test_the_demo_is_a_realistic_inbox(tmp_path):
     assert not Identity.objects.exclude(kind="phone").exclude(value__contains="example.nl").exists()
     mailbox = ChannelAccount.objects.get(address="klantenservice@voorbeeld-energie.nl")
     assert mailbox.team.slug == "klantenservice" and not mailbox.config.get("imap_host")
+    # The contact page offers what the demo can answer: mail, the form and the phone line
+    # with its call costs; no chat or WhatsApp.
+    contact = Client().get("/contact/").content.decode()
+    aside = contact[contact.index("<aside") : contact.index("</aside>")]
+    assert "+31 20 123 4567" in aside and "gebruikelijke belkosten" in aside
+    assert "Chat" not in aside and "WhatsApp" not in aside
     # Answers met their SLA clocks; the threading reason reads as in real life.
     from balie.sla.models import SlaClock
 

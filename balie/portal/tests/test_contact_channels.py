@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from balie.messaging.models import ChannelAccount
 from balie.portal.channel_info import PUBLIC_CHANNELS, weekly_hours
 from balie.sla.calendars import calendar_for, forget_calendars
 from balie.sla.models import Calendar, Closure, ClosureKind
@@ -24,6 +25,21 @@ SATURDAY = datetime(2026, 6, 6, 11, 0, tzinfo=AMS)
 KONINGSDAG = datetime(2027, 4, 27, 10, 0, tzinfo=AMS)  # a Tuesday
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def every_channel_has_an_account():
+    """Each channel the page can offer has an active account (a chat and WhatsApp
+    connector, a phone line): the tests below are about hours and promises."""
+    for kind, address in (
+        ("email", "klantenservice@example.nl"),
+        ("phone", "+31 20 555 0100"),
+        ("chat", "website"),
+        ("whatsapp", "+31 6 5555 0100"),
+    ):
+        ChannelAccount.objects.create(
+            kind=kind, name=kind, address=address, config={"call_costs": "standard"}
+        )
 
 
 @pytest.fixture
@@ -329,5 +345,6 @@ def test_without_any_calendar_the_page_still_names_the_channels(client, clock):
     page = contact_page(client)
 
     assert "Andere manieren om ons te bereiken" in page.aside
-    assert "Chat met een medewerker tijdens openingstijden." in page.aside
-    assert "channel-card" not in page.aside
+    phone = page.card("phone")
+    assert "+31 20 555 0100" in phone and "gebruikelijke belkosten" in phone
+    assert "Nu open" not in page.aside and "Nu gesloten" not in page.aside

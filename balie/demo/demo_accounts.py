@@ -1,0 +1,36 @@
+"""The demo company's channel accounts: the customer-service mailbox and the phone line the
+contact page shows with what a call costs. Chat and WhatsApp get none: Balie cannot answer on
+them yet, so the contact page does not offer them."""
+
+from __future__ import annotations
+
+from balie.accounts.models import Team
+from balie.messaging.models import ChannelAccount
+
+DEMO_MAILBOX = "klantenservice@voorbeeld-energie.nl"
+DEMO_PHONE = "+31 20 123 4567"
+
+
+def ensure_mailbox(team: Team) -> ChannelAccount:
+    account = ChannelAccount.objects.filter(kind="email", address=DEMO_MAILBOX).first()
+    if account is None:
+        account = ChannelAccount.objects.create(
+            kind="email", name="Klantenservice", address=DEMO_MAILBOX, team=team, config={}
+        )
+    return account
+
+
+def ensure_phone_line(team: Team) -> ChannelAccount:
+    """An ordinary 020 number: the caller pays their usual rate, and the page says so."""
+    account = ChannelAccount.objects.filter(kind="phone", address=DEMO_PHONE).first()
+    if account is None:
+        account = ChannelAccount(
+            kind="phone",
+            name="Klantenservice (telefoon)",
+            address=DEMO_PHONE,
+            team=team,
+            config={"call_costs": "standard"},
+        )
+        account.full_clean()
+        account.save()
+    return account
