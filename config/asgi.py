@@ -9,15 +9,26 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 
+from balie.chat.routing import VISITOR_PREFIX, visitor_urlpatterns  # noqa: E402
 from balie.core.routing import websocket_urlpatterns  # noqa: E402
 from balie.messaging.asgi import MailServerRoute  # noqa: E402
+
+agent_sockets = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+# The chat widget runs on the companies' own sites: its socket checks the origin against the
+# chat account's allow-list and authenticates by the visitor token, never by a cookie.
+visitor_sockets = URLRouter(visitor_urlpatterns)
+
+
+async def websocket(scope, receive, send):  # type: ignore[no-untyped-def]
+    if scope["path"].startswith(VISITOR_PREFIX):
+        return await visitor_sockets(scope, receive, send)
+    return await agent_sockets(scope, receive, send)
+
 
 application = ProtocolTypeRouter(
     {
         # Mail servers' deliveries skip Django's request cycle (see balie/messaging/asgi.py).
         "http": MailServerRoute(django_asgi_app),
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": websocket,
     }
 )

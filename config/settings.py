@@ -331,6 +331,7 @@ BALIE_ATTACHMENT_BLOCKED_TYPES = env_list(
 BALIE_CONNECTORS = {
     "email": "balie.messaging.connectors.email.EmailConnector",
     "webform": "balie.messaging.connectors.webform.WebformConnector",
+    "chat": "balie.messaging.connectors.chat.ChatConnector",
 }
 BALIE_INBOUND_MAX_BYTES = int(os.environ.get("BALIE_INBOUND_MAX_BYTES", 40 * 1024 * 1024))
 # How many waiting envelopes the ingest worker takes at a time (plain ones are filed together

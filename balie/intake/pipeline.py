@@ -503,15 +503,21 @@ DONE = (EnvelopeStatus.PROCESSED, EnvelopeStatus.SKIPPED)
 BURST_ROUNDS = 4
 
 
-def process_envelope(envelope_id: int, *, force: bool = False) -> Envelope:
+def process_envelope(
+    envelope_id: int, *, force: bool = False, given: Mapping[str, Any] | None = None
+) -> Envelope:
     """Parse and file one envelope. Idempotent: a processed envelope is left alone (unless
-    `force`, for a replay after a fix); a failed one is quarantined with its reason."""
-    envelope = _process(envelope_id, force=force, skip_locked=False)
+    `force`, for a replay after a fix); a failed one is quarantined with its reason.
+    `given`: what the filer already knows (as for `run_pipeline`), such as the ticket of the
+    live chat a message belongs to."""
+    envelope = _process(envelope_id, force=force, skip_locked=False, given=given)
     assert envelope is not None
     return envelope
 
 
-def _process(envelope_id: int, *, force: bool, skip_locked: bool) -> Envelope | None:
+def _process(
+    envelope_id: int, *, force: bool, skip_locked: bool, given: Mapping[str, Any] | None = None
+) -> Envelope | None:
     """`process_envelope`; with `skip_locked`, an envelope another worker holds is left to
     them (None)."""
     try:
@@ -534,7 +540,7 @@ def _process(envelope_id: int, *, force: bool, skip_locked: bool) -> Envelope | 
             if not inbound_messages:
                 raise RejectedInput(_("geen bericht gevonden in de invoer"))
             runs = [
-                run_pipeline(inbound, envelope=locked, account=locked.account)
+                run_pipeline(inbound, envelope=locked, account=locked.account, **(given or {}))
                 for inbound in inbound_messages
             ]
             filed = [r for r in runs if r.message is not None and not r.stopped]

@@ -1,0 +1,291 @@
+"""What happens in a live chat: start, a visitor's message, an agent's answer, the end.
+
+Every visitor message is stored as an envelope first and filed by the intake pipeline into the
+chat's ticket (given: the ticket of this chat, so it never threads by the address typed), all in
+one transaction; only then is it announced to the chat's sockets. A message the widget sends
+again (same client id after a reconnect) finds its envelope and is not filed twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from balie.intake import pipeline as ingest
+from balie.messaging.connectors.chat import build_envelope, envelope_key, group_of, mark_live
+from balie.messaging.models import ChannelAccount, Envelope
+from balie.tickets import actions as ticket_actions
+from balie.tickets.models import Direction, Message, Ticket
+
+from .models import ChatSession, ChatState, new_token, token_hash
+
+logger = logging.getLogger(__name__)
+
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_TEXT = 5000
+
+
+class ChatError(ValueError):
+    """Input the chat cannot take: the reason is shown to the visitor as it is."""
+
+
+@dataclass(frozen=True)
+class Started:
+    session: ChatSession
+    token: str
+    message: Message
+
+
+def chat_account(slug: str) -> ChannelAccount | None:
+    """The active chat account of a widget's `data-account` (its address)."""
+    return ChannelAccount.objects.filter(kind="chat", address=slug, is_active=True).first()
+
+
+def allowed_origins(account: ChannelAccount) -> list[str]:
+    return [str(o).rstrip("/") for o in (account.config or {}).get("origins", [])]
+
+
+def origin_allowed(account: ChannelAccount, origin: str, host: str) -> bool:
+    """Whether a page on `origin` may use the account's widget. `self` in the account's list
+    stands for the server's own origin (the host the request was made to, or BASE_URL)."""
+    origin = (origin or "").rstrip("/")
+    if not origin or origin == "null":
+        return False
+    for allowed in allowed_origins(account):
+        if allowed == "self":
+            own = {settings.BASE_URL.rstrip("/")}
+            if host:
+                own |= {f"http://{host}", f"https://{host}"}
+            if origin in own:
+                return True
+        elif allowed == origin:
+            return True
+    return False
+
+
+def session_for(account: ChannelAccount, token: str) -> ChatSession | None:
+    if not token or len(token) > 200:
+        return None
+    return (
+        ChatSession.objects.select_related("ticket", "agent", "account")
+        .filter(account=account, token_hash=token_hash(token))
+        .first()
+    )
+
+
+def check_text(text: str, *, allow_empty: bool = False) -> str:
+    text = (text or "").strip()
+    if not text and not allow_empty:
+        raise ChatError(_("Een bericht mag niet leeg zijn."))
+    if len(text) > MAX_TEXT:
+        raise ChatError(_("Een bericht mag hoogstens %(n)s tekens lang zijn.") % {"n": MAX_TEXT})
+    return text
+
+
+def check_client_id(client_id: str) -> str:
+    if not CLIENT_ID.match(client_id or ""):
+        raise ChatError(_("Ongeldig bericht-id."))
+    return client_id
+
+
+def start_chat(
+    account: ChannelAccount,
+    *,
+    name: str,
+    email: str,
+    text: str,
+    client_id: str,
+    customer_number: str = "",
+    topic: str = "",
+    language: str = "nl",
+    page_url: str = "",
+    page_title: str = "",
+    team: Any = None,
+) -> Started:
+    """A new chat with its first message, filed as a new ticket of the topic's team (or
+    `team`, when routing sends the chat elsewhere). Returns the visitor's token: it is shown
+    this once and stored only as its hash."""
+    text = check_text(text)
+    check_client_id(client_id)
+    token = new_token()
+    now = timezone.now()
+    with transaction.atomic():
+        session = ChatSession.objects.create(
+            account=account,
+            token_hash=token_hash(token),
+            public_id=uuid.uuid4().hex,
+            name=name.strip()[:200],
+            email=email.strip().lower(),
+            customer_number=customer_number.strip()[:30],
+            topic=topic[:30],
+            language="en" if language.startswith("en") else "nl",
+            page_url=page_url[:1000],
+            page_title=page_title.strip()[:300],
+            started_at=now,
+            last_visitor_at=now,
+        )
+        message = _file(session, client_id=client_id, text=text, team=team)
+        session.ticket = message.ticket
+        session.team_id = message.ticket.team_id
+        session.save(update_fields=["ticket", "team"])
+        ticket_number = message.ticket.pk
+        transaction.on_commit(lambda: mark_live(ticket_number))
+    return Started(session=session, token=token, message=message)
+
+
+def visitor_message(
+    session: ChatSession,
+    *,
+    client_id: str,
+    text: str,
+    attachments: tuple[tuple[str, str, bytes], ...] = (),
+) -> tuple[Message, bool]:
+    """File a message of the visitor in the chat's ticket; (message, new). The same client id
+    again gives the message filed the first time."""
+    check_client_id(client_id)
+    text = check_text(text, allow_empty=bool(attachments))
+    existing = _filed(session, client_id)
+    if existing is not None:
+        return existing, False
+    if session.state == ChatState.ENDED:
+        raise ChatError(_("Dit gesprek is beëindigd."))
+    with transaction.atomic():
+        message = _file(session, client_id=client_id, text=text, attachments=attachments)
+        ChatSession.objects.filter(pk=session.pk).update(
+            last_visitor_at=timezone.now(), idle_warned_at=None
+        )
+    announce(session)
+    return message, True
+
+
+def _filed(session: ChatSession, client_id: str) -> Message | None:
+    envelope = Envelope.objects.filter(
+        channel="chat", external_id=envelope_key(session.public_id, client_id)
+    ).first()
+    if envelope is None:
+        return None
+    return Message.objects.filter(envelope=envelope, direction=Direction.INBOUND).first()
+
+
+def _file(
+    session: ChatSession,
+    *,
+    client_id: str,
+    text: str,
+    attachments: tuple[tuple[str, str, bytes], ...] = (),
+    team: Any = None,
+) -> Message:
+    """Store the envelope and file it, in the caller's transaction (so the ingest worker, woken
+    after commit, finds it done)."""
+    claims = {
+        "customer_number": session.customer_number,
+        "topic": session.topic,
+        "language": session.language,
+        "page": session.page_url,
+    }
+    external_id, raw = build_envelope(
+        chat=session.public_id,
+        client_id=client_id,
+        name=session.name,
+        email=session.email,
+        text=text,
+        claims=claims,
+        attachments=attachments,
+        sent_at=timezone.now().isoformat(),
+    )
+    envelope, _created = ingest.receive(
+        channel="chat", raw=raw, account=session.account, external_id=external_id
+    )
+    ticket = session.ticket
+    if ticket is None:
+        given: dict[str, Any] = {"thread_reason": _("nieuw chatgesprek")}
+        if team is not None:
+            given["ticket_fields"] = {"team": team}
+    else:
+        given = {
+            "ticket": ticket,
+            "customer": ticket.customer,
+            "thread_reason": _("chatgesprek %(id)s") % {"id": session.public_id[:8]},
+        }
+    envelope = ingest.process_envelope(envelope.pk, given=given)
+    message = Message.objects.filter(envelope=envelope, direction=Direction.INBOUND).first()
+    if message is None:
+        raise ChatError(envelope.reason or _("Het bericht kon niet worden bewaard."))
+    return message
+
+
+def agent_reply(session: ChatSession, *, by: Any, text: str, attachments: Any = ()) -> Message:
+    """An agent's answer: stored on the ticket and sent by the outbox through the chat
+    connector (over the socket while live, by e-mail after)."""
+    text = check_text(text)
+    assert session.ticket is not None
+    return ticket_actions.add_reply(session.ticket, by=by, text=text, attachments=attachments)
+
+
+def agent_note(session: ChatSession, *, by: Any, text: str) -> Message:
+    """An internal note beside the chat: agents see it, the visitor never."""
+    assert session.ticket is not None
+    note = ticket_actions.add_note(session.ticket, by=by, text=check_text(text))
+    transaction.on_commit(lambda: announce(session))
+    return note
+
+
+def end_chat(session: ChatSession, *, reason: str) -> bool:
+    """End a chat (visitor, agent or idle); False when it had ended already. Later answers
+    go by e-mail."""
+    now = timezone.now()
+    with transaction.atomic():
+        updated = (
+            ChatSession.objects.filter(pk=session.pk)
+            .exclude(state=ChatState.ENDED)
+            .update(state=ChatState.ENDED, ended_at=now, end_reason=reason[:20])
+        )
+        if not updated:
+            return False
+        session.state, session.ended_at, session.end_reason = ChatState.ENDED, now, reason
+        ticket = session.ticket
+        if ticket is not None:
+            number = ticket.pk
+            transaction.on_commit(lambda: mark_live(number, False))
+            _finish_routing(ticket, by=session.agent)
+    announce(session, event="chat.ended")
+    return True
+
+
+def _finish_routing(ticket: Ticket, *, by: Any) -> None:
+    """Tell routing the chat ended (frees the agent's slot), once it knows of chats."""
+    try:
+        from balie.routing import actions as routing_actions
+    except ImportError:  # pragma: no cover
+        return
+    finish = getattr(routing_actions, "finish", None)
+    if finish is not None:
+        finish(ticket, by=by)
+
+
+def announce(session: ChatSession, *, event: str = "chat.changed") -> None:
+    """Tell the chat's open sockets that something changed; each reads what it lacks."""
+    if session.ticket_id is None:
+        return
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    number = session.ticket_id
+
+    def send() -> None:
+        try:
+            async_to_sync(layer.group_send)(group_of(number), {"type": event, "ticket": number})
+        except Exception:  # live updates are best effort: the sockets read the database
+            logger.warning("chat announce failed", exc_info=True)
+
+    transaction.on_commit(send)

@@ -1,0 +1,251 @@
+"""The visitor's socket, `/ws/chat/<account>/`, outside the agents' origin check.
+
+A page may connect only from an origin on the chat account's allow-list; the first frame must
+be `{"type": "hello", "token": …, "after": <last message id seen>}`: the visitor token that
+`POST /chat/api/<account>/start` gave (never the session cookie: the widget runs on another
+site). The socket then joins the chat's group and sends every message after `after`, once.
+
+Frames from the widget: `message` (`cid`: the widget's own id, `text`), `typing` (`on`),
+`read` (`upto`), `end`, `ping`. Frames to it: `welcome`, `messages`, `ack` (`cid`, `id`),
+`typing`, `read`, `queue` (`position`, `wait`), `agent` (`name`), `idle`, `ended`, `error`.
+A message is acknowledged only after it is stored; the widget sends unacknowledged messages
+again (same `cid`) after a reconnect, and they are filed once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from balie.messaging.connectors.chat import group_of
+
+from . import actions, history, queue
+from .models import ChatSession, ChatState
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_UNKNOWN = 4404
+HELLO_TIMEOUT = 10.0
+MAX_SENT_REMEMBERED = 2000
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
+class VisitorConsumer(AsyncJsonWebsocketConsumer):
+    session: ChatSession | None = None
+    groups_joined: list[str]
+    last_sent: int
+    sent: set[int]
+
+    async def connect(self) -> None:
+        self.groups_joined = []
+        self.session = None
+        self.last_sent = 0
+        self.sent = set()
+        slug = self.scope["url_route"]["kwargs"]["account"]
+        account = await database_sync_to_async(actions.chat_account)(slug)
+        if account is None:
+            await self.close(code=CLOSE_UNKNOWN)
+            return
+        origin = _header(self.scope, b"origin")
+        host = _header(self.scope, b"host")
+        if not actions.origin_allowed(account, origin, host):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.account = account
+        await self.accept()
+        self.hello_timer = asyncio.get_running_loop().call_later(HELLO_TIMEOUT, self._no_hello)
+
+    def _no_hello(self) -> None:
+        if self.session is None:
+            asyncio.ensure_future(self.close(code=CLOSE_UNAUTHENTICATED))
+
+    async def disconnect(self, code: int) -> None:
+        timer = getattr(self, "hello_timer", None)
+        if timer is not None:
+            timer.cancel()
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            await self.send_json({"type": "error", "code": "bad_frame"})
+            return
+        kind = content.get("type")
+        if self.session is None:
+            if kind != "hello":
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                return
+            await self._hello(content)
+            return
+        handler = {
+            "message": self._message,
+            "typing": self._typing,
+            "read": self._read,
+            "end": self._end,
+            "ping": self._ping,
+        }.get(str(kind))
+        if handler is None:
+            await self.send_json({"type": "error", "code": "bad_frame"})
+            return
+        await handler(content)
+
+    async def _hello(self, content: dict[str, Any]) -> None:
+        session = await database_sync_to_async(actions.session_for)(
+            self.account, str(content.get("token") or "")
+        )
+        if session is None:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.session = session
+        self.hello_timer.cancel()
+        groups = [group_of(session.ticket_id), f"routing.ticket.{session.ticket_id}"]
+        if session.team_id:
+            groups.append(f"routing.queue.{session.team_id}")
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined = groups
+        try:
+            after = max(0, int(content.get("after") or 0))
+        except (TypeError, ValueError):
+            after = 0
+        welcome = await database_sync_to_async(self._welcome)()
+        await self.send_json(welcome)
+        self.last_sent = after
+        await self._send_new(late=False)
+        if session.state == ChatState.WAITING:
+            await self._send_queue()
+
+    def _welcome(self) -> dict[str, Any]:
+        session = self.session
+        assert session is not None
+        agent = session.ticket.assignee if session.ticket else None
+        session.state = queue.live_state(session)
+        return {
+            "type": "welcome",
+            "chat": session.public_id,
+            "state": session.state,
+            "name": session.name,
+            "agent": agent.display_name.split(" ")[0] if agent else "",
+            "read": session.agent_read_upto,
+        }
+
+    async def _send_new(self, *, late: bool = True) -> None:
+        messages = await database_sync_to_async(self._read_new)(late)
+        if messages:
+            await self.send_json({"type": "messages", "messages": messages})
+
+    def _read_new(self, late: bool) -> list[dict[str, Any]]:
+        session = self.session
+        assert session is not None
+        rows = history.new_messages(session, after=self.last_sent, sent=self.sent, late=late)
+        for row in rows:
+            self.sent.add(row.pk)
+            self.last_sent = max(self.last_sent, row.pk)
+        if len(self.sent) > MAX_SENT_REMEMBERED:
+            self.sent = set(sorted(self.sent)[-MAX_SENT_REMEMBERED // 2 :])
+        return [history.serialise(row, session) for row in rows]
+
+    async def _message(self, content: dict[str, Any]) -> None:
+        cid = str(content.get("cid") or "")
+        try:
+            message, _new = await database_sync_to_async(self._file)(
+                cid, str(content.get("text") or "")
+            )
+        except actions.ChatError as exc:
+            await self.send_json({"type": "error", "cid": cid, "message": str(exc)})
+            return
+        await self.send_json({"type": "ack", "cid": cid, "id": message.pk})
+
+    def _file(self, cid: str, text: str) -> Any:
+        session = self.session
+        assert session is not None
+        session.refresh_from_db(fields=["state"])
+        return actions.visitor_message(session, client_id=cid, text=text)
+
+    async def _typing(self, content: dict[str, Any]) -> None:
+        assert self.session is not None
+        await self.channel_layer.group_send(
+            group_of(self.session.ticket_id),
+            {"type": "chat.typing", "side": "visitor", "on": bool(content.get("on"))},
+        )
+
+    async def _read(self, content: dict[str, Any]) -> None:
+        try:
+            upto = int(content.get("upto") or 0)
+        except (TypeError, ValueError):
+            return
+        session = self.session
+        assert session is not None
+        if upto <= session.visitor_read_upto:
+            return
+        session.visitor_read_upto = upto
+        await database_sync_to_async(
+            ChatSession.objects.filter(pk=session.pk, visitor_read_upto__lt=upto).update
+        )(visitor_read_upto=upto)
+        await self.channel_layer.group_send(
+            group_of(session.ticket_id), {"type": "chat.read", "side": "visitor", "upto": upto}
+        )
+
+    async def _end(self, content: dict[str, Any]) -> None:
+        assert self.session is not None
+        await database_sync_to_async(actions.end_chat)(self.session, reason="visitor")
+
+    async def _ping(self, content: dict[str, Any]) -> None:
+        await self.send_json({"type": "pong"})
+
+    async def _send_queue(self) -> None:
+        assert self.session is not None
+        position = await database_sync_to_async(queue.position_of)(self.session)
+        if position is not None:
+            await self.send_json({"type": "queue", **position})
+
+    # --- group messages ---------------------------------------------------------------------
+
+    async def chat_changed(self, message: dict[str, Any]) -> None:
+        await self._send_new()
+
+    async def chat_ended(self, message: dict[str, Any]) -> None:
+        await self._send_new()
+        assert self.session is not None
+        self.session.state = ChatState.ENDED
+        await self.send_json({"type": "ended"})
+
+    async def chat_typing(self, message: dict[str, Any]) -> None:
+        if message.get("side") == "agent":
+            await self.send_json({"type": "typing", "on": bool(message.get("on"))})
+
+    async def chat_read(self, message: dict[str, Any]) -> None:
+        if message.get("side") == "agent":
+            await self.send_json({"type": "read", "upto": message.get("upto", 0)})
+
+    async def chat_idle(self, message: dict[str, Any]) -> None:
+        await self.send_json({"type": "idle", "seconds": message.get("seconds", 0)})
+
+    async def balie_event(self, message: dict[str, Any]) -> None:
+        """Routing's live events about this chat: assigned to an agent, the queue moved."""
+        event = message.get("event", "")
+        data = message.get("data") or {}
+        if event == "routing.assigned":
+            assert self.session is not None
+            self.session.state = ChatState.ACTIVE
+            name = str(data.get("agent_name") or "").split(" ")[0]
+            await self.send_json({"type": "agent", "name": name})
+        elif (
+            event in ("routing.queue", "routing.requeued")
+            and self.session is not None
+            and self.session.state != ChatState.ENDED
+        ):
+            await self._send_queue()
+
+    async def balie_events(self, message: dict[str, Any]) -> None:
+        for item in message.get("events") or []:
+            await self.balie_event({"event": item.get("event"), "data": item.get("data")})

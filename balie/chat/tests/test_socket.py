@@ -1,0 +1,155 @@
+"""The visitor's socket, spoken to as the widget does: a token, not a cookie; an origin on the
+chat account's list; reconnect and resume with nothing lost or doubled."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from balie.chat import actions
+from balie.chat.models import ChatSession
+from balie.tickets.models import Direction, Message
+from config.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SITE = "https://www.voorbeeld-energie.nl"
+
+
+async def connect(origin: str = SITE, account: str = "demo", host: str = "balie.test"):
+    headers = [(b"origin", origin.encode()), (b"host", host.encode())]
+    communicator = WebsocketCommunicator(application, f"/ws/chat/{account}/", headers=headers)
+    connected, code = await communicator.connect()
+    return communicator, connected, code
+
+
+async def hello(communicator, token: str, after: int = 0):
+    await communicator.send_json_to({"type": "hello", "token": token, "after": after})
+    return await communicator.receive_json_from(timeout=3)
+
+
+async def frames_until(communicator, kind: str, timeout: float = 3):
+    seen = []
+    while True:
+        frame = await communicator.receive_json_from(timeout=timeout)
+        seen.append(frame)
+        if frame["type"] == kind:
+            return frame, seen
+
+
+def test_a_forged_origin_is_refused(started):
+    @async_to_sync
+    async def scenario():
+        _c, connected, code = await connect(origin="https://evil.example")
+        assert not connected and code == 4403
+        _c, connected, code = await connect(origin="")
+        assert not connected and code == 4403
+        # The server's own origin is on the demo's list ("self").
+        communicator, connected, _code = await connect(origin="http://balie.test")
+        assert connected
+        await communicator.disconnect()
+
+    scenario()
+
+
+def test_an_unknown_account_is_refused(started):
+    @async_to_sync
+    async def scenario():
+        _c, connected, code = await connect(account="nergens")
+        assert not connected and code == 4404
+
+    scenario()
+
+
+def test_a_wrong_token_or_no_hello_closes_the_socket(started):
+    @async_to_sync
+    async def scenario():
+        communicator, connected, _ = await connect()
+        assert connected
+        await communicator.send_json_to({"type": "hello", "token": "geraden"})
+        assert (await communicator.receive_output(timeout=3))["code"] == 4401
+        communicator, connected, _ = await connect()
+        await communicator.send_json_to({"type": "message", "cid": "x", "text": "hoi"})
+        assert (await communicator.receive_output(timeout=3))["code"] == 4401
+
+    scenario()
+
+
+def test_the_token_gives_the_history_and_a_message_is_stored_before_it_is_acknowledged(started):
+    @async_to_sync
+    async def scenario():
+        communicator, _, _ = await connect()
+        welcome = await hello(communicator, started.token)
+        assert welcome["type"] == "welcome" and welcome["state"] == "waiting"
+        frame, _seen = await frames_until(communicator, "messages")
+        assert [m["text"] for m in frame["messages"]] == ["Mijn meterstand klopt niet"]
+        assert frame["messages"][0]["cid"] == "c-first"
+        await communicator.send_json_to({"type": "message", "cid": "c-2", "text": "Nog iets"})
+        ack, seen = await frames_until(communicator, "ack")
+        stored = await sync_to_async(Message.objects.get)(pk=ack["id"])
+        assert stored.body_text == "Nog iets" and stored.ticket_id == started.session.ticket_id
+        await communicator.disconnect()
+
+    scenario()
+
+
+def test_resume_after_a_drop_loses_nothing_and_doubles_nothing(started):
+    session = started.session
+
+    @async_to_sync
+    async def scenario():
+        communicator, _, _ = await connect()
+        await hello(communicator, started.token)
+        first, _ = await frames_until(communicator, "messages")
+        last_seen = first["messages"][-1]["id"]
+        await communicator.send_json_to({"type": "message", "cid": "c-2", "text": "Twee"})
+        await frames_until(communicator, "ack")
+        # The connection drops before the widget saw its own message come back, and while it
+        # is away an agent answers.
+        await communicator.disconnect()
+        await sync_to_async(_agent_answers)(session, "Ik kijk even mee")
+        communicator, _, _ = await connect()
+        await hello(communicator, started.token, after=last_seen)
+        frame, _ = await frames_until(communicator, "messages")
+        assert [(m["from"], m["text"]) for m in frame["messages"]] == [
+            ("visitor", "Twee"),
+            ("agent", "Ik kijk even mee"),
+        ]
+        # The widget did not get the ack of its next message and sends it again, same id.
+        await communicator.send_json_to({"type": "message", "cid": "c-3", "text": "Drie"})
+        ack1, _ = await frames_until(communicator, "ack")
+        await communicator.send_json_to({"type": "message", "cid": "c-3", "text": "Drie"})
+        ack2, _ = await frames_until(communicator, "ack")
+        assert ack1["id"] == ack2["id"]
+        await communicator.disconnect()
+
+    scenario()
+    texts = list(
+        Message.objects.filter(ticket=session.ticket, direction=Direction.INBOUND)
+        .order_by("id")
+        .values_list("body_text", flat=True)
+    )
+    assert texts == ["Mijn meterstand klopt niet", "Twee", "Drie"]
+
+
+def _agent_answers(session: ChatSession, text: str):
+    from balie.accounts.models import Agent
+
+    agent = Agent.objects.get(display_name__startswith="Anna")
+    return actions.agent_reply(session, by=agent, text=text)
+
+
+def test_a_live_answer_reaches_the_open_socket(started):
+    @async_to_sync
+    async def scenario():
+        communicator, _, _ = await connect()
+        await hello(communicator, started.token)
+        await frames_until(communicator, "messages")
+        await sync_to_async(_agent_answers)(started.session, "Goedemiddag Carla")
+        frame, _ = await frames_until(communicator, "messages")
+        assert frame["messages"][0]["text"] == "Goedemiddag Carla"
+        assert frame["messages"][0]["name"] == "Anna"
+        await communicator.disconnect()
+
+    scenario()
