@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from balie.customers.api import router as customers_router
+from balie.intake import api as intake_api  # noqa: F401  (adds the filing endpoints to tickets)
 from balie.messaging.api import router as messaging_router
 from balie.sla.api import router as sla_router
 from balie.tickets.api import router as tickets_router

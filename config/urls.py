@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("balie.core.urls")),
     path("", include("balie.accounts.urls")),
     path("", include("balie.customers.urls")),
+    path("", include("balie.intake.urls")),
     path("", include("balie.tickets.urls")),
     path("", include("balie.messaging.urls")),
     path("", include("balie.portal.urls")),

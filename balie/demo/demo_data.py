@@ -31,6 +31,7 @@ from balie.core import realtime
 from balie.core.events import SYSTEM
 from balie.customers.actions import create_customer
 from balie.customers.models import Customer, Identity, IdentityKind, Tier
+from balie.intake.agent_filing import log_contact
 from balie.messaging.connectors.base import EmailDetails, InboundMessage, Party
 from balie.sla import actions as sla_actions
 from balie.sla.escalations import settle_past_deadlines
@@ -39,7 +40,6 @@ from balie.tickets.actions import (
     add_inbound_message,
     add_note,
     create_ticket,
-    log_contact,
     new_message_id,
     outbound_subject,
     reply_channel,

@@ -64,6 +64,9 @@ class Run:
     # they chose; None: the customer themselves.
     by: Any = None
     ticket_fields: dict[str, Any] = field(default_factory=dict)
+    # A call, visit or letter an agent logs: they are its author, and nobody is acknowledged.
+    logged: bool = False
+    acknowledge: bool = True
 
     def stop(self, reason: str) -> Run:
         self.stopped = reason
@@ -294,7 +297,7 @@ def file_message(run: Run) -> Run:
     with held() as hold:
         _file(run, inbound)
     fired = any(e.kind == EventKind.RULE_APPLIED for e in hold.events)
-    if run.created_ticket:
+    if run.created_ticket and run.acknowledge:
         # When no rule fired, the new ticket holds just this message: the acknowledgement
         # need not read back what was just written.
         ticket_actions.send_acknowledgement(run.ticket, to_message=run.message, untouched=not fired)
@@ -332,6 +335,8 @@ def _file(run: Run, inbound: InboundMessage) -> None:
         envelope=run.envelope,
         first=run.created_ticket,
         steps=run.steps,
+        author=run.by if run.logged else None,
+        logged=run.logged,
     )
 
 

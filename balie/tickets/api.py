@@ -9,8 +9,6 @@ from dataclasses import replace
 from typing import Any
 
 import nh3
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,17 +17,14 @@ from ninja.errors import HttpError
 
 from balie.accounts.api_auth import agent_auth
 from balie.accounts.models import Agent, Team
-from balie.customers.actions import find_or_create_customer
 from balie.customers.api_schemas import MAX_ID, ErrorOut
 from balie.customers.models import Customer, Identity, IdentityKind
-from balie.messaging.connectors.base import InboundMessage, Party
 from balie.tickets.attachment_files import attachment_response
 
 from .access import get_ticket_for
 from .actions import (
     add_note,
     add_reply,
-    log_contact,
     update_ticket,
 )
 from .api_schemas import (
@@ -39,7 +34,6 @@ from .api_schemas import (
     NoteIn,
     ReplyIn,
     TicketFilters,
-    TicketIn,
     TicketList,
     TicketOut,
     TicketPatch,
@@ -53,7 +47,7 @@ from .inbox import (
     page,
     shown_statuses,
 )
-from .models import LOGGED_CHANNELS, Attachment, Message, Ticket
+from .models import Attachment, Message, Ticket
 
 router = Router(auth=agent_auth)
 
@@ -297,109 +291,6 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
     except (BadCursor, ValueError, OverflowError) as exc:
         raise HttpError(400, _("Ongeldige cursor: %(reason)s") % {"reason": exc}) from None
     return {"items": ticket_summaries(rows), "next_cursor": next_cursor or None}
-
-
-@router.post("", response={201: TicketOut, **ERRORS}, summary="Ticket aanmaken")
-def post_ticket(request: HttpRequest, payload: TicketIn) -> tuple[int, dict[str, Any]]:
-    agent = _agent(request)
-    if (payload.customer is None) == (payload.identity is None):
-        raise HttpError(422, _("Geef een klant (customer) óf een identiteit (identity) op."))
-    team = _team(payload.team) if payload.team else None
-    identity: Identity | None = None
-    if payload.customer is not None:
-        customer = _customer(payload.customer)
-    else:
-        assert payload.identity is not None
-        try:
-            customer, identity, _created = find_or_create_customer(
-                kind=payload.identity.kind,
-                value=payload.identity.value,
-                name=payload.name.strip() or payload.identity.display_name.strip(),
-                by=agent,
-            )
-        except DjangoValidationError as exc:
-            raise HttpError(422, "; ".join(str(m) for m in exc.messages)) from None
-    try:
-        ticket = _create(payload, customer=customer, identity=identity, team=team, by=agent)
-    except ValueError as exc:
-        raise HttpError(400, str(exc)) from None
-    return 201, ticket_out(ticket)
-
-
-def _first_line(text: str) -> str:
-    return (text.strip().splitlines() or [""])[0][:80]
-
-
-def _create(
-    payload: TicketIn,
-    *,
-    customer: Customer,
-    identity: Identity | None,
-    team: Team | None,
-    by: Agent,
-) -> Ticket:
-    if not payload.text.strip():
-        raise ValueError(_("Beschrijf het contact."))
-    subject = payload.subject.strip() or _first_line(payload.text)
-    if _value(payload.channel) in LOGGED_CHANNELS:
-        return log_contact(
-            customer,
-            by=by,
-            channel=_value(payload.channel),
-            subject=subject,
-            text=payload.text,
-            team=team,
-            type=_value(payload.type),
-            priority=_value(payload.priority),
-        )
-    return _open_ticket(payload, customer=customer, identity=identity, team=team, by=by)
-
-
-def _open_ticket(
-    payload: TicketIn,
-    *,
-    customer: Customer,
-    identity: Identity | None,
-    team: Team | None,
-    by: Agent,
-) -> Ticket:
-    """An e-mail or web-form contact that reached the agent another way: the ticket with the
-    customer's message filed in it by the intake pipeline, acknowledged like any other."""
-
-    channel = _value(payload.channel)
-    if identity is None:
-        identity = customer.identities.filter(kind=IdentityKind.EMAIL).order_by("id").first()
-    sender = Party(
-        kind=identity.kind if identity else IdentityKind.EMAIL,
-        value=identity.value if identity else "",
-        name=customer.name,
-    )
-    subject = payload.subject.strip() or _first_line(payload.text)
-    from balie.intake.pipeline import run_pipeline
-
-    with transaction.atomic():
-        run = run_pipeline(
-            InboundMessage(
-                channel=channel,
-                external_id="",
-                sender=sender,
-                subject=subject,
-                text=payload.text,
-                full_text=payload.text,
-            ),
-            customer=customer,
-            identity=identity,
-            by=by,
-            ticket_fields={
-                "team": team,
-                "priority": _value(payload.priority),
-                "type": _value(payload.type),
-            },
-            thread_reason=_("vastgelegd via de API door %(agent)s") % {"agent": by.display_name},
-        )
-    if run.stopped or run.ticket is None:
-        raise ValueError(run.stopped)
-    return run.ticket
 
 
 @router.get("/{number}", response={200: TicketOut, **ERRORS}, summary="Eén ticket met berichten")

@@ -7,7 +7,6 @@ app_name = "tickets"
 urlpatterns = [
     path("tickets/", views.inbox, name="inbox"),
     path("tickets/regelhoogte/", views.inbox_density, name="density"),
-    path("tickets/nieuw/", views.log_contact, name="log_contact"),
     path("tickets/<int:number>/", views.ticket_detail, name="detail"),
     path("tickets/<int:number>/gesprek/", views.ticket_conversation, name="conversation"),
     path("tickets/<int:number>/antwoord/", views.ticket_reply, name="reply"),

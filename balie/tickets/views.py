@@ -1,13 +1,12 @@
-"""Agent pages for tickets: the inbox, the ticket page with its htmx partials, and logging a
-phone call, visit or letter. Views parse input, call one action, render."""
+"""Agent pages for tickets: the inbox and the ticket page with its htmx partials (logging a
+phone call, visit or letter is `balie.intake.views`). Views parse input, call one action,
+render."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,8 +17,6 @@ from django.views.decorators.http import require_GET, require_POST
 from balie.accounts.actions import remember_inbox_sort, set_inbox_density
 from balie.accounts.models import Density
 from balie.accounts.views import agent_required
-from balie.customers.actions import create_customer
-from balie.customers.views import chosen_customer, search_customers
 from balie.routing import presence
 from balie.tickets.attachment_files import attachment_response
 
@@ -27,7 +24,6 @@ from . import actions
 from .access import get_ticket_for, tickets_for
 from .forms import (
     InboxFilterForm,
-    LogContactForm,
     ReplyForm,
     ReplyMode,
     TicketFieldsForm,
@@ -327,56 +323,3 @@ def attachment_download(request: HttpRequest, number: int, attachment_id: int) -
         return attachment_response(attachment)
     except OSError:
         raise Http404(_("Het bestand van deze bijlage ontbreekt")) from None
-
-
-# --- log a contact -------------------------------------------------------------------------
-
-
-@agent_required
-def log_contact(request: HttpRequest) -> HttpResponse:
-    """A phone call, a visit at the office or a letter, logged by the agent as a new ticket."""
-    agent = request.agent  # type: ignore[attr-defined]
-    query = request.GET.get("q", "").strip()
-    if request.method == "POST":
-        form = LogContactForm(request.POST, request.FILES, agent=agent)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                with transaction.atomic():
-                    customer = form.customer or create_customer(
-                        name=data["new_name"], identities=form.new_identities(), by=agent
-                    )
-                    ticket = actions.log_contact(
-                        customer,
-                        by=agent,
-                        channel=data["channel"],
-                        subject=data["subject"],
-                        text=data["text"],
-                        team=form.teams.get(data["team"]),
-                        type=data["type"],
-                        priority=data["priority"],
-                        attachments=uploaded_files(data["attachments"]),
-                    )
-            except (ValueError, ValidationError) as exc:
-                message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
-                form.add_error(None, message)
-            else:
-                messages.success(
-                    request, _("Ticket #%(number)s is aangemaakt.") % {"number": ticket.pk}
-                )
-                return redirect("tickets:detail", number=ticket.pk)
-        status = 400
-    else:
-        # The no-JS customer search reloads this page by GET with what was typed so far.
-        initial = {**request.GET.dict(), "customer": request.GET.get("klant") or None}
-        form = LogContactForm(initial=initial, agent=agent)
-        status = 200
-    chosen_id = form.data.get("customer") if form.is_bound else request.GET.get("klant")
-    context = {
-        "form": form,
-        "q": query,
-        "results": search_customers(query) if query else [],
-        "chosen": chosen_customer(chosen_id),
-        "picker_url": reverse("customers:picker"),
-    }
-    return render(request, "tickets/log_contact.html", context, status=status)

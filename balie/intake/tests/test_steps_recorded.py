@@ -1,5 +1,7 @@
 """Every entry point files its messages through the same pipeline steps, and each filed
-message says which steps it went through (the 'message received' entry of its audit trail)."""
+message says which steps it went through (the 'message received' entry of its audit trail):
+the MTA endpoint, IMAP, the contact form, the portal, the API (new tickets and messages in a
+ticket) and a call, visit or letter an agent logs."""
 
 from __future__ import annotations
 
@@ -13,9 +15,13 @@ from balie.accounts.actions import create_api_token
 from balie.accounts.models import TokenScope
 from balie.core.events import SYSTEM
 from balie.intake.pipeline import STEP_NAMES, process_waiting, receive
+from balie.messaging.connectors import get_connector
+from balie.messaging.models import ChannelAccount
+from balie.portal import magic_links
 from balie.portal.forms import sign_started
+from balie.tickets import actions
 from balie.tickets.events import EventKind
-from balie.tickets.models import Activity, Direction, Message
+from balie.tickets.models import Activity, Direction, Message, Status, Ticket
 
 MAIL = Path(__file__).parents[2] / "messaging" / "tests" / "fixtures" / "email"
 ALL_STEPS = [
@@ -123,3 +129,101 @@ def test_a_ticket_made_over_the_api_records_every_step_and_is_acknowledged(
     assert entry["thread_reason"].startswith("vastgelegd via de API")
     (ack,) = mailoutbox
     assert f"[#{response.json()['number']}]" in ack.message()["Subject"]
+
+
+def api(client, cast, path: str, body: dict):
+    _token, raw = create_api_token(cast.anna, name="crm", scope=TokenScope.READ_WRITE, by=SYSTEM)
+    return client.post(
+        path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {raw}"
+    )
+
+
+@pytest.mark.slow
+def test_mail_polled_over_imap_records_every_step(
+    cast, dovecot, django_capture_on_commit_callbacks
+):
+    account = ChannelAccount.objects.create(
+        kind="email", name="Storingen", address="storingen@voorbeeld-energie.nl",
+        config=dovecot.account_config(),
+    )  # fmt: skip
+    dovecot.deliver(mail("klant@example.nl", "Geen stroom"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert get_connector("email").poll(account) == 1
+
+    entry = received(Message.objects.get(direction=Direction.INBOUND))
+    assert entry["steps"] == ALL_STEPS
+    assert entry["thread_reason"] == "nieuw ticket"
+
+
+def test_a_reply_in_the_portal_records_every_step(
+    cast, client, deliver, django_capture_on_commit_callbacks
+):
+    deliver(mail(cast.carla_email, "Voorschot"))
+    ticket = Ticket.objects.get()
+    actions.add_reply(ticket, by=cast.anna, text="Opgelost.", status=Status.SOLVED)
+    token = magic_links.make_token(cast.carla, cast.carla_email)
+    client.post(f"/portaal/inloggen/{token}/")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/portaal/tickets/{ticket.pk}/", {"message": "Nee, nog steeds te hoog."})
+
+    reply = ticket.messages.filter(direction=Direction.INBOUND, channel="portal").get()
+    entry = received(reply)
+    assert entry["steps"] == ALL_STEPS
+    assert entry["thread_reason"] == f"[#{ticket.pk}] in het onderwerp"
+
+
+def test_a_call_logged_on_the_page_records_every_step(
+    cast, client, django_capture_on_commit_callbacks
+):
+    client.force_login(cast.anna.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/tickets/nieuw/",
+            {
+                "channel": "phone", "customer": str(cast.carla.pk), "subject": "Verhuizing",
+                "text": "Carla verhuist per 1 mei.", "type": "request", "priority": "normal",
+                "team": "",
+            },
+        )  # fmt: skip
+
+    assert response.status_code == 302
+    entry = received(Message.objects.get(direction=Direction.INBOUND))
+    assert entry["steps"] == ALL_STEPS
+    assert entry["logged"] is True
+    assert entry["thread_reason"] == "vastgelegd door Anna de Vries"
+
+
+def test_a_letter_logged_over_the_api_records_every_step(
+    cast, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(
+            client, cast, "/api/v1/tickets",
+            {"customer": cast.carla.pk, "channel": "letter", "text": "Bezwaar tegen de nota."},
+        )  # fmt: skip
+
+    assert response.status_code == 201, response.json()
+    entry = received(Message.objects.get(direction=Direction.INBOUND))
+    assert entry["steps"] == ALL_STEPS
+    assert entry["logged"] is True
+
+
+def test_a_message_added_over_the_api_records_every_step(
+    cast, client, deliver, django_capture_on_commit_callbacks
+):
+    deliver(mail(cast.carla_email, "Voorschot"))
+    ticket = Ticket.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(
+            client, cast, f"/api/v1/tickets/{ticket.pk}/messages",
+            {"text": "Carla stuurde dit ook via de chat van de bank."},
+        )  # fmt: skip
+
+    assert response.status_code == 201, response.json()
+    message = Message.objects.get(pk=response.json()["id"])
+    entry = received(message)
+    assert entry["steps"] == ALL_STEPS
+    assert entry["thread_reason"] == "vastgelegd via de API door Anna de Vries"

@@ -7,13 +7,12 @@ from .acknowledgements import (  # noqa: F401
 from .attachments import (  # noqa: F401
     UploadedFile,
     check_attachment,
+    check_uploads,
     safe_filename,
     store_attachments,
     store_uploads,
 )
 from .changes import (  # noqa: F401
-    _first_team,
-    log_contact,
     record_customer_merge,
     update_ticket,
 )

@@ -56,10 +56,7 @@ def store_attachments(
     stored: list[Attachment] = []
     refused: list[dict[str, Any]] = []
     for item in files:
-        filename = safe_filename(item.filename)
-        content_type = (
-            item.content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        )
+        filename, content_type = _name_and_type(item)
         reason = check_attachment(filename, content_type, len(item.content))
         if reason:
             refused.append(
@@ -85,13 +82,37 @@ def store_attachments(
     return stored, refused
 
 
+def _name_and_type(item: InboundAttachment | UploadedFile) -> tuple[str, str]:
+    filename = safe_filename(item.filename)
+    return filename, (
+        item.content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    )
+
+
+def _refusal(refused: list[tuple[str, str]]) -> ValueError:
+    return ValueError(
+        _("Bijlage geweigerd: %(list)s")
+        % {"list": ", ".join(f"{name} ({reason})" for name, reason in refused)}
+    )
+
+
+def check_uploads(files: Iterable[UploadedFile]) -> None:
+    """Files an agent or customer uploads are taken all or none: a refused file raises
+    ValueError with the reasons, before anything is written."""
+    refused = []
+    for item in files:
+        filename, content_type = _name_and_type(item)
+        reason = check_attachment(filename, content_type, len(item.content))
+        if reason:
+            refused.append((filename, reason))
+    if refused:
+        raise _refusal(refused)
+
+
 def store_uploads(message: Message, files: Iterable[UploadedFile]) -> list[Attachment]:
     """Files an agent or customer uploads with a message: all stored, or none — a refused file
     raises ValueError with the reasons (the caller's transaction then writes nothing)."""
     stored, refused = store_attachments(message, files)
     if refused:
-        raise ValueError(
-            _("Bijlage geweigerd: %(list)s")
-            % {"list": ", ".join(f"{r['filename']} ({r['reason']})" for r in refused)}
-        )
+        raise _refusal([(r["filename"], r["reason"]) for r in refused])
     return stored

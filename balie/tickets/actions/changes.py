@@ -1,8 +1,8 @@
-"""Changes to a ticket's fields, logged contacts and customer merges."""
+"""Changes to a ticket's fields and customer merges."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -15,18 +15,10 @@ from balie.sla import actions as sla_actions
 from balie.tickets import events
 from balie.tickets.events import emit, held
 from balie.tickets.models import (
-    LOGGED_CHANNELS,
-    Direction,
-    Message,
-    Priority,
     Status,
     Tag,
     Ticket,
-    TicketType,
 )
-
-from .attachments import UploadedFile, store_uploads
-from .creation import create_ticket
 
 _UNSET: Any = object()
 
@@ -116,63 +108,6 @@ def update_ticket(
             old_status, new_status = changes["status"]
             sla_actions.follow_status_change(ticket, old=old_status, new=new_status, by=by)
     return changes
-
-
-def log_contact(
-    customer: Customer,
-    *,
-    by: Agent,
-    channel: str,
-    subject: str,
-    text: str,
-    team: Team | None = None,
-    type: str = TicketType.QUESTION,
-    priority: str = Priority.NORMAL,
-    attachments: Sequence[UploadedFile] = (),
-) -> Ticket:
-    """An agent opens a ticket for a phone call, a visit at the office or a letter."""
-    if channel not in LOGGED_CHANNELS:
-        raise ValueError(_("Alleen telefoon, balie of brief kan handmatig worden vastgelegd."))
-    if not text.strip():
-        raise ValueError(_("Beschrijf het contact."))
-    with transaction.atomic(), held():
-        ticket = create_ticket(
-            customer=customer,
-            subject=subject,
-            channel=channel,
-            by=by,
-            team=team or _first_team(by),
-            assignee=by,
-            type=type,
-            priority=priority,
-        )
-        message = Message.objects.create(
-            ticket=ticket,
-            direction=Direction.INBOUND,
-            channel=channel,
-            subject=ticket.subject,
-            body_text=text,
-            full_text=text,
-            author=by,
-            sender_name=customer.name,
-            thread_reason=_("vastgelegd door %(agent)s") % {"agent": by.display_name},
-            created_at=timezone.now(),
-        )
-        store_uploads(message, attachments)
-        ticket.last_message_at = ticket.last_inbound_at = message.created_at
-        ticket.save(update_fields=["last_message_at", "last_inbound_at"])
-        emit(
-            ticket,
-            events.MESSAGE_RECEIVED,
-            by=by,
-            data={"message": message.pk, "channel": channel, "logged": True},
-            message=message,
-        )
-    return ticket
-
-
-def _first_team(agent: Agent) -> Team | None:
-    return agent.teams.order_by("name").first()
 
 
 def record_customer_merge(*, target: Customer, source: Customer, by: Any) -> int:

@@ -25,22 +25,25 @@ def mark_delivery(message: Message, *, status: str, error: str = "", by: Any = S
 
 
 def received_entry(
-    message: Message, *, by: Any, refused: int = 0, steps: Sequence[str] = ()
+    message: Message,
+    *,
+    by: Any,
+    refused: int = 0,
+    steps: Sequence[str] = (),
+    logged: bool = False,
 ) -> Event:
-    """`steps`: the intake pipeline's steps the message went through, in order."""
-    return new_event(
-        message.ticket,
-        events.MESSAGE_RECEIVED,
-        by=by,
-        data={
-            "message": message.pk,
-            "channel": message.channel,
-            "thread_reason": message.thread_reason,
-            "refused_attachments": refused,
-            "steps": list(steps),
-        },
-        message=message,
-    )
+    """`steps`: the intake pipeline's steps the message went through, in order. `logged`: a
+    contact an agent logged (a call, visit or letter)."""
+    data: dict[str, Any] = {
+        "message": message.pk,
+        "channel": message.channel,
+        "thread_reason": message.thread_reason,
+        "refused_attachments": refused,
+        "steps": list(steps),
+    }
+    if logged:
+        data["logged"] = True
+    return new_event(message.ticket, events.MESSAGE_RECEIVED, by=by, data=data, message=message)
 
 
 def sent_entry(message: Message, *, by: Any) -> Event:

@@ -36,9 +36,12 @@ def add_inbound_message(
     envelope: Any = None,
     first: bool = False,
     steps: Sequence[str] = (),
+    author: Any = None,
+    logged: bool = False,
 ) -> Message:
     """File a customer's message in a ticket; a reply reopens a solved or pending ticket.
-    `first`: the message that opens a ticket just made by `create_ticket`."""
+    `first`: the message that opens a ticket just made by `create_ticket`. `logged`: a call,
+    visit or letter that `author` (an agent) logged."""
     with held():  # the consumers see the ticket and its SLA clocks as filing left them
         return _add_inbound_message(
             ticket,
@@ -49,6 +52,8 @@ def add_inbound_message(
             envelope=envelope,
             first=first,
             steps=steps,
+            author=author,
+            logged=logged,
         )
 
 
@@ -62,6 +67,8 @@ def _add_inbound_message(
     envelope: Any,
     first: bool,
     steps: Sequence[str],
+    author: Any,
+    logged: bool,
 ) -> Message:
     now = timezone.now()
     message = inbound_message_row(
@@ -71,6 +78,7 @@ def _add_inbound_message(
         thread_reason=thread_reason,
         envelope=envelope,
         at=now,
+        author=author,
     )
     message.save(force_insert=True)
     _stored, refused = store_attachments(message, inbound.attachments)
@@ -103,7 +111,7 @@ def _add_inbound_message(
         ticket.closed_at = None
         update_fields += ["status", "solved_at", "closed_at"]
     ticket.save(update_fields=update_fields)
-    emit_all([received_entry(message, by=by, refused=len(refused), steps=steps)])
+    emit_all([received_entry(message, by=by, refused=len(refused), steps=steps, logged=logged)])
     if reopened_from:
         emit(
             ticket,
@@ -125,9 +133,12 @@ def inbound_message_row(
     thread_reason: str,
     envelope: Any,
     at: Any,
+    author: Any = None,
 ) -> Message:
-    """A customer's message as it is filed, not yet saved."""
+    """A customer's message as it is filed, not yet saved. `author`: the agent who logged it
+    (a call, visit or letter)."""
     return Message(
+        author=author,
         ticket=ticket,
         direction=Direction.INBOUND,
         channel=inbound.channel,

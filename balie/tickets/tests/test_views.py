@@ -243,7 +243,7 @@ def test_invalid_field_value_is_refused_in_dutch(as_anna, cast):
 def test_log_contact_opens_a_ticket(as_anna, cast, channel):
     scan = SimpleUploadedFile("brief.pdf", b"%PDF-1.4 scan", content_type="application/pdf")
     response = as_anna.post(
-        reverse("tickets:log_contact"),
+        reverse("intake:log_contact"),
         {
             "channel": channel,
             "customer": str(cast.carla.pk),
@@ -267,7 +267,7 @@ def test_log_contact_opens_a_ticket(as_anna, cast, channel):
 
 def test_log_contact_for_a_new_customer(as_anna, cast):
     response = as_anna.post(
-        reverse("tickets:log_contact"),
+        reverse("intake:log_contact"),
         {
             "channel": "phone",
             "new_name": "Dirk de Boer",
@@ -286,7 +286,7 @@ def test_log_contact_for_a_new_customer(as_anna, cast):
 
 def test_log_contact_without_customer_explains_in_dutch(as_anna, cast):
     response = as_anna.post(
-        reverse("tickets:log_contact"),
+        reverse("intake:log_contact"),
         {
             "channel": "phone",
             "subject": "x",
