@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
@@ -11,72 +10,9 @@ from balie.accounts.models import Team
 from balie.tickets.events import EventKind
 from balie.tickets.models import Priority, Status
 
-from .models import Event, Language, LifecycleSettings
+from .models import Language, LifecycleSettings
 from .placeholders import unknown_placeholders
-from .rule_conditions import validate_conditions
-from .rule_effects import valid_webhook_url, validate_actions
-
-CONDITIONS_EXAMPLE = (
-    '[{"field": "channel", "op": "is", "value": "email"},\n'
-    ' {"field": "text", "op": "contains", "value": "storing"}]'
-)
-ACTIONS_EXAMPLE = (
-    '[{"type": "assign_team", "team": "techniek"},\n {"type": "add_tag", "tag": "storing"}]'
-)
-
-
-class JSONListField(forms.CharField):
-    widget = forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "class": "code"})
-
-    def to_python(self, value: Any) -> Any:
-        text = super().to_python(value)
-        if not text.strip():
-            return []
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as error:
-            raise forms.ValidationError(
-                _("Geen geldige JSON (regel %(line)s, kolom %(col)s): %(msg)s"),
-                params={"line": error.lineno, "col": error.colno, "msg": error.msg},
-            ) from error
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, list):
-            return json.dumps(value, ensure_ascii=False, indent=1)
-        return value
-
-
-class RuleForm(forms.Form):
-    name = forms.CharField(label=_("Naam"), max_length=120)
-    event = forms.ChoiceField(label=_("Wanneer"), choices=Event.choices)
-    is_active = forms.BooleanField(label=_("Actief"), required=False, initial=True)
-    conditions = JSONListField(
-        label=_("Voorwaarden (alle moeten gelden)"),
-        required=False,
-        help_text=_("Een JSON-lijst, bijvoorbeeld: %(example)s. Leeg: altijd.")
-        % {"example": CONDITIONS_EXAMPLE},
-    )
-    actions = JSONListField(
-        label=_("Acties (in deze volgorde)"),
-        help_text=_("Een JSON-lijst, bijvoorbeeld: %(example)s") % {"example": ACTIONS_EXAMPLE},
-    )
-    description = forms.CharField(
-        label=_("Toelichting"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    def clean_conditions(self) -> Any:
-        value = self.cleaned_data["conditions"]
-        errors = validate_conditions(value)
-        if errors:
-            raise forms.ValidationError(errors)
-        return value
-
-    def clean_actions(self) -> Any:
-        value = self.cleaned_data["actions"]
-        errors = validate_actions(value)
-        if errors:
-            raise forms.ValidationError(errors)
-        return value
+from .rule_effects import valid_webhook_url
 
 
 class MacroForm(forms.Form):

@@ -17,19 +17,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from balie.accounts.views import agent_required
 from balie.tickets.access import get_ticket_for
+from balie.tickets.models import Tag
 
-from . import actions
+from . import actions, rule_preview
 from .forms import (
     LifecycleSettingsForm,
     MacroForm,
-    RuleForm,
     SnoozeForm,
     WebhookSubscriptionForm,
 )
 from .models import Event, LifecycleSettings, Macro, Rule, WebhookSubscription
 from .placeholders import ALIASES
-from .rule_conditions import OPS
-from .rule_effects import KEYS
+from .rule_builder import RuleBuilder
 
 
 def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -59,40 +58,53 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 @admin_required
 @require_http_methods(["GET", "POST"])
 def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """The rule form (see `rule_builder`): rows added and removed by submit buttons, a preview
+    of the recent tickets the conditions match, and save."""
     agent = request.agent  # type: ignore[attr-defined]
     rule = get_object_or_404(Rule, pk=pk) if pk else None
+    found_preview = None
+    status = 200
+    pressed = ""
     if request.method == "POST":
-        form = RuleForm(request.POST)
-        if form.is_valid():
-            if rule is None:
-                rule = actions.create_rule(by=agent, **form.cleaned_data)
-                messages.success(request, _("Regel «%(name)s» aangemaakt.") % {"name": rule.name})
+        builder = RuleBuilder(request.POST)
+        pressed = builder.command(request.POST)
+        if pressed == "save":
+            if builder.is_valid():
+                try:
+                    saved = _save_rule(rule, builder.cleaned(), by=agent)
+                except actions.InvalidRule as error:
+                    builder.errors += error.errors
+                else:
+                    notice = (
+                        _("Regel «%(name)s» opgeslagen.")
+                        if rule
+                        else _("Regel «%(name)s» aangemaakt.")
+                    )
+                    messages.success(request, notice % {"name": saved.name})
+                    return redirect("automation:rules")
+            status = 400
+        elif pressed == "preview":
+            if builder.conditions_valid():
+                found_preview = rule_preview.preview(builder.condition_items(), builder.event())
             else:
-                actions.update_rule(rule, by=agent, **form.cleaned_data)
-                messages.success(request, _("Regel «%(name)s» opgeslagen.") % {"name": rule.name})
-            return redirect("automation:rules")
+                status = 400
     else:
-        initial = (
-            {
-                "name": rule.name,
-                "event": rule.event,
-                "is_active": rule.is_active,
-                "conditions": rule.conditions,
-                "actions": rule.actions,
-                "description": rule.description,
-            }
-            if rule
-            else None
-        )
-        form = RuleForm(initial=initial)
+        builder = RuleBuilder(rule=rule)
     context = {
-        "form": form,
+        "builder": builder,
         "rule": rule,
-        "condition_fields": OPS,
-        "action_types": KEYS,
+        "preview": found_preview,
+        "show_errors": pressed in ("save", "preview"),
+        "tags": list(Tag.objects.order_by("name").values_list("name", flat=True)[:500]),
         "placeholders": ALIASES,
     }
-    return render(request, "automation/rule_form.html", context, status=400 if form.errors else 200)
+    return render(request, "automation/rule_form.html", context, status=status)
+
+
+def _save_rule(rule: Rule | None, fields: dict[str, Any], *, by: Any) -> Rule:
+    if rule is None:
+        return actions.create_rule(by=by, **fields)
+    return actions.update_rule(rule, by=by, **fields)
 
 
 @admin_required

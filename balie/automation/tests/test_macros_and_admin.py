@@ -181,8 +181,12 @@ def test_admin_creates_reorders_and_disables_rules(client, cast, admin_agent):
                 "name": name,
                 "event": "ticket.created",
                 "is_active": "on",
-                "conditions": '[{"field": "channel", "op": "is", "value": "email"}]',
-                "actions": '[{"type": "add_tag", "tag": "mail"}]',
+                "c0-kind": "channel",
+                "c0-op": "in",
+                "c0-value": "email",
+                "a0-kind": "add_tag",
+                "a0-value": "mail",
+                "do": "save",
             },
         )
         assert response.status_code == 302
@@ -198,26 +202,6 @@ def test_admin_creates_reorders_and_disables_rules(client, cast, admin_agent):
     page = client.get("/beheer/regels/").content.decode()
     page = page[page.index("<table") :]
     assert page.index("Tweede") < page.index("Eerste")
-
-
-def test_rule_form_explains_what_is_wrong(client, cast, admin_agent):
-    client.force_login(admin_agent.user)
-
-    response = client.post(
-        "/beheer/regels/nieuw/",
-        {
-            "name": "Kapot",
-            "event": "ticket.created",
-            "conditions": '[{"field": "status", "op": "is", "value": "weg"',
-            "actions": '[{"type": "webhook", "url": "ftp://x", "secret": "kort"}]',
-        },
-    )
-
-    assert response.status_code == 400
-    page = response.content.decode()
-    assert "Geen geldige JSON" in page
-    assert "de URL moet met http:// of https:// beginnen" in page
-    assert not Rule.objects.exists()
 
 
 def test_macro_form_refuses_unknown_placeholders(client, cast, admin_agent):
