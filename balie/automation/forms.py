@@ -15,6 +15,19 @@ from .placeholders import unknown_placeholders
 from .rule_effects import valid_webhook_url
 
 
+class RuleImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("JSON-bestand met regels"),
+        help_text=_("Een export van Balie (alle regels of één), hooguit 1 MB."),
+        error_messages={"empty": _("Het bestand is leeg.")},
+    )
+    keep_active = forms.BooleanField(
+        label=_("Regels meteen aanzetten zoals in het bestand"),
+        required=False,
+        help_text=_("Anders komen ze uitgeschakeld binnen, om eerst na te kijken."),
+    )
+
+
 class MacroForm(forms.Form):
     name = forms.CharField(label=_("Naam"), max_length=120)
     language = forms.ChoiceField(label=_("Taal"), choices=Language.choices)

@@ -8,6 +8,9 @@ urlpatterns = [
     path("beheer/regels/", views.rule_list, name="rules"),
     path("beheer/regels/nieuw/", views.rule_edit, name="rule_new"),
     path("beheer/regels/<int:pk>/", views.rule_edit, name="rule_edit"),
+    path("beheer/regels/export/", views.rule_export, name="rules_export"),
+    path("beheer/regels/<int:pk>/export/", views.rule_export, name="rule_export"),
+    path("beheer/regels/importeren/", views.rule_import, name="rules_import"),
     path("beheer/regels/<int:pk>/aan-uit/", views.rule_toggle, name="rule_toggle"),
     path("beheer/regels/<int:pk>/verwijderen/", views.rule_delete, name="rule_delete"),
     path(

@@ -12,17 +12,20 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from balie.accounts.views import agent_required
 from balie.tickets.access import get_ticket_for
 from balie.tickets.models import Tag
 
-from . import actions, rule_preview
+from . import actions, rule_preview, rule_transfer
 from .forms import (
     LifecycleSettingsForm,
     MacroForm,
+    RuleImportForm,
     SnoozeForm,
     WebhookSubscriptionForm,
 )
@@ -97,6 +100,9 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         "show_errors": pressed in ("save", "preview"),
         "tags": list(Tag.objects.order_by("name").values_list("name", flat=True)[:500]),
         "placeholders": ALIASES,
+        "rule_json": json.dumps(rule_transfer.rule_data(rule), ensure_ascii=False, indent=2)
+        if rule
+        else "",
     }
     return render(request, "automation/rule_form.html", context, status=status)
 
@@ -105,6 +111,53 @@ def _save_rule(rule: Rule | None, fields: dict[str, Any], *, by: Any) -> Rule:
     if rule is None:
         return actions.create_rule(by=by, **fields)
     return actions.update_rule(rule, by=by, **fields)
+
+
+@admin_required
+def rule_export(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """All rules (or one) as a JSON file to download."""
+    if pk is None:
+        rules = list(Rule.objects.order_by("position", "id"))
+        filename = f"balie-regels-{timezone.localdate():%Y%m%d}.json"
+    else:
+        rules = [get_object_or_404(Rule, pk=pk)]
+        filename = f"balie-regel-{pk}.json"
+    response = HttpResponse(
+        rule_transfer.export_rules(rules), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def rule_import(request: HttpRequest) -> HttpResponse:
+    """Upload a JSON file of rules: all are created (after the existing ones) or none."""
+    form = RuleImportForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        raw = upload.read(rule_transfer.MAX_BYTES + 1)
+        try:
+            created = rule_transfer.import_rules(
+                raw,
+                by=request.agent,
+                keep_active=form.cleaned_data["keep_active"],  # type: ignore[attr-defined]
+            )
+        except rule_transfer.ImportRefused as refused:
+            errors = refused.errors
+        else:
+            notice = ngettext(
+                "%(n)s regel geïmporteerd.", "%(n)s regels geïmporteerd.", len(created)
+            ) % {"n": len(created)}
+            if not form.cleaned_data["keep_active"]:
+                notice += " " + _("Ze staan uit; zet ze aan in de lijst als ze kloppen.")
+            messages.success(request, notice)
+            return redirect("automation:rules")
+    status = 400 if errors or form.errors else 200
+    return render(
+        request, "automation/rule_import.html", {"form": form, "errors": errors}, status=status
+    )
 
 
 @admin_required
