@@ -4,11 +4,13 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from balie.core.database_busy import DatabaseBusy, busy_response, is_locked
 from balie.customers.api import router as customers_router
 from balie.intake import api as intake_api  # noqa: F401  (adds the filing endpoints to tickets)
 from balie.messaging.api import router as messaging_router
@@ -119,3 +121,17 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     message = _FRAMEWORK_MESSAGES.get(str(exc).split(" (")[0], str(exc))
     return api.create_response(request, {"detail": message}, status=exc.status_code)
+
+
+@api.exception_handler(DatabaseBusy)
+def on_database_busy(request: HttpRequest, exc: DatabaseBusy) -> HttpResponse:
+    return busy_response(request)
+
+
+@api.exception_handler(OperationalError)
+def on_database_error(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    """A locked SQLite database is 503 with Retry-After; any other database error stays what
+    it is (a server error, logged)."""
+    if is_locked(exc):
+        return busy_response(request)
+    raise exc

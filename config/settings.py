@@ -131,6 +131,7 @@ EVENT_CONSUMERS = (
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "balie.core.database_busy.DatabaseBusyMiddleware",
     "balie.core.security_headers.content_security_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -334,6 +335,16 @@ BALIE_CONNECTORS = {
     "chat": "balie.messaging.connectors.chat.ChatConnector",
 }
 BALIE_INBOUND_MAX_BYTES = int(os.environ.get("BALIE_INBOUND_MAX_BYTES", 40 * 1024 * 1024))
+# The mail servers' endpoint (balie/messaging/asgi.py): a body must arrive within this many
+# seconds, and at most this many bodies are read at once per process, from clients with a
+# valid token and from clients without one separately (over the bound: 503 with Retry-After,
+# and 401 without reading, respectively).
+BALIE_INBOUND_READ_SECONDS = float(os.environ.get("BALIE_INBOUND_READ_SECONDS", "30"))
+BALIE_INBOUND_MAX_READERS = int(os.environ.get("BALIE_INBOUND_MAX_READERS", "64"))
+BALIE_INBOUND_MAX_STRANGERS = int(os.environ.get("BALIE_INBOUND_MAX_STRANGERS", "64"))
+# How long a write that finds SQLite locked keeps trying before the request is answered 503
+# with Retry-After (balie/core/database_busy.py).
+BALIE_DB_BUSY_SECONDS = float(os.environ.get("BALIE_DB_BUSY_SECONDS", "2"))
 # How many waiting envelopes the ingest worker takes at a time (plain ones are filed together
 # in one transaction, the others each in their own), and for how long one ingest task keeps
 # taking more while mail keeps coming in (mail arriving meanwhile queues no task of its own).

@@ -1,9 +1,12 @@
 """Inbound endpoints for machines: a mail server (MTA) delivers raw e-mail here.
 
-`POST /api/v1/inbound/email` takes the raw RFC 822 message as the request body. It checks the
-bearer token (an `ApiToken` with the ingest scope), looks at the headers only (is there a From?),
-stores the envelope durably and answers 202; parsing and filing happen in the worker. Anything
-refused is answered with a 4xx and its reason, and a bounded copy is kept in quarantine.
+`POST /api/v1/inbound/email` takes the raw RFC 822 message as the request body. The request's
+headers are judged first (`admit`: declared length, bearer token of an `ApiToken` with the ingest
+scope), then the body is read (all of it with a good token, at most 16 KB without), then
+`file_delivery` looks at the mail's headers only (is there a From?), stores the envelope durably
+and answers 202; parsing and filing happen in the worker. Anything refused is answered with a
+4xx and its reason, and a bounded copy is kept in quarantine; a database that stays locked
+(SQLite, while a large mail is filed) is answered 503 with Retry-After.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from balie.accounts.api_auth import ingest_token
+from balie.accounts.models import ApiToken
 from balie.core.client_address import client_ip
+from balie.core.database_busy import retry_while_locked
 from balie.intake import pipeline as ingest
 
 from .accounts import active_email_account, email_accounts
@@ -67,26 +72,25 @@ class MtaDelivery:
     remote_addr: str
 
 
-def deliver_mail(
-    delivery: MtaDelivery,
-    *,
-    read_prefix: Callable[[int], bytes],
-    read_all: Callable[[int], bytes],
-) -> tuple[int, dict[str, Any]]:
-    """Check, store and acknowledge one delivery: (202, envelope and status) or (4xx, reason).
-    `read_prefix(n)` gives at most the first n bytes of the body (what is kept of a refused
-    one); `read_all(limit)` the whole body, or its first limit + 1 bytes when it is longer.
-    The body is read only once the token is known to be good."""
+@dataclass(frozen=True)
+class Admission:
+    """What the headers alone decide about a delivery, before any of its body is read: the
+    token, how many bytes of the body to read, and the refusal (status, reason) if any."""
+
+    token: ApiToken | None
+    read: int
+    refusal: tuple[int, str] | None = None
+
+
+def admit(delivery: MtaDelivery) -> Admission:
+    """Judge a delivery by its headers. A declared length over the limit is refused at once,
+    without waiting for any of the body (quarantine records who sent what size); without a
+    valid token at most UNAUTHENTICATED_KEEP_BYTES of the body are read (what is kept in
+    quarantine), whatever the declared length; with one, the whole body."""
     limit = int(settings.BALIE_INBOUND_MAX_BYTES)
-    too_big = _("bericht te groot (%(size)s bytes, maximaal %(limit)s)")
     if delivery.declared_size > limit:
-        return _refuse(
-            delivery,
-            read_prefix(QUARANTINE_MAX_BYTES),
-            status=413,
-            reason=too_big % {"size": delivery.declared_size, "limit": limit},
-            size=delivery.declared_size,
-        )
+        reason = _too_big(delivery.declared_size, limit)
+        return Admission(token=None, read=0, refusal=(413, reason))
     token = ingest_token(delivery.authorization)
     if token is None:
         reason = (
@@ -94,18 +98,30 @@ def deliver_mail(
             if not delivery.authorization
             else _("ongeldig token, of token zonder recht om berichten aan te leveren")
         )
-        return _refuse(
-            delivery,
-            read_prefix(UNAUTHENTICATED_KEEP_BYTES),
-            status=401,
-            reason=reason,
-            size=delivery.declared_size,
-        )
-    raw = read_all(limit)
+        return Admission(token=None, read=UNAUTHENTICATED_KEEP_BYTES, refusal=(401, reason))
+    return Admission(token=token, read=limit + 1)
+
+
+def _too_big(size: int, limit: int) -> str:
+    return _("bericht te groot (%(size)s bytes, maximaal %(limit)s)") % {
+        "size": size,
+        "limit": limit,
+    }
+
+
+def file_delivery(
+    delivery: MtaDelivery, admission: Admission, raw: bytes
+) -> tuple[int, dict[str, Any]]:
+    """Store and acknowledge a delivery admitted by `admit`, with the body read as far as
+    `admission.read`: (202, envelope and status) or (4xx, reason), the refused kept in
+    quarantine. Raises DatabaseBusy when SQLite stays locked (answer 503)."""
+    if admission.refusal is not None:
+        status, reason = admission.refusal
+        return _refuse(delivery, raw, status=status, reason=reason, size=delivery.declared_size)
+    assert admission.token is not None
+    limit = admission.read - 1
     if len(raw) > limit:
-        return _refuse(
-            delivery, raw, status=413, reason=too_big % {"size": len(raw), "limit": limit}
-        )
+        return _refuse(delivery, raw, status=413, reason=_too_big(len(raw), limit))
     if not raw.strip():
         return _refuse(delivery, raw, status=400, reason=_("leeg bericht"))
     if delivery.content_type not in MAIL_CONTENT_TYPES:
@@ -125,30 +141,48 @@ def deliver_mail(
         return _refuse(
             delivery, raw, status=400, reason=_("onbekende mailbox: %(m)s") % {"m": mailbox[:254]}
         )
-    envelope, created = ingest.receive(
-        channel="email",
-        account=account,
-        raw=raw,
-        meta={"source": "mta", "token": token.prefix, "mailbox": mailbox[:254]},
+    meta = {"source": "mta", "token": admission.token.prefix, "mailbox": mailbox[:254]}
+    envelope, created = retry_while_locked(
+        lambda: ingest.receive(channel="email", account=account, raw=raw, meta=meta)
     )
     return 202, {"envelope": envelope.pk, "status": "received" if created else "duplicate"}
+
+
+def deliver_mail(
+    delivery: MtaDelivery,
+    *,
+    read_prefix: Callable[[int], bytes],
+    read_all: Callable[[int], bytes],
+) -> tuple[int, dict[str, Any]]:
+    """`admit` and `file_delivery` in one, for a server that reads the body itself:
+    `read_prefix(n)` gives at most the first n bytes of the body, `read_all(limit)` the whole
+    body, or its first limit + 1 bytes when it is longer."""
+    admission = admit(delivery)
+    if admission.refusal is not None:
+        raw = read_prefix(admission.read)
+    else:
+        raw = read_all(admission.read - 1)
+    return file_delivery(delivery, admission, raw)
 
 
 def _refuse(
     delivery: MtaDelivery, raw: bytes, *, status: int, reason: str, size: int | None = None
 ) -> tuple[int, dict[str, Any]]:
     size = len(raw) if size is None else size
-    ingest.quarantine(
-        channel="email",
-        source="api:inbound/email",
-        reason=f"{status}: {reason}",
-        raw=raw[:QUARANTINE_MAX_BYTES],
-        meta={
-            "remote_addr": delivery.remote_addr,
-            "content_type": delivery.content_type,
-            "size": size,
-            "truncated": size > min(len(raw), QUARANTINE_MAX_BYTES),
-        },
+    meta = {
+        "remote_addr": delivery.remote_addr,
+        "content_type": delivery.content_type,
+        "size": size,
+        "truncated": size > min(len(raw), QUARANTINE_MAX_BYTES),
+    }
+    retry_while_locked(
+        lambda: ingest.quarantine(
+            channel="email",
+            source="api:inbound/email",
+            reason=f"{status}: {reason}",
+            raw=raw[:QUARANTINE_MAX_BYTES],
+            meta=meta,
+        )
     )
     return status, {"detail": reason}
 
@@ -192,14 +226,23 @@ def _account(mailbox: str, recipients: list[str]) -> ChannelAccount | None:
 @router.post(
     "/inbound/email",
     auth=None,
-    response={202: InboundOut, 400: InboundError, 401: InboundError, 413: InboundError},
+    response={
+        202: InboundOut,
+        400: InboundError,
+        401: InboundError,
+        408: InboundError,
+        413: InboundError,
+        503: InboundError,
+    },
     summary="Ruwe e-mail afleveren (voor mailservers)",
     description=(
         "De body is het volledige bericht (RFC 822), Content-Type `message/rfc822` of "
         "`application/octet-stream`. Authenticatie: `Authorization: Bearer <token>` van een "
         "API-token met 'mag berichten aanleveren'. `?mailbox=<adres>` kiest de mailbox; "
         "zonder wordt die gezocht in Delivered-To/To/Cc. Antwoord 202 zodra het bericht "
-        "duurzaam is opgeslagen; een herhaalde aflevering geeft status `duplicate`."
+        "duurzaam is opgeslagen; een herhaalde aflevering geeft status `duplicate`. Een "
+        "opgegeven Content-Length boven de limiet krijgt meteen 413; een body die niet binnen "
+        "de leestijd aankomt 408; een database die even bezet is 503 met Retry-After."
     ),
 )
 def inbound_email(request: HttpRequest, filters: Query[InboundQuery]) -> tuple[int, Any]:

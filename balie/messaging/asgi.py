@@ -4,19 +4,23 @@
 API is for people. Through Django's request cycle (middleware for sessions, CSRF, messages,
 locale, then ninja) a delivery cost about three times the endpoint's own work, and every
 synchronous view of a process runs in one thread, one at a time. Here the ASGI application
-answers that one path itself: it checks the host, reads the headers and the query, and runs
-`deliver_mail` (the same function the Django view calls, so both behave alike) in a thread of
-its own, reading the body only once the token is known to be good. Everything else goes to
-Django unchanged.
+answers that one path itself: it checks the host, the declared length and the token from the
+headers (`admit`, the first half of what the Django view calls), then reads the body in the
+event loop, so that a slow client holds no thread: within BALIE_INBOUND_READ_SECONDS, at most
+16 KB without a valid token, with a bound on how many bodies are read at once (per process,
+for token holders and for strangers apart). Then `file_delivery` (the second half) stores it in
+a thread. Everything else goes to Django unchanged.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs
 
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
 from django.http.request import split_domain_port, validate_host
@@ -24,8 +28,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from balie.core.client_address import client_address
+from balie.core.database_busy import RETRY_AFTER_SECONDS, DatabaseBusy, busy_message
 
-from .api import MtaDelivery, deliver_mail
+from .api import Admission, MtaDelivery, admit, file_delivery
 
 PATH = "/api/v1/inbound/email"
 
@@ -39,6 +44,10 @@ class MailServerRoute:
 
     def __init__(self, app: Any) -> None:
         self.app = app
+        # Bodies being read right now in this process, of clients with a valid token and of
+        # clients without one: each bounded on its own, so that strangers never take the
+        # places of the mail servers.
+        self.reading = {"readers": 0, "strangers": 0}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == PATH and scope["method"] == "POST":
@@ -50,73 +59,106 @@ class MailServerRoute:
         headers: dict[str, str] = {}
         for name, value in scope.get("headers", []):
             headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
-        body = _Body(receive)
-        status, payload, language = await sync_to_async(_deliver, thread_sensitive=False)(
-            scope, headers, async_to_sync(body.prefix), async_to_sync(body.read_all)
+        language = _language(headers.get("accept-language", ""))
+        judged = await sync_to_async(_admit, thread_sensitive=False)(scope, headers, language)
+        if isinstance(judged, Answer):
+            await _answer(send, judged, language)
+            return
+        delivery, admission = judged
+        kind = "readers" if admission.token is not None else "strangers"
+        bound = int(
+            settings.BALIE_INBOUND_MAX_READERS
+            if admission.token is not None
+            else settings.BALIE_INBOUND_MAX_STRANGERS
         )
-        data = json.dumps(payload, ensure_ascii=False).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json; charset=utf-8"),
-                    (b"content-length", str(len(data)).encode()),
-                    (b"content-language", language.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"vary", b"Accept-Language"),
-                ],
-            }
+        if self.reading[kind] >= bound:
+            if admission.token is not None:  # the mail server tries again in a moment
+                await _answer(
+                    send, _busy(language, _("te veel gelijktijdige afleveringen")), language
+                )
+                return
+            raw, outcome = b"", "whole"  # a stranger over the bound: refused unread
+        else:
+            self.reading[kind] += 1
+            try:
+                raw, outcome = await _read_body(
+                    receive, admission.read, float(settings.BALIE_INBOUND_READ_SECONDS)
+                )
+            finally:
+                self.reading[kind] -= 1
+        if outcome == "gone" and admission.token is not None:
+            return  # the mail server hung up: nothing was accepted, it delivers again
+        answer = await sync_to_async(_file, thread_sensitive=False)(
+            delivery, admission, raw, outcome == "late", language
         )
-        await send({"type": "http.response.body", "body": data})
+        await _answer(send, answer, language)
 
 
-class _Body:
-    """The request body from the ASGI `receive` channel, read as far as asked."""
-
-    def __init__(self, receive: Receive) -> None:
-        self.receive = receive
-        self.data = bytearray()
-        self.done = False
-
-    async def _fill(self, size: int) -> None:
-        while not self.done and len(self.data) < size:
-            message = await self.receive()
-            if message["type"] == "http.disconnect":
-                self.done = True
-                break
-            self.data += message.get("body", b"")
-            self.done = not message.get("more_body", False)
-
-    async def prefix(self, size: int) -> bytes:
-        await self._fill(size)
-        return bytes(self.data[:size])
-
-    async def read_all(self, limit: int) -> bytes:
-        await self._fill(limit + 1)
-        return bytes(self.data[: limit + 1])
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    payload: dict[str, Any]
+    headers: tuple[tuple[bytes, bytes], ...] = ()
 
 
-def _deliver(
-    scope: Scope, headers: dict[str, str], read_prefix: Any, read_all: Any
-) -> tuple[int, dict[str, Any], str]:
-    """In a worker thread: the same checks Django's request cycle makes for this endpoint
-    (host, language), then `deliver_mail`; the database connection goes back to the pool."""
-    language = _language(headers.get("accept-language", ""))
+async def _answer(send: Send, answer: Answer, language: str) -> None:
+    data = json.dumps(answer.payload, ensure_ascii=False).encode()
+    headers = [
+        (b"content-type", b"application/json; charset=utf-8"),
+        (b"content-length", str(len(data)).encode()),
+        (b"content-language", language.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"vary", b"Accept-Language"),
+        *answer.headers,
+    ]
+    if answer.status != 202:
+        # The body may not have been read to its end: the connection is not reused.
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": data})
+
+
+def _busy(language: str, why: str = "") -> Answer:
+    with translation.override(language):
+        detail = busy_message() + (f" ({why})" if why else "")
+    return Answer(503, {"detail": detail}, ((b"retry-after", str(RETRY_AFTER_SECONDS).encode()),))
+
+
+async def _read_body(receive: Receive, size: int, seconds: float) -> tuple[bytes, str]:
+    """At most `size` bytes of the body, read in the event loop (no thread waits for a slow
+    client) within `seconds` in all: (bytes, "whole" | "late" | "gone")."""
+    data = bytearray()
+    if size <= 0:
+        return b"", "whole"
+    try:
+        async with asyncio.timeout(seconds):
+            while len(data) < size:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return bytes(data[:size]), "gone"
+                data += message.get("body", b"")
+                if not message.get("more_body", False):
+                    break
+    except TimeoutError:
+        return bytes(data[:size]), "late"
+    return bytes(data[:size]), "whole"
+
+
+def _admit(
+    scope: Scope, headers: dict[str, str], language: str
+) -> Answer | tuple[MtaDelivery, Admission]:
+    """In a worker thread, from the headers alone: the checks Django's request cycle makes
+    for this endpoint (host), then `admit` (declared length, token)."""
     try:
         with translation.override(language):
             host = headers.get("host", "")
             domain, _port = split_domain_port(host)
             if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
-                return (
-                    400,
-                    {"detail": _("Onbekende host: %(host)s") % {"host": host[:100]}},
-                    language,
-                )
+                return Answer(400, {"detail": _("Onbekende host: %(host)s") % {"host": host[:100]}})
             try:
                 declared = max(0, int(headers.get("content-length") or 0))
             except ValueError:
-                return 400, {"detail": _("Ongeldige Content-Length.")}, language
+                return Answer(400, {"detail": _("Ongeldige Content-Length.")})
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
             client = scope.get("client") or ("", 0)
             delivery = MtaDelivery(
@@ -126,8 +168,32 @@ def _deliver(
                 mailbox=(query.get("mailbox") or [""])[0],
                 remote_addr=client_address(client[0] or "", headers.get("x-forwarded-for", "")),
             )
-            status, payload = deliver_mail(delivery, read_prefix=read_prefix, read_all=read_all)
-            return status, payload, language
+            return delivery, admit(delivery)
+    finally:
+        connection.close()  # back to the pool
+
+
+def _file(
+    delivery: MtaDelivery, admission: Admission, raw: bytes, late: bool, language: str
+) -> Answer:
+    """In a worker thread: store (or refuse and quarantine) what was read."""
+    try:
+        with translation.override(language):
+            if late and admission.refusal is None:
+                seconds = settings.BALIE_INBOUND_READ_SECONDS
+                admission = replace(
+                    admission,
+                    refusal=(
+                        408,
+                        _("bericht niet binnen %(s)s seconden ontvangen (%(n)s bytes gelezen)")
+                        % {"s": f"{seconds:g}", "n": len(raw)},
+                    ),
+                )
+            try:
+                status, payload = file_delivery(delivery, admission, raw)
+            except DatabaseBusy:
+                return _busy(language)
+            return Answer(status, payload)
     finally:
         connection.close()  # back to the pool
 

@@ -1,0 +1,201 @@
+"""Slow clients against the mail servers' endpoint, on a real uvicorn server on 127.0.0.1 with
+real sockets: clients that send a body slowly must not stop other deliveries, and what a client
+without a token can make the server read and keep is bounded."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from balie.accounts.actions import create_api_token
+from balie.accounts.models import TokenScope
+from balie.core.events import SYSTEM
+from balie.messaging.models import Envelope, Quarantine
+
+MAIL = Path(__file__).parent / "fixtures" / "email" / "discourse_dutch_reply_op-schreef.eml"
+PATH = "/api/v1/inbound/email"
+PORTS = range(8140, 8150)  # this checkout's ports
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def _free_port() -> int:
+    for port in PORTS:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 8140-8149")
+
+
+@pytest.fixture
+def server():
+    """uvicorn serving config.asgi.application, as `balie serve` runs it; yields its port."""
+    from config.asgi import application
+
+    port = _free_port()
+    config = uvicorn.Config(
+        application, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+    )
+    web = uvicorn.Server(config)
+    thread = threading.Thread(target=web.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not web.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield port
+    web.should_exit = True
+    thread.join(timeout=30)
+
+
+@pytest.fixture
+def token(cast) -> str:
+    return create_api_token(cast.anna, name="postfix", scope=TokenScope.INGEST, by=SYSTEM)[1]
+
+
+def head(port: int, *, length: int, token: str = "") -> bytes:
+    lines = [
+        f"POST {PATH} HTTP/1.1",
+        f"Host: 127.0.0.1:{port}",
+        "Content-Type: message/rfc822",
+        f"Content-Length: {length}",
+    ]
+    if token:
+        lines.append(f"Authorization: Bearer {token}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def open_slow(port: int, *, token: str = "", length: int = 1_000_000) -> socket.socket:
+    """A client that sends the headers and the first bytes of a long body, then dawdles."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(head(port, length=length, token=token) + b"From: traag@example.nl\r\n")
+    return sock
+
+
+def answer_of(sock: socket.socket) -> tuple[int, dict[str, str], dict]:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed without an answer: {data!r}"
+        data += chunk
+    top, _sep, body = data.partition(b"\r\n\r\n")
+    lines = top.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _c, v in (line.partition(":") for line in lines[1:])}
+    while len(body) < int(headers["content-length"]):
+        body += sock.recv(65536)
+    return int(lines[0].split()[1]), headers, json.loads(body)
+
+
+def deliver(port: int, raw: bytes, token: str) -> tuple[int, dict[str, str], dict, float]:
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head(port, length=len(raw), token=token) + raw)
+        status, headers, body = answer_of(sock)
+    return status, headers, body, time.monotonic() - started
+
+
+def test_fifty_slow_clients_do_not_stop_a_valid_delivery(server, token, settings):
+    # given a server that has filed a mail before (the first one loads what filing needs)
+    assert (
+        deliver(server, MAIL.read_bytes().replace(b"Message-ID: <", b"Message-ID: <1"), token)[0]
+        == 202
+    )
+    # and fifty connections that send a body byte by byte: forty without a token, ten of a
+    # mail server with a token (more than the web process has threads)
+    slow = [open_slow(server) for _ in range(40)]
+    slow += [open_slow(server, token=token) for _ in range(10)]
+    try:
+        for sock in slow:
+            sock.sendall(b"S")
+        time.sleep(0.3)  # the server has them all in hand
+
+        # when a mail server delivers a mail meanwhile
+        status, _headers, body, took = deliver(server, MAIL.read_bytes(), token)
+
+        # then it is stored and answered in its usual time
+        assert status == 202 and body["status"] == "received"
+        assert took < 2.0, f"a delivery took {took:.1f} s beside slow clients"
+        assert Envelope.objects.filter(pk=body["envelope"]).exists()
+        # and the slow ones are still waiting to be read, not refused
+        for sock in slow:
+            sock.sendall(b"S")
+    finally:
+        for sock in slow:
+            sock.close()
+
+
+def test_a_body_that_does_not_arrive_in_time_is_408_and_kept_in_quarantine(server, token, settings):
+    settings.BALIE_INBOUND_READ_SECONDS = 1
+
+    started = time.monotonic()
+    with open_slow(server, token=token, length=5_000) as sock:
+        sock.sendall(b"Subject: traag\r\n")
+        status, _headers, body = answer_of(sock)
+
+    assert status == 408 and "niet binnen 1 seconden" in body["detail"]
+    assert time.monotonic() - started < 3
+    assert not Envelope.objects.exists()
+    assert b"traag@example.nl" in bytes(Quarantine.objects.get().raw)
+
+
+def test_a_declared_length_over_the_limit_is_413_before_the_body_is_sent(server, token):
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", server), timeout=10) as sock:
+        sock.sendall(head(server, length=10 * 1024**3, token=token))  # 10 GB, not one byte
+        status, headers, body = answer_of(sock)
+
+    assert status == 413 and "te groot" in body["detail"]
+    assert headers["connection"] == "close"
+    assert time.monotonic() - started < 2
+    assert Quarantine.objects.get().meta["size"] == 10 * 1024**3
+
+
+def test_a_stranger_gets_16_kb_read_and_kept_whatever_it_declares(server):
+    with socket.create_connection(("127.0.0.1", server), timeout=10) as sock:
+        sock.sendall(head(server, length=30_000_000))
+        # a whole megabyte goes out; the server reads 16 KB of it and answers
+        with contextlib.suppress(OSError):
+            sock.sendall(b"x" * 1_000_000)
+        status, _headers, body = answer_of(sock)
+
+    assert status == 401 and "ontbrekend token" in body["detail"]
+    kept = Quarantine.objects.get()
+    assert len(bytes(kept.raw)) == 16 * 1024 and kept.meta["size"] == 30_000_000
+
+
+def test_slow_readers_are_bounded_per_kind(server, token, settings):
+    settings.BALIE_INBOUND_MAX_READERS = 2
+    settings.BALIE_INBOUND_MAX_STRANGERS = 2
+    slow = [open_slow(server, token=token) for _ in range(2)] + [
+        open_slow(server) for _ in range(2)
+    ]
+    try:
+        time.sleep(0.3)
+        # a third mail server connection is asked to come back, a third stranger refused unread
+        status, headers, body, took = deliver(server, MAIL.read_bytes(), token)
+        assert status == 503 and headers["retry-after"] == "5" and took < 2
+        assert not Envelope.objects.exists()
+        status, _headers, body, took = deliver(server, MAIL.read_bytes(), "")
+        assert status == 401 and took < 2
+        assert bytes(Quarantine.objects.get().raw) == b""
+    finally:
+        for sock in slow:
+            sock.close()
+    # once the slow ones are gone, the mail server's delivery goes through
+    deadline = time.monotonic() + 5
+    while True:
+        status, _headers, body, _took = deliver(server, MAIL.read_bytes(), token)
+        if status == 202 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert status == 202
