@@ -9,6 +9,15 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 
+from django.conf import settings  # noqa: E402
+
+if not settings.RUNNING_TESTS:
+    # The language models (4 s with the interpreter lock held) before the first request, not
+    # inside it: the suite's test of this module does not need them.
+    from balie.core.language_detection import warm_up  # noqa: E402
+
+    warm_up()
+
 from balie.chat.routing import VISITOR_PREFIX, visitor_urlpatterns  # noqa: E402
 from balie.core.routing import websocket_urlpatterns  # noqa: E402
 from balie.messaging.asgi import MailServerRoute  # noqa: E402

@@ -13,12 +13,16 @@ app.autodiscover_tasks()
 def _warm_up(**_kwargs: object) -> None:
     """Load, once in the worker's main process, what the first burst of mail would otherwise
     load in every forked process: the Dutch public holidays (the `holidays` package imports
-    its country data on first use) and the acknowledgement template."""
+    its country data on first use), the acknowledgement template and the language models
+    (4 s per process that loads them itself)."""
     from datetime import date
 
     from django.template.loader import get_template
 
+    from balie.core.language_detection import warm_up
     from balie.sla.business_time import dutch_public_holidays
+
+    warm_up()
 
     for year in (date.today().year, date.today().year + 1):
         dutch_public_holidays(year)

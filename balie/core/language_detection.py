@@ -4,12 +4,15 @@ acknowledgement and other automatic messages answer in it.
 lingua's detector is built once per process and only for the languages Balie answers in or
 recognises (nl, en, de, fr): a detector for all its languages holds about a gigabyte of models,
 one for these four well under a tenth of that. It is built on first use, so a process that
-never files mail (a beat scheduler, a management command) never loads it.
+never files mail (a beat scheduler, a management command) never loads it; the web server and
+the worker build it at start (`warm_up`): loading the four models takes about 4 s of CPU, with
+the interpreter lock held, and on first use that stalled every request of the process.
 """
 
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from typing import Any
 
 DETECTED = ("nl", "en", "de", "fr")
@@ -31,8 +34,18 @@ def _get_detector() -> Any:
                 from lingua import IsoCode639_1, LanguageDetectorBuilder
 
                 codes = [getattr(IsoCode639_1, code.upper()) for code in DETECTED]
-                _detector = LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
+                _detector = (
+                    LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
+                    .with_preloaded_language_models()
+                    .build()
+                )
     return _detector
+
+
+def warm_up() -> None:
+    """Build the detector and load its models now (a server or worker at start), not in the
+    first request or mail that needs it."""
+    _get_detector()
 
 
 def detect_language(text: str) -> str:
@@ -41,6 +54,13 @@ def detect_language(text: str) -> str:
     text = " ".join((text or "").split())[:MAX_CHARS]
     if len(text) < MIN_CHARS:
         return ""
+    return _detect(text)
+
+
+@lru_cache(maxsize=64)
+def _detect(text: str) -> str:
+    """A message's text is looked at twice when it opens a ticket for a new customer (the
+    customer's language and the ticket's): the second time costs nothing."""
     values = _get_detector().compute_language_confidence_values(text)
     if not values or values[0].value < MIN_CONFIDENCE:
         return ""

@@ -281,3 +281,25 @@ def test_the_committed_mo_file_matches_the_po_file(english_entries):
             stale.append(e.name)
 
     assert not stale, "recompile with `make messages`; stale in django.mo:\n" + "\n".join(stale)
+
+
+def test_the_language_models_are_loaded_at_start_not_by_the_first_mail():
+    """The web server and the worker call `warm_up` when they start (config/asgi.py, the
+    worker's init): afterwards the detector is there, and it reads English and Dutch."""
+    from balie.core import language_detection
+    from config.celery import _warm_up
+
+    _warm_up()
+    assert language_detection._detector is not None
+    assert (
+        language_detection.detect_language(
+            "Dear customer service, my meter reading on the last bill is wrong."
+        )
+        == "en"
+    )
+    assert (
+        language_detection.detect_language(
+            "Beste klantenservice, de meterstand op mijn laatste rekening klopt niet."
+        )
+        == "nl"
+    )
