@@ -1,13 +1,20 @@
-"""Who is writing an answer on a ticket right now, so two agents don't answer the same customer.
+"""Who is on a ticket right now: the agents who have it open (viewing) and those writing an
+answer (typing), so that two agents don't answer the same customer. The same for a ticket of
+every channel; a chat pane or a routing screen reads it with `ticket_presence`.
 
 Kept in Django's cache (Redis in production, so every web process sees the same state): one key
-per ticket and agent that expires TYPING_TTL seconds after the last heartbeat, and a per-ticket
-index of the agents that typed recently. A lost index entry (two agents starting at the same
-moment) heals at the next heartbeat.
+per kind, ticket and agent that expires some seconds after the agent's last heartbeat (the
+ticket page sends one every HEARTBEAT seconds, the reply box one while the agent types), and a
+per-ticket index of the agents seen recently. A lost index entry (two agents arriving at the
+same moment) heals at the next heartbeat. When someone arrives or leaves, a live event
+(`presence.viewing`, `presence.typing`) goes to the ticket's group, so that the other pages
+refresh their presence at once instead of at their next heartbeat.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.core.cache import cache
@@ -18,49 +25,124 @@ if TYPE_CHECKING:
     from balie.accounts.models import Agent
     from balie.tickets.models import Ticket
 
-TYPING_TTL = 20
+HEARTBEAT = 10  # seconds between an open ticket page's heartbeats
+
+
+class Doing(StrEnum):
+    VIEWING = "viewing"
+    TYPING = "typing"
+
+
+# How long a heartbeat holds: a few missed beats (a slow network, a throttled background tab)
+# do not make an agent vanish and come back.
+TTL = {Doing.VIEWING: HEARTBEAT * 3, Doing.TYPING: 20}
+TYPING_TTL = TTL[Doing.TYPING]
 TYPING_EVENT = "presence.typing"
+VIEWING_EVENT = "presence.viewing"
+EVENTS = {Doing.VIEWING: VIEWING_EVENT, Doing.TYPING: TYPING_EVENT}
 
 
-def _agent_key(ticket_id: int, agent_id: int) -> str:
-    return f"presence:typing:{ticket_id}:{agent_id}"
+def _agent_key(doing: Doing, ticket_id: int, agent_id: int) -> str:
+    return f"presence:{doing}:{ticket_id}:{agent_id}"
 
 
-def _index_key(ticket_id: int) -> str:
-    return f"presence:typing:{ticket_id}"
+def _index_key(doing: Doing, ticket_id: int) -> str:
+    return f"presence:{doing}:{ticket_id}"
+
+
+def _announce(doing: Doing, ticket_id: int, agent_id: int) -> None:
+    realtime.publish(
+        [f"ticket.{ticket_id}"], EVENTS[doing], {"ticket": ticket_id, "agent": agent_id}
+    )
+
+
+def _mark(doing: Doing, ticket_id: int, agent: Agent) -> bool:
+    """A heartbeat; True when the agent was not there yet (and the others were told)."""
+    key = _agent_key(doing, ticket_id, agent.pk)
+    first = cache.get(key) is None
+    cache.set(key, agent.display_name, TTL[doing])
+    index = set(cache.get(_index_key(doing, ticket_id)) or ())
+    index.add(agent.pk)
+    cache.set(_index_key(doing, ticket_id), sorted(index), TTL[doing] * 3)
+    if first:
+        _announce(doing, ticket_id, agent.pk)
+    return first
+
+
+def _clear(doing: Doing, ticket_id: int, agent: Agent) -> None:
+    key = _agent_key(doing, ticket_id, agent.pk)
+    if cache.get(key) is None:
+        return
+    cache.delete(key)
+    _announce(doing, ticket_id, agent.pk)
+
+
+def _names(doing: Doing, ticket_id: int, excluding: Agent | None) -> list[str]:
+    index = cache.get(_index_key(doing, ticket_id)) or []
+    keys = [
+        _agent_key(doing, ticket_id, agent_id)
+        for agent_id in index
+        if excluding is None or agent_id != excluding.pk
+    ]
+    if not keys:
+        return []
+    return sorted(cache.get_many(keys).values())
+
+
+# --- viewing ---------------------------------------------------------------------------------
+
+
+def mark_viewing(ticket: Ticket, *, by: Agent) -> bool:
+    """A heartbeat from an agent's open ticket page."""
+    return _mark(Doing.VIEWING, ticket.pk, by)
+
+
+def clear_viewing(ticket: Ticket, *, by: Agent) -> None:
+    """The agent left the ticket page (or closed it)."""
+    _clear(Doing.VIEWING, ticket.pk, by)
+    _clear(Doing.TYPING, ticket.pk, by)
+
+
+def viewing_agents(ticket: Ticket, *, excluding: Agent | None = None) -> list[str]:
+    """Names of the agents who have this ticket open now, other than `excluding`."""
+    return _names(Doing.VIEWING, ticket.pk, excluding)
+
+
+# --- typing ----------------------------------------------------------------------------------
 
 
 def mark_typing(ticket: Ticket, *, by: Agent) -> None:
-    """A heartbeat from an agent's reply box: they are writing on this ticket."""
-    first = cache.get(_agent_key(ticket.pk, by.pk)) is None
-    cache.set(_agent_key(ticket.pk, by.pk), by.display_name, TYPING_TTL)
-    index = set(cache.get(_index_key(ticket.pk)) or ())
-    if by.pk not in index:
-        index.add(by.pk)
-    cache.set(_index_key(ticket.pk), sorted(index), TYPING_TTL * 3)
-    if first:
-        realtime.publish(
-            [f"ticket.{ticket.pk}"], TYPING_EVENT, {"ticket": ticket.pk, "agent": by.pk}
-        )
+    """A heartbeat from an agent's reply box: they are writing on this ticket (and so have
+    it open)."""
+    _mark(Doing.TYPING, ticket.pk, by)
+    _mark(Doing.VIEWING, ticket.pk, by)
 
 
 def clear_typing(ticket: Ticket, *, by: Agent) -> None:
-    """The agent sent their answer (or left): they are no longer writing."""
-    if cache.get(_agent_key(ticket.pk, by.pk)) is None:
-        return
-    cache.delete(_agent_key(ticket.pk, by.pk))
-    realtime.publish([f"ticket.{ticket.pk}"], TYPING_EVENT, {"ticket": ticket.pk, "agent": by.pk})
+    """The agent sent their answer: they are no longer writing."""
+    _clear(Doing.TYPING, ticket.pk, by)
 
 
 def typing_agents(ticket: Ticket, *, excluding: Agent | None = None) -> list[str]:
     """Names of the agents writing on this ticket now, other than `excluding`."""
-    index = cache.get(_index_key(ticket.pk)) or []
-    keys = {
-        _agent_key(ticket.pk, agent_id): agent_id
-        for agent_id in index
-        if excluding is None or agent_id != excluding.pk
-    }
-    if not keys:
-        return []
-    found = cache.get_many(list(keys))
-    return sorted(found.values())
+    return _names(Doing.TYPING, ticket.pk, excluding)
+
+
+# --- both ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketPresence:
+    viewing: list[str]  # every agent with the ticket open, typing ones included
+    typing: list[str]
+
+    @property
+    def only_viewing(self) -> list[str]:
+        return [name for name in self.viewing if name not in self.typing]
+
+
+def ticket_presence(ticket: Ticket, *, excluding: Agent | None = None) -> TicketPresence:
+    """Who else is on this ticket now: viewing it, and writing an answer."""
+    typing = typing_agents(ticket, excluding=excluding)
+    viewing = sorted(set(viewing_agents(ticket, excluding=excluding)) | set(typing))
+    return TicketPresence(viewing=viewing, typing=typing)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("tickets/<int:number>/wijzigen/", views.ticket_update, name="update"),
     path("tickets/<int:number>/typen/", views.ticket_typing, name="typing"),
     path("tickets/<int:number>/aanwezig/", views.ticket_presence, name="presence"),
+    path("tickets/<int:number>/weg/", views.ticket_leave, name="leave"),
     path(
         "tickets/<int:number>/bijlagen/<int:attachment_id>/",
         views.attachment_download,

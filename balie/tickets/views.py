@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from balie.accounts.actions import remember_inbox_sort, set_inbox_density
 from balie.accounts.models import Density
@@ -185,16 +185,18 @@ def ticket_page_context(request: HttpRequest, ticket: Ticket, **forms: Any) -> d
             .filter(customer=customer)
             .exclude(pk=ticket.pk)
             .only("id", "subject", "status")
-            .order_by("-id")[:10]
+            .order_by("-id")[:5]
         ),
-        "typing": presence.typing_agents(ticket, excluding=agent),
+        "presence": presence.ticket_presence(ticket, excluding=agent),
     }
 
 
 @agent_required
 @require_GET
 def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
-    ticket = get_ticket_for(request.agent, number)  # type: ignore[attr-defined]
+    agent = request.agent  # type: ignore[attr-defined]
+    ticket = get_ticket_for(agent, number)
+    presence.mark_viewing(ticket, by=agent)
     return render(request, "tickets/ticket.html", ticket_page_context(request, ticket))
 
 
@@ -304,12 +306,24 @@ def ticket_typing(request: HttpRequest, number: int) -> HttpResponse:
 
 
 @agent_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def ticket_presence(request: HttpRequest, number: int) -> HttpResponse:
+    """Who else is on the ticket; a POST is the open page's heartbeat (this agent views it)."""
     agent = request.agent  # type: ignore[attr-defined]
     ticket = get_ticket_for(agent, number)
-    typing = presence.typing_agents(ticket, excluding=agent)
-    return render(request, "tickets/partials/presence.html", {"ticket": ticket, "typing": typing})
+    if request.method == "POST":
+        presence.mark_viewing(ticket, by=agent)
+    context = {"ticket": ticket, "presence": presence.ticket_presence(ticket, excluding=agent)}
+    return render(request, "tickets/partials/presence.html", context)
+
+
+@agent_required
+@require_POST
+def ticket_leave(request: HttpRequest, number: int) -> HttpResponse:
+    """The agent left the ticket page (sent by the page as it unloads)."""
+    agent = request.agent  # type: ignore[attr-defined]
+    presence.clear_viewing(get_ticket_for(agent, number), by=agent)
+    return HttpResponse(status=204)
 
 
 @agent_required

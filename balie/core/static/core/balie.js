@@ -21,6 +21,22 @@ document.addEventListener("keydown", function (event) {
   if (window.htmx) htmx.trigger(field, field.dataset.enterTriggers);
 });
 
+/* The ticket page tells the others when the agent leaves it (the element with
+   data-leave-url, its presence); coming back through the browser's history counts as arriving. */
+window.addEventListener("pagehide", function () {
+  var el = document.querySelector("[data-leave-url]");
+  if (!el || !navigator.sendBeacon) return;
+  var data = new FormData();
+  try {
+    data.append("csrfmiddlewaretoken", JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]);
+  } catch (err) { return; }
+  navigator.sendBeacon(el.dataset.leaveUrl, data);
+});
+window.addEventListener("pageshow", function (event) {
+  var el = document.querySelector("[data-leave-url]");
+  if (event.persisted && el && window.htmx) htmx.trigger(el, "balie:live");
+});
+
 /* Live updates: one WebSocket per page. Every event names a ticket; elements with
    data-live="inbox" refresh on any event, data-live="ticket" only on events of this page's
    ticket; data-live-events limits them to event-name prefixes. The element itself knows what
