@@ -4,8 +4,8 @@ import os
 from datetime import timedelta
 
 CELERY_BEAT_SCHEDULE = {
-    "poll-mailboxes": {
-        "task": "balie.messaging.tasks.poll_mailboxes",
+    "poll-accounts": {
+        "task": "balie.intake.tasks.poll_accounts",
         "schedule": timedelta(seconds=int(os.environ.get("BALIE_IMAP_POLL_SECONDS", "60"))),
     },
     "retry-outbox": {

@@ -262,7 +262,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "balie.intake.tasks.process_envelope": {"queue": "ingest"},
-    "balie.messaging.tasks.poll_mailbox": {"queue": "ingest"},
+    "balie.intake.tasks.poll_account": {"queue": "ingest"},
     "balie.messaging.tasks.send_outbox_item": {"queue": "outbound"},
     "balie.messaging.tasks.send_outbox_items": {"queue": "outbound"},
 }
@@ -345,6 +345,9 @@ BALIE_INBOUND_MAX_STRANGERS = int(os.environ.get("BALIE_INBOUND_MAX_STRANGERS", 
 # How long a write that finds SQLite locked keeps trying before the request is answered 503
 # with Retry-After (balie/core/database_busy.py).
 BALIE_DB_BUSY_SECONDS = float(os.environ.get("BALIE_DB_BUSY_SECONDS", "2"))
+# The largest body /webhooks/<channel>/<account>/ takes (providers send links to media, not
+# the media itself).
+BALIE_WEBHOOK_MAX_BYTES = int(os.environ.get("BALIE_WEBHOOK_MAX_BYTES", 1024 * 1024))
 # How many waiting envelopes the ingest worker takes at a time (plain ones are filed together
 # in one transaction, the others each in their own), and for how long one ingest task keeps
 # taking more while mail keeps coming in (mail arriving meanwhile queues no task of its own).

@@ -148,8 +148,8 @@ def _read(position: int, envelope: Envelope) -> Item:
         parsed = get_connector(envelope.channel).parse(envelope)
     except Exception:
         return item
-    if len(parsed) != 1:
-        return item
+    if len(parsed) != 1 or not isinstance(parsed[0], InboundMessage):
+        return item  # several messages, or a delivery receipt: PIPELINE's
     inbound = item.inbound = parsed[0]
     try:
         sender = inbound.sender

@@ -31,12 +31,19 @@ from balie.customers.actions import find_customer, find_or_create_customer
 from balie.customers.models import Customer, Identity
 from balie.messaging.accounts import own_email_addresses
 from balie.messaging.connectors import get_connector
-from balie.messaging.connectors.base import Automatic, InboundMessage, RejectedInput
+from balie.messaging.connectors.base import (
+    Automatic,
+    DeliveryReceipt,
+    InboundMessage,
+    RejectedInput,
+)
 from balie.messaging.models import ChannelAccount, Envelope, EnvelopeStatus, Quarantine
 from balie.routing.actions import choose_team
 from balie.tickets import actions as ticket_actions
 from balie.tickets.events import EventKind, held
 from balie.tickets.models import Channel, DeliveryStatus, Direction, Message, Status, Ticket
+
+from .receipts import file_receipts
 
 logger = logging.getLogger(__name__)
 
@@ -541,18 +548,30 @@ def _process(
             if locked.status in DONE and not force:
                 return locked
             connector = get_connector(locked.channel)
-            inbound_messages = connector.parse(locked)
-            if not inbound_messages:
+            parsed = connector.parse(locked)
+            if not parsed:
                 raise RejectedInput(_("geen bericht gevonden in de invoer"))
+            receipts = [p for p in parsed if isinstance(p, DeliveryReceipt)]
             runs = [
                 run_pipeline(inbound, envelope=locked, account=locked.account, **(given or {}))
-                for inbound in inbound_messages
+                for inbound in parsed
+                if isinstance(inbound, InboundMessage)
             ]
+            applied, notes = (
+                file_receipts(receipts, channel=locked.channel, account=locked.account)
+                if receipts
+                else (0, [])
+            )
             filed = [r for r in runs if r.message is not None and not r.stopped]
-            locked.status = EnvelopeStatus.PROCESSED if filed else EnvelopeStatus.SKIPPED
+            locked.status = EnvelopeStatus.PROCESSED if filed or applied else EnvelopeStatus.SKIPPED
             locked.reason = "; ".join(
-                r.stopped or (f"#{r.ticket.pk}: {r.thread_reason}" if r.ticket else "")
-                for r in runs
+                [
+                    *(
+                        r.stopped or (f"#{r.ticket.pk}: {r.thread_reason}" if r.ticket else "")
+                        for r in runs
+                    ),
+                    *notes,
+                ]
             )[:2000]
             locked.attempts += 1
             locked.processed_at = timezone.now()

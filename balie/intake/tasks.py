@@ -8,9 +8,11 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from balie.messaging.models import Envelope, EnvelopeStatus
+from balie.messaging.models import ChannelAccount, Envelope, EnvelopeStatus
 
 from . import pipeline as ingest
+from .polling import poll_account as poll_one
+from .polling import polled_accounts
 
 
 @shared_task(bind=True, acks_late=True)
@@ -41,4 +43,20 @@ def process_pending_envelopes() -> int:
     if ids:
         # One task drains them all; if one is still draining, it takes these as well.
         ingest.wake_worker(ids[0], trust_hint=False)
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def poll_account(account_id: int) -> int:
+    """Fetch and store what is new on one polled account (an IMAP mailbox)."""
+    account = ChannelAccount.objects.filter(pk=account_id, is_active=True).first()
+    return poll_one(account) if account else 0
+
+
+@shared_task
+def poll_accounts() -> int:
+    """Every active account whose connector fetches from its provider, one task each."""
+    ids = polled_accounts()
+    for account_id in ids:
+        poll_account.delay(account_id)
     return len(ids)

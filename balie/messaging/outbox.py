@@ -76,10 +76,7 @@ def build_outbound(item: OutboxItem) -> OutboundMessage:
     return OutboundMessage(
         channel=message.channel,
         ticket_number=ticket.pk,
-        to=tuple(
-            Party("email" if message.channel == "email" else message.channel, v)
-            for v in recipients.get("to", [])
-        ),
+        to=tuple(Party(_identity_kind(message.channel), v) for v in recipients.get("to", [])),
         cc=tuple(Party("email", v) for v in recipients.get("cc", [])),
         subject=message.subject,
         text=message.body_text,
@@ -93,6 +90,14 @@ def build_outbound(item: OutboxItem) -> OutboundMessage:
         language=ticket.language,
         automatic=message.is_automatic,
     )
+
+
+def _identity_kind(channel: str) -> str:
+    """The identity kind a reply on the channel goes to (e-mail for e-mail)."""
+    try:
+        return get_connector(channel).identity_kind or channel
+    except UnknownChannel:
+        return channel
 
 
 def claim(item_id: int) -> OutboxItem | None:

@@ -15,7 +15,7 @@ from balie.accounts.actions import create_api_token
 from balie.accounts.models import TokenScope
 from balie.core.events import SYSTEM
 from balie.intake.pipeline import STEP_NAMES, process_waiting, receive
-from balie.messaging.connectors import get_connector
+from balie.intake.polling import poll_account
 from balie.messaging.models import ChannelAccount
 from balie.portal import magic_links
 from balie.portal.forms import sign_started
@@ -149,7 +149,7 @@ def test_mail_polled_over_imap_records_every_step(
     dovecot.deliver(mail("klant@example.nl", "Geen stroom"))
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert get_connector("email").poll(account) == 1
+        assert poll_account(account) == 1
 
     entry = received(Message.objects.get(direction=Direction.INBOUND))
     assert entry["steps"] == ALL_STEPS

@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-if TYPE_CHECKING:
-    from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
+if TYPE_CHECKING:
     from balie.messaging.models import ChannelAccount, Envelope
 
 
@@ -131,6 +132,31 @@ Parsed = InboundMessage | DeliveryReceipt
 
 
 @dataclass(frozen=True)
+class WebhookRequest:
+    """A provider's call to `/webhooks/<channel>/<account>/`, as plain data: the body is read
+    (and bounded) before the connector sees it, so `verify` and `unpack` need no server."""
+
+    method: str  # "GET" (a handshake) or "POST" (a delivery)
+    headers: Mapping[str, str]  # names in lower case
+    query: Mapping[str, str]  # the first value of each query parameter
+    body: bytes = b""
+    content_type: str = ""  # without parameters, lower case
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name.lower(), "")
+
+
+@dataclass(frozen=True)
+class RawInbound:
+    """One delivery to store as an envelope: the provider's id of it (deduplicated per account,
+    so a provider's retry files nothing twice), its raw bytes and what else to keep with it."""
+
+    external_id: str
+    raw: bytes
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class OutboundAttachment:
     filename: str
     content_type: str
@@ -189,38 +215,55 @@ class Addressing:
 
 
 class Connector:
+    """One channel. See docs/connectors.md for what each member must do."""
+
     kind: ClassVar[str] = ""  # the channel code, as in settings.BALIE_CONNECTORS
     identity_kind: ClassVar[str] = ""  # the customer identity a reply on this channel goes to
     # Whether replies go out on this channel (`send`): the reply box refuses an answer on a
     # channel that cannot send, and the outbox fails such a reply at once.
     can_send: ClassVar[bool] = False
+    # Whether the provider calls `/webhooks/<kind>/<account>/` (then `verify` must be written):
+    # for any other channel that route answers 404.
+    receives_webhooks: ClassVar[bool] = False
 
-    def verify(self, request: HttpRequest, account: ChannelAccount | None = None) -> str | None:
-        """Raise RejectedInput (with its status) when the request is not from the provider.
-        A handshake (GET) may return the text to answer with, such as a challenge."""
-        return None
+    def verify(self, request: WebhookRequest, account: ChannelAccount) -> str | None:
+        """Check that a webhook call comes from the provider, before anything is stored: raise
+        RejectedInput(reason, status=401) when its signature or token is missing, 403 when
+        it is wrong. For a handshake (GET) return the text to answer with (Meta's
+        hub.challenge); None refuses the GET. Refuses everything unless written."""
+        raise RejectedInput(_("dit kanaal kan geen webhooks controleren"), status=403)
+
+    def unpack(self, request: WebhookRequest, account: ChannelAccount) -> list[RawInbound]:
+        """The deliveries in a verified webhook call, each to be stored as an envelope (a
+        provider may batch several messages and status updates in one call). Raise
+        RejectedInput (status 400) for a body that is not what the provider sends. By default
+        the whole body is one delivery, deduplicated on its bytes."""
+        return [RawInbound(self.envelope_id(request.body, {}), request.body)]
 
     def parse(self, envelope: Envelope) -> list[InboundMessage | DeliveryReceipt]:
         """Pure and cheap (no network): it may run more than once."""
         raise NotImplementedError
 
     def address(self, context: ReplyContext) -> Addressing:
-        """Recipients and threading of a reply: by default to the customer's identity,
-        answering the last earlier message."""
-        return Addressing(
-            to=(Party(context.identity_kind, context.identity_value),),
-            in_reply_to=context.earlier_ids[-1] if context.earlier_ids else "",
-        )
+        """Recipients and threading of a reply: by default to the customer's identity on the
+        channel, without threading (a channel that quotes the message it answers, such as
+        WhatsApp's context, sets `in_reply_to` from `context.earlier_ids`)."""
+        return Addressing(to=(Party(context.identity_kind, context.identity_value),))
 
     def send(self, outbound: OutboundMessage, account: ChannelAccount | None) -> Delivery:
         raise NotImplementedError
 
-    def poll(self, account: ChannelAccount) -> int:
-        """Fetch new messages of a polled account, store envelopes; returns how many."""
-        raise NotImplementedError
+    def polls(self, account: ChannelAccount) -> bool:
+        """Whether this account is fetched from the provider (`poll`) on a schedule."""
+        return False
+
+    def poll(self, account: ChannelAccount) -> Iterator[RawInbound]:
+        """Fetch what is new on a polled account, one delivery at a time: the caller stores
+        each before asking for the next, so the code after a `yield` may tell the provider the
+        delivery is safe (mark it read, delete it). Record errors on the account; never
+        raise for a provider that is down."""
+        return iter(())
 
     def envelope_id(self, raw: bytes, meta: Mapping[str, Any]) -> str:
         """The external id under which a raw delivery is deduplicated."""
-        import hashlib
-
         return "sha256:" + hashlib.sha256(raw).hexdigest()

@@ -16,8 +16,8 @@ from balie.accounts.models import Agent
 from balie.core.events import actor_fields
 from balie.customers.models import IdentityKind
 from balie.messaging.accounts import own_email_addresses
-from balie.messaging.connectors import can_send
-from balie.messaging.connectors.base import Party
+from balie.messaging.connectors import can_send, get_connector
+from balie.messaging.connectors.base import Addressing, Party, ReplyContext
 from balie.sla import actions as sla_actions
 from balie.tickets import events
 from balie.tickets.events import emit, emit_all
@@ -146,6 +146,48 @@ def reply_recipients(
     return ([to] if to else []), cc
 
 
+def channel_addressing(ticket: Ticket, channel: str) -> Addressing:
+    """Who an answer on a channel other than e-mail goes to, by that channel's connector: the
+    customer's identity on it (the one they last wrote from on this channel, else their first
+    of the connector's identity kind) and the provider ids of the ticket's earlier messages on
+    the channel. Raises ValueError when the customer has no identity there."""
+    connector = get_connector(channel)
+    kind = connector.identity_kind or channel
+    last = (
+        ticket.messages.filter(
+            direction=Direction.INBOUND, channel=channel, sender_identity__kind=kind
+        )
+        .select_related("sender_identity")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    identity = (
+        last.sender_identity
+        if last is not None
+        else ticket.customer.identities.filter(kind=kind).order_by("id").first()
+    )
+    if identity is None:
+        label = Channel(channel).label if channel in Channel.values else channel
+        raise ValueError(
+            _("Deze klant is via %(channel)s niet bereikbaar; antwoord via een ander kanaal.")
+            % {"channel": label}
+        )
+    earlier = list(
+        ticket.messages.filter(channel=channel, direction=Direction.INBOUND)
+        .exclude(external_id="")
+        .order_by("-created_at", "-id")
+        .values_list("external_id", flat=True)[:20]
+    )
+    return connector.address(
+        ReplyContext(
+            channel=channel,
+            identity_kind=kind,
+            identity_value=identity.value,
+            earlier_ids=tuple(reversed(earlier)),
+        )
+    )
+
+
 def thread_headers(ticket: Ticket, *, only_message: Message | None = None) -> tuple[str, list[str]]:
     """In-Reply-To and References for the next outgoing mail: the last mail of the ticket and
     the chain of every mail id in it (bounded to the last 20). `only_message` as for
@@ -248,11 +290,16 @@ def outbound_message_row(
         raise ValueError(_("Een antwoord mag niet leeg zijn."))
     agent, _label = actor_fields(by)
     channel = channel or reply_channel(ticket)
-    to, cc_list = reply_recipients(ticket, only_message=only_message)
-    cc_list = list(dict.fromkeys([*cc_list, *[c.strip().lower() for c in cc if c.strip()]]))
-    if channel == Channel.EMAIL and not to:
-        raise ValueError(_("Deze klant heeft geen e-mailadres; antwoord via een ander kanaal."))
-    in_reply_to, references = thread_headers(ticket, only_message=only_message)
+    if channel == Channel.EMAIL:
+        to, cc_list = reply_recipients(ticket, only_message=only_message)
+        cc_list = list(dict.fromkeys([*cc_list, *[c.strip().lower() for c in cc if c.strip()]]))
+        if not to:
+            raise ValueError(_("Deze klant heeft geen e-mailadres; antwoord via een ander kanaal."))
+        in_reply_to, references = thread_headers(ticket, only_message=only_message)
+    else:
+        addressing = channel_addressing(ticket, channel)
+        to, cc_list = [p.value for p in addressing.to], [p.value for p in addressing.cc]
+        in_reply_to, references = addressing.in_reply_to, list(addressing.references)
     return Message(
         ticket=ticket,
         direction=Direction.OUTBOUND,

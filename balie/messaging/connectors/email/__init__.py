@@ -6,9 +6,10 @@ is new in a reply), sending in `email_sending`, polling in `imap_polling`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from ..base import Connector, Delivery, InboundMessage, OutboundMessage
+from ..base import Connector, Delivery, InboundMessage, OutboundMessage, RawInbound
 
 if TYPE_CHECKING:
     from balie.messaging.models import ChannelAccount
@@ -29,7 +30,10 @@ class EmailConnector(Connector):
 
         return send_email(outbound, account)
 
-    def poll(self, account: ChannelAccount) -> int:
-        from balie.messaging.connectors.email.imap import poll_mailbox
+    def polls(self, account: ChannelAccount) -> bool:
+        return bool(account.setting("imap_host"))
 
-        return poll_mailbox(account)
+    def poll(self, account: ChannelAccount) -> Iterator[RawInbound]:
+        from balie.messaging.connectors.email.imap import fetch_new
+
+        return fetch_new(account)

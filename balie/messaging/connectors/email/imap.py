@@ -1,8 +1,9 @@
 """IMAP polling of a mailbox (`ChannelAccount` of kind "email" with an `imap_host`).
 
-Each poll fetches the messages with a UID above the last one seen, stores every raw message
-as an envelope through `ingest.receive` and only then marks it \\Seen, so that a crash between
-the two never loses a mail (a second delivery of the same bytes is recognised). The last UID
+Each poll fetches the messages with a UID above the last one seen and hands every raw message
+to the caller, which stores it as an envelope; only when it asks for the next one is the mail
+marked \\Seen, so that a crash between the two never loses a mail (a second delivery of the
+same bytes is recognised). The last UID
 is kept in the account's config with the folder's UIDVALIDITY; when the server renumbers the
 folder (UIDVALIDITY changes) the poller starts again from the unseen messages.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import ssl
+from collections.abc import Iterator
 from typing import Any
 
 from django.utils import timezone
@@ -19,6 +21,8 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from balie.messaging.models import ChannelAccount
+
+from ..base import RawInbound
 
 logger = logging.getLogger(__name__)
 
@@ -64,21 +68,18 @@ def _new_uids(client: IMAPClient, last_uid: int) -> list[int]:
     return sorted(client.search(["UNSEEN"]))
 
 
-def poll_mailbox(account: ChannelAccount) -> int:
-    """Fetch and store the new mail of one mailbox; returns how many envelopes were stored.
-    Errors are recorded in `account.last_error` (and logged), never raised: the next poll
-    tries again."""
-    from balie.intake import pipeline as ingest
-
+def fetch_new(account: ChannelAccount) -> Iterator[RawInbound]:
+    """The new mail of one mailbox, one message at a time: each is marked \\Seen once the
+    caller asks for the next (it has stored this one by then). Errors are recorded in
+    `account.last_error` (and logged), never raised: the next poll tries again."""
     folder = str(account.setting("imap_folder", "INBOX") or "INBOX")
-    stored = 0
     state: dict[str, Any] = {}
     try:
         client = _connect(account)
     except (OSError, IMAPClientError) as exc:
         logger.warning("IMAP login to %s failed: %s", account, exc)
         _save_state(account, error=f"verbinden/aanmelden mislukt: {exc}")
-        return 0
+        return
     try:
         selected = client.select_folder(folder)
         validity = int(selected.get(b"UIDVALIDITY", 0))
@@ -99,14 +100,12 @@ def poll_mailbox(account: ChannelAccount) -> int:
                 raw = data.get(b"BODY[]") or data.get(FETCH_ITEM)
                 if raw is None:
                     continue
-                ingest.receive(
-                    channel="email",
-                    account=account,
+                yield RawInbound(
+                    external_id="",  # the connector's: a hash of the bytes
                     raw=bytes(raw),
                     meta={"imap_uid": uid, "imap_folder": folder, "uidvalidity": validity},
                 )
                 client.add_flags([uid], [b"\\Seen"])
-                stored += 1
                 state["imap_last_uid"] = max(uid, state["imap_last_uid"])
             _save_state(account, error="", **state)
         _save_state(account, error="", **state)
@@ -116,4 +115,3 @@ def poll_mailbox(account: ChannelAccount) -> int:
     finally:
         with contextlib.suppress(OSError, IMAPClientError):
             client.logout()
-    return stored
