@@ -13,7 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from balie.core.database_busy import DatabaseBusy, busy_response, is_locked
 from balie.customers.api import router as customers_router
 from balie.intake import api as intake_api  # noqa: F401  (adds the filing endpoints to tickets)
-from balie.messaging.api import router as messaging_router
+from balie.intake.mail_server import router as mail_server_router
 from balie.sla.api import router as sla_router
 from balie.tickets.api import router as tickets_router
 
@@ -26,7 +26,7 @@ api = NinjaAPI(
 )
 api.add_router("/tickets", tickets_router, tags=["tickets"])
 api.add_router("/customers", customers_router, tags=["customers"])
-api.add_router("/", messaging_router, tags=["inbound"])
+api.add_router("/", mail_server_router, tags=["inbound"])
 api.add_router("/", sla_router, tags=["sla"])
 
 

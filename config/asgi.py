@@ -20,7 +20,8 @@ if not settings.RUNNING_TESTS:
 
 from balie.chat.routing import VISITOR_PREFIX, visitor_urlpatterns  # noqa: E402
 from balie.core.routing import websocket_urlpatterns  # noqa: E402
-from balie.messaging.asgi import MailServerRoute  # noqa: E402
+from balie.intake.mail_server import INTAKE  # noqa: E402
+from balie.messaging.connectors.email.asgi import MailServerRoute  # noqa: E402
 
 agent_sockets = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
 # The chat widget runs on the companies' own sites: its socket checks the origin against the
@@ -36,8 +37,8 @@ async def websocket(scope, receive, send):  # type: ignore[no-untyped-def]
 
 application = ProtocolTypeRouter(
     {
-        # Mail servers' deliveries skip Django's request cycle (see balie/messaging/asgi.py).
-        "http": MailServerRoute(django_asgi_app),
+        # Mail servers' deliveries skip Django's request cycle (balie/messaging/connectors/email/asgi.py).
+        "http": MailServerRoute(django_asgi_app, intake=INTAKE),
         "websocket": websocket,
     }
 )

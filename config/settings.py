@@ -335,7 +335,7 @@ BALIE_CONNECTORS = {
     "chat": "balie.messaging.connectors.chat.ChatConnector",
 }
 BALIE_INBOUND_MAX_BYTES = int(os.environ.get("BALIE_INBOUND_MAX_BYTES", 40 * 1024 * 1024))
-# The mail servers' endpoint (balie/messaging/asgi.py): a body must arrive within this many
+# The mail servers' endpoint (balie/messaging/connectors/email/asgi.py): a body must arrive within this many
 # seconds, and at most this many bodies are read at once per process, from clients with a
 # valid token and from clients without one separately (over the bound: 503 with Retry-After,
 # and 401 without reading, respectively).

@@ -29,7 +29,6 @@ from balie.core.events import SYSTEM
 from balie.core.language_detection import detect_language
 from balie.customers.actions import find_customer, find_or_create_customer
 from balie.customers.models import Customer, Identity
-from balie.messaging.accounts import own_email_addresses
 from balie.messaging.connectors import get_connector
 from balie.messaging.connectors.base import (
     Automatic,
@@ -37,6 +36,7 @@ from balie.messaging.connectors.base import (
     InboundMessage,
     RejectedInput,
 )
+from balie.messaging.connectors.email.addresses import own_email_addresses
 from balie.messaging.models import ChannelAccount, Envelope, EnvelopeStatus, Quarantine
 from balie.routing.actions import choose_team
 from balie.tickets import actions as ticket_actions

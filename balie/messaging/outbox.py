@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from balie.core.bulk_updates import update_each
 from balie.core.events import SYSTEM
 
-from .accounts import email_accounts
 from .connectors import UnknownChannel, get_connector
 from .connectors.base import Delivery, OutboundAttachment, OutboundMessage, Party
+from .connectors.email.addresses import email_accounts
 from .models import ChannelAccount, OutboxItem, OutboxStatus
 
 logger = logging.getLogger(__name__)

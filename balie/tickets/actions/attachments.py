@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
+from balie.messaging.attachment_policy import check_attachment
 from balie.messaging.connectors.base import InboundAttachment
 from balie.tickets.models import (
     Attachment,
@@ -26,22 +26,6 @@ class UploadedFile:
     filename: str
     content_type: str
     content: bytes
-
-
-def check_attachment(filename: str, content_type: str, size: int) -> str:
-    """The reason a file is refused, or "" when it is accepted."""
-    if size > settings.BALIE_ATTACHMENT_MAX_BYTES:
-        limit = settings.BALIE_ATTACHMENT_MAX_BYTES // (1024 * 1024)
-        return _("te groot (%(size)s bytes, maximaal %(limit)s MB)") % {
-            "size": size,
-            "limit": limit,
-        }
-    lowered = filename.lower()
-    if content_type.lower() in settings.BALIE_ATTACHMENT_BLOCKED_TYPES or lowered.endswith(
-        (".exe", ".bat", ".cmd", ".com", ".scr", ".js", ".vbs", ".msi", ".hta", ".lnk", ".ps1")
-    ):
-        return _("bestandstype niet toegestaan (%(type)s)") % {"type": content_type or lowered}
-    return ""
 
 
 def safe_filename(name: str) -> str:

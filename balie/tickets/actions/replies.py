@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from balie.accounts.models import Agent
 from balie.core.events import actor_fields
 from balie.customers.models import IdentityKind
-from balie.messaging.accounts import own_email_addresses
 from balie.messaging.connectors import can_send, get_connector
 from balie.messaging.connectors.base import Addressing, Party, ReplyContext
+from balie.messaging.connectors.email.addresses import own_email_addresses
 from balie.sla import actions as sla_actions
 from balie.tickets import events
 from balie.tickets.events import emit, emit_all

@@ -168,7 +168,7 @@ def _announce(ticket_number: int) -> None:
 
 def _send_by_email(outbound: OutboundMessage) -> Delivery:
     """After the chat: the answer by e-mail, from the first mailbox, to the address given."""
-    from balie.messaging.accounts import email_accounts
+    from balie.messaging.connectors.email.addresses import email_accounts
 
     from ..email import EmailConnector
 

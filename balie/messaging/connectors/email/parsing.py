@@ -21,6 +21,7 @@ from html.parser import HTMLParser
 import nh3
 from django.utils.translation import gettext as _
 
+from ...attachment_policy import check_attachment
 from ..base import (
     Automatic,
     EmailDetails,
@@ -299,8 +300,6 @@ def _filename(part: Message) -> str:
 
 
 def _add_attachment(body: Body, part: Message, *, filename: str, inline: bool) -> None:
-    from balie.tickets.actions import check_attachment
-
     content_type = part.get_content_type()
     if part.get_content_maintype() == "message":
         content = part.as_bytes() if not part.is_multipart() else _as_bytes(part.get_payload(0))

@@ -1,12 +1,16 @@
-"""Inbound endpoints for machines: a mail server (MTA) delivers raw e-mail here.
+"""What a mail server (MTA) delivers: raw e-mail to `POST /api/v1/inbound/email`.
 
-`POST /api/v1/inbound/email` takes the raw RFC 822 message as the request body. The request's
+The endpoint takes the raw RFC 822 message as the request body. The request's
 headers are judged first (`admit`: declared length, bearer token of an `ApiToken` with the ingest
 scope), then the body is read (all of it with a good token, at most 16 KB without), then
 `file_delivery` looks at the mail's headers only (is there a From?), stores the envelope durably
 and answers 202; parsing and filing happen in the worker. Anything refused is answered with a
 4xx and its reason, and a bounded copy is kept in quarantine; a database that stays locked
 (SQLite, while a large mail is filed) is answered 503 with Retry-After.
+
+The servers that take the request (Django's view in `balie.intake.mail_server`, the ASGI route
+in `.asgi`) give the storing steps of the layer above as an `Intake`, so that the e-mail
+package imports no intake.
 """
 
 from __future__ import annotations
@@ -21,22 +25,15 @@ from email.utils import getaddresses
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
-from ninja.errors import HttpError
 
 from balie.accounts.api_auth import ingest_token
 from balie.accounts.models import ApiToken
-from balie.core.client_address import client_ip
 from balie.core.database_busy import retry_while_locked
-from balie.intake import pipeline as ingest
+from balie.messaging.models import ChannelAccount
 
-from .accounts import active_email_account, email_accounts
-from .connectors.email.parsing import repair_headers
-from .models import ChannelAccount
-
-router = Router()
+from .addresses import active_email_account, email_accounts
+from .parsing import repair_headers
 
 QUARANTINE_MAX_BYTES = 256 * 1024  # what is kept of refused input
 # Of a request without a valid token less is kept: anyone can send those, and the quarantine
@@ -47,23 +44,20 @@ HEADER_END = re.compile(rb"\r?\n\r?\n")
 MAIL_CONTENT_TYPES = ("message/rfc822", "application/octet-stream", "text/plain", "")
 
 
-class InboundOut(Schema):
-    envelope: int
-    status: str
+@dataclass(frozen=True)
+class Intake:
+    """The steps of the intake layer the endpoint stores with, given by whoever serves it:
+    `receive` (intake.pipeline.receive: store the envelope, queue its processing) and
+    `quarantine` (intake.pipeline.quarantine: keep refused input with its reason)."""
 
-
-class InboundError(Schema):
-    detail: str
-
-
-class InboundQuery(Schema):
-    mailbox: str = ""
+    receive: Callable[..., tuple[Any, bool]]
+    quarantine: Callable[..., Any]
 
 
 @dataclass(frozen=True)
 class MtaDelivery:
     """What the endpoint looks at besides the body, from whichever server took the request
-    (Django's, or the ASGI route of `balie.messaging.asgi`)."""
+    (Django's, or the ASGI route of `.asgi`)."""
 
     authorization: str
     content_type: str  # without parameters, lower case
@@ -110,22 +104,25 @@ def _too_big(size: int, limit: int) -> str:
 
 
 def file_delivery(
-    delivery: MtaDelivery, admission: Admission, raw: bytes
+    delivery: MtaDelivery, admission: Admission, raw: bytes, *, intake: Intake
 ) -> tuple[int, dict[str, Any]]:
     """Store and acknowledge a delivery admitted by `admit`, with the body read as far as
     `admission.read`: (202, envelope and status) or (4xx, reason), the refused kept in
     quarantine. Raises DatabaseBusy when SQLite stays locked (answer 503)."""
     if admission.refusal is not None:
         status, reason = admission.refusal
-        return _refuse(delivery, raw, status=status, reason=reason, size=delivery.declared_size)
+        return _refuse(
+            intake, delivery, raw, status=status, reason=reason, size=delivery.declared_size
+        )
     assert admission.token is not None
     limit = admission.read - 1
     if len(raw) > limit:
-        return _refuse(delivery, raw, status=413, reason=_too_big(len(raw), limit))
+        return _refuse(intake, delivery, raw, status=413, reason=_too_big(len(raw), limit))
     if not raw.strip():
-        return _refuse(delivery, raw, status=400, reason=_("leeg bericht"))
+        return _refuse(intake, delivery, raw, status=400, reason=_("leeg bericht"))
     if delivery.content_type not in MAIL_CONTENT_TYPES:
         return _refuse(
+            intake,
             delivery,
             raw,
             status=400,
@@ -134,16 +131,22 @@ def file_delivery(
         )
     sender, recipients = _headers_only(raw)
     if not sender:
-        return _refuse(delivery, raw, status=400, reason=_("geen e-mail: geen geldig From-adres"))
+        return _refuse(
+            intake, delivery, raw, status=400, reason=_("geen e-mail: geen geldig From-adres")
+        )
     mailbox = delivery.mailbox
     account = _account(mailbox, recipients)
     if mailbox and account is None:
         return _refuse(
-            delivery, raw, status=400, reason=_("onbekende mailbox: %(m)s") % {"m": mailbox[:254]}
+            intake,
+            delivery,
+            raw,
+            status=400,
+            reason=_("onbekende mailbox: %(m)s") % {"m": mailbox[:254]},
         )
     meta = {"source": "mta", "token": admission.token.prefix, "mailbox": mailbox[:254]}
     envelope, created = retry_while_locked(
-        lambda: ingest.receive(channel="email", account=account, raw=raw, meta=meta)
+        lambda: intake.receive(channel="email", account=account, raw=raw, meta=meta)
     )
     return 202, {"envelope": envelope.pk, "status": "received" if created else "duplicate"}
 
@@ -153,6 +156,7 @@ def deliver_mail(
     *,
     read_prefix: Callable[[int], bytes],
     read_all: Callable[[int], bytes],
+    intake: Intake,
 ) -> tuple[int, dict[str, Any]]:
     """`admit` and `file_delivery` in one, for a server that reads the body itself:
     `read_prefix(n)` gives at most the first n bytes of the body, `read_all(limit)` the whole
@@ -162,11 +166,17 @@ def deliver_mail(
         raw = read_prefix(admission.read)
     else:
         raw = read_all(admission.read - 1)
-    return file_delivery(delivery, admission, raw)
+    return file_delivery(delivery, admission, raw, intake=intake)
 
 
 def _refuse(
-    delivery: MtaDelivery, raw: bytes, *, status: int, reason: str, size: int | None = None
+    intake: Intake,
+    delivery: MtaDelivery,
+    raw: bytes,
+    *,
+    status: int,
+    reason: str,
+    size: int | None = None,
 ) -> tuple[int, dict[str, Any]]:
     size = len(raw) if size is None else size
     meta = {
@@ -176,7 +186,7 @@ def _refuse(
         "truncated": size > min(len(raw), QUARANTINE_MAX_BYTES),
     }
     retry_while_locked(
-        lambda: ingest.quarantine(
+        lambda: intake.quarantine(
             channel="email",
             source="api:inbound/email",
             reason=f"{status}: {reason}",
@@ -221,41 +231,3 @@ def _account(mailbox: str, recipients: list[str]) -> ChannelAccount | None:
     }
     found = next((by_address[r] for r in recipients if r in by_address), None)
     return copy.copy(found) if found else None
-
-
-@router.post(
-    "/inbound/email",
-    auth=None,
-    response={
-        202: InboundOut,
-        400: InboundError,
-        401: InboundError,
-        408: InboundError,
-        413: InboundError,
-        503: InboundError,
-    },
-    summary="Ruwe e-mail afleveren (voor mailservers)",
-    description=(
-        "De body is het volledige bericht (RFC 822), Content-Type `message/rfc822` of "
-        "`application/octet-stream`. Authenticatie: `Authorization: Bearer <token>` van een "
-        "API-token met 'mag berichten aanleveren'. `?mailbox=<adres>` kiest de mailbox; "
-        "zonder wordt die gezocht in Delivered-To/To/Cc. Antwoord 202 zodra het bericht "
-        "duurzaam is opgeslagen; een herhaalde aflevering geeft status `duplicate`. Een "
-        "opgegeven Content-Length boven de limiet krijgt meteen 413; een body die niet binnen "
-        "de leestijd aankomt 408; een database die even bezet is 503 met Retry-After."
-    ),
-)
-def inbound_email(request: HttpRequest, filters: Query[InboundQuery]) -> tuple[int, Any]:
-    delivery = MtaDelivery(
-        authorization=request.headers.get("Authorization", ""),
-        content_type=(request.content_type or "").lower(),
-        declared_size=int(request.META.get("CONTENT_LENGTH") or 0),
-        mailbox=filters.mailbox,
-        remote_addr=client_ip(request),
-    )
-    status, payload = deliver_mail(
-        delivery, read_prefix=request.read, read_all=lambda _limit: request.body
-    )
-    if status != 202:
-        raise HttpError(status, payload["detail"])
-    return 202, InboundOut(**payload)

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from balie.core.client_address import client_address
 from balie.core.database_busy import RETRY_AFTER_SECONDS, DatabaseBusy, busy_message
 
-from .api import Admission, MtaDelivery, admit, file_delivery
+from .mta import Admission, Intake, MtaDelivery, admit, file_delivery
 
 PATH = "/api/v1/inbound/email"
 
@@ -40,10 +40,12 @@ Send = Any
 
 
 class MailServerRoute:
-    """ASGI middleware: the MTA endpoint, and everything else to `app`."""
+    """ASGI middleware: the MTA endpoint, and everything else to `app`. `intake`: how a
+    delivery is stored and refused input kept (the intake layer's, given by config/asgi.py)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, intake: Intake) -> None:
         self.app = app
+        self.intake = intake
         # Bodies being read right now in this process, of clients with a valid token and of
         # clients without one: each bounded on its own, so that strangers never take the
         # places of the mail servers.
@@ -89,7 +91,7 @@ class MailServerRoute:
         if outcome == "gone" and admission.token is not None:
             return  # the mail server hung up: nothing was accepted, it delivers again
         answer = await sync_to_async(_file, thread_sensitive=False)(
-            delivery, admission, raw, outcome == "late", language
+            delivery, admission, raw, outcome == "late", language, self.intake
         )
         await _answer(send, answer, language)
 
@@ -174,7 +176,12 @@ def _admit(
 
 
 def _file(
-    delivery: MtaDelivery, admission: Admission, raw: bytes, late: bool, language: str
+    delivery: MtaDelivery,
+    admission: Admission,
+    raw: bytes,
+    late: bool,
+    language: str,
+    intake: Intake,
 ) -> Answer:
     """In a worker thread: store (or refuse and quarantine) what was read."""
     try:
@@ -190,7 +197,7 @@ def _file(
                     ),
                 )
             try:
-                status, payload = file_delivery(delivery, admission, raw)
+                status, payload = file_delivery(delivery, admission, raw, intake=intake)
             except DatabaseBusy:
                 return _busy(language)
             return Answer(status, payload)

@@ -9,8 +9,7 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 
 from balie.core.process_cache import ProcessCache
-
-from .models import ChannelAccount
+from balie.messaging.models import ChannelAccount
 
 
 def _load() -> list[ChannelAccount]:
