@@ -18,12 +18,18 @@ if not settings.RUNNING_TESTS:
 
     warm_up()
 
-from balie.chat.routing import VISITOR_PREFIX, visitor_urlpatterns  # noqa: E402
+from balie.chat.routing import (  # noqa: E402
+    VISITOR_PREFIX,
+    agent_urlpatterns,
+    visitor_urlpatterns,
+)
 from balie.core.routing import websocket_urlpatterns  # noqa: E402
 from balie.intake.mail_server import INTAKE  # noqa: E402
 from balie.messaging.connectors.email.asgi import MailServerRoute  # noqa: E402
 
-agent_sockets = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+agent_sockets = AllowedHostsOriginValidator(
+    AuthMiddlewareStack(URLRouter([*websocket_urlpatterns, *agent_urlpatterns]))
+)
 # The chat widget runs on the companies' own sites: its socket checks the origin against the
 # chat account's allow-list and authenticates by the visitor token, never by a cookie.
 visitor_sockets = URLRouter(visitor_urlpatterns)

@@ -20,6 +20,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "balie.intake.tasks.process_pending_envelopes",
         "schedule": timedelta(minutes=2),
     },
+    "chat-idle": {
+        "task": "balie.chat.tasks.check_idle_chats",
+        "schedule": timedelta(seconds=15),
+    },
     "check-sla-clocks": {
         "task": "balie.sla.tasks.check_sla_clocks",
         "schedule": timedelta(minutes=1),

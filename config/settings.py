@@ -360,6 +360,11 @@ BALIE_INGEST_DRAINS = int(os.environ.get("BALIE_INGEST_DRAINS", "1"))
 # Redis again; a drain that stops waits 1.5 times as long before its last look. 0 = ask always.
 BALIE_INGEST_AWAKE_HINT = float(os.environ.get("BALIE_INGEST_AWAKE_HINT", "0.1"))
 BALIE_CONTACT_RATE_LIMIT = os.environ.get("BALIE_CONTACT_RATE_LIMIT", "5/600")
+# Chats a visitor may start (and messages left) per IP and per address; idle chats are warned
+# after this many seconds without a message either way, and closed this many seconds later.
+BALIE_CHAT_RATE_LIMIT = os.environ.get("BALIE_CHAT_RATE_LIMIT", "10/600")
+BALIE_CHAT_IDLE_WARN_SECONDS = int(os.environ.get("BALIE_CHAT_IDLE_WARN_SECONDS", "300"))
+BALIE_CHAT_IDLE_CLOSE_SECONDS = int(os.environ.get("BALIE_CHAT_IDLE_CLOSE_SECONDS", "120"))
 BALIE_CONTACT_MIN_SECONDS = float(os.environ.get("BALIE_CONTACT_MIN_SECONDS", "2"))
 # A contact form can be sent once, within this many seconds of being shown.
 BALIE_CONTACT_MAX_SECONDS = float(os.environ.get("BALIE_CONTACT_MAX_SECONDS", 4 * 3600))

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("balie.tickets.urls")),
     path("", include("balie.messaging.urls")),
     path("", include("balie.portal.urls")),
+    path("", include("balie.chat.urls")),
     path("", include("balie.search.urls")),
     path("", include("balie.automation.urls")),
     path("", include("balie.reporting.urls")),

@@ -140,6 +140,8 @@ def start_chat(
         session.save(update_fields=["ticket", "team"])
         ticket_number = message.ticket.pk
         transaction.on_commit(lambda: mark_live(ticket_number))
+        if session.team_id:
+            send_after_commit(f"chat.team.{session.team_id}", {"type": "chat.waiting"})
     return Started(session=session, token=token, message=message)
 
 
@@ -277,15 +279,19 @@ def announce(session: ChatSession, *, event: str = "chat.changed") -> None:
     """Tell the chat's open sockets that something changed; each reads what it lacks."""
     if session.ticket_id is None:
         return
+    number = session.ticket_id
+    send_after_commit(group_of(number), {"type": event, "ticket": number})
+
+
+def send_after_commit(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    number = session.ticket_id
 
     def send() -> None:
         try:
-            async_to_sync(layer.group_send)(group_of(number), {"type": event, "ticket": number})
+            async_to_sync(layer.group_send)(group, message)
         except Exception:  # live updates are best effort: the sockets read the database
-            logger.warning("chat announce failed", exc_info=True)
+            logger.warning("chat announce to %s failed", group, exc_info=True)
 
     transaction.on_commit(send)

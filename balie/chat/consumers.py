@@ -175,7 +175,12 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         assert self.session is not None
         await self.channel_layer.group_send(
             group_of(self.session.ticket_id),
-            {"type": "chat.typing", "side": "visitor", "on": bool(content.get("on"))},
+            {
+                "type": "chat.typing",
+                "side": "visitor",
+                "ticket": self.session.ticket_id,
+                "on": bool(content.get("on")),
+            },
         )
 
     async def _read(self, content: dict[str, Any]) -> None:
@@ -192,7 +197,8 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             ChatSession.objects.filter(pk=session.pk, visitor_read_upto__lt=upto).update
         )(visitor_read_upto=upto)
         await self.channel_layer.group_send(
-            group_of(session.ticket_id), {"type": "chat.read", "side": "visitor", "upto": upto}
+            group_of(session.ticket_id),
+            {"type": "chat.read", "side": "visitor", "ticket": session.ticket_id, "upto": upto},
         )
 
     async def _end(self, content: dict[str, Any]) -> None:
@@ -226,6 +232,23 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
     async def chat_read(self, message: dict[str, Any]) -> None:
         if message.get("side") == "agent":
             await self.send_json({"type": "read", "upto": message.get("upto", 0)})
+
+    async def chat_assigned(self, message: dict[str, Any]) -> None:
+        name = await database_sync_to_async(self._agent_name)()
+        if name:
+            await self.send_json({"type": "agent", "name": name})
+
+    def _agent_name(self) -> str:
+        assert self.session is not None and self.session.ticket is not None
+        self.session.ticket.refresh_from_db(fields=["assignee"])
+        agent = self.session.ticket.assignee
+        if agent is None:
+            return ""
+        self.session.state = ChatState.ACTIVE
+        return agent.display_name.split(" ")[0]
+
+    async def chat_waiting(self, message: dict[str, Any]) -> None:
+        pass
 
     async def chat_idle(self, message: dict[str, Any]) -> None:
         await self.send_json({"type": "idle", "seconds": message.get("seconds", 0)})

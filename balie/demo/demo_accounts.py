@@ -1,6 +1,7 @@
-"""The demo company's channel accounts: the customer-service mailbox and the phone line the
-contact page shows with what a call costs. Chat and WhatsApp get none: Balie cannot answer on
-them yet, so the contact page does not offer them."""
+"""The demo company's channel accounts: the customer-service mailbox, the phone line the
+contact page shows with what a call costs, and the chat account `demo` whose widget is on
+/chat/demo/. WhatsApp gets none: Balie cannot answer on it yet, so the contact page does not
+offer it."""
 
 from __future__ import annotations
 
@@ -33,4 +34,18 @@ def ensure_phone_line(team: Team) -> ChannelAccount:
         )
         account.full_clean()
         account.save()
+    return account
+
+
+DEMO_CHAT = "demo"
+
+
+def ensure_chat_account() -> ChannelAccount:
+    """The widget's `data-account="demo"`: allowed on the server's own pages only ("self").
+    No team: the topic the visitor chooses picks it, as on the contact form."""
+    account = ChannelAccount.objects.filter(kind="chat", address=DEMO_CHAT).first()
+    if account is None:
+        account = ChannelAccount.objects.create(
+            kind="chat", name="Chat op de website", address=DEMO_CHAT, config={"origins": ["self"]}
+        )
     return account

@@ -50,7 +50,7 @@ from balie.tickets.events import emit
 from balie.tickets.models import Channel, DeliveryStatus, Direction, Message, Status, Ticket
 
 from . import demo_conversations as talk
-from .demo_accounts import DEMO_MAILBOX, ensure_mailbox, ensure_phone_line
+from .demo_accounts import DEMO_MAILBOX, ensure_chat_account, ensure_mailbox, ensure_phone_line
 
 DEMO_PASSWORD = "balie-demo"
 DEMO_TOKEN_NAME = "Demo (make run)"
@@ -189,6 +189,7 @@ def load_demo(*, token_file: Path | None = None) -> DemoResult:
             }
             account = ensure_mailbox(teams["klantenservice"])
             ensure_phone_line(teams["klantenservice"])
+            ensure_chat_account()
             created = not demo_exists()
             if created:
                 customers = [_create_customer(rng, i) for i in range(CUSTOMER_COUNT)]

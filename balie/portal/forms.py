@@ -18,21 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from balie.customers.identities import normalise_phone
+from balie.intake.topics import TOPICS
 from balie.tickets.actions import UploadedFile, check_attachment
 
 MAX_FILES = 5
 STARTED_SALT = "balie.portal.contact-form-started"
-
-# Values feed balie.routing.actions.TOPIC_TEAMS and the ticket's "topic" claim.
-TOPICS = [
-    ("vraag", _("Vraag")),
-    ("factuur", _("Factuur en betaling")),
-    ("storing", _("Storing")),
-    ("meterstand", _("Meterstand")),
-    ("verhuizing", _("Verhuizing")),
-    ("klacht", _("Klacht")),
-    ("anders", _("Anders")),
-]
 
 
 class MultipleFileInput(forms.FileInput):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from balie.core import rate_limits
 from balie.core.client_address import client_ip
 from balie.customers.models import Customer
 from balie.tickets.access import get_ticket_for_customer
@@ -28,7 +29,7 @@ from balie.tickets.actions import outbound_subject
 from balie.tickets.attachment_files import attachment_response
 from balie.tickets.models import Attachment, Direction, Status
 
-from . import channel_info, magic_links, rate_limits, submissions, tasks
+from . import channel_info, magic_links, submissions, tasks
 from .forms import TOPICS, ContactForm, PortalLoginForm, ReplyForm, sign_started, use_started
 
 SESSION_CUSTOMER = "portal_customer_id"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+from django.utils import timezone
 
 from balie.chat import actions
 from balie.messaging.models import ChannelAccount
@@ -31,3 +35,19 @@ def started(cast, chat_account, django_capture_on_commit_callbacks):
             topic="meterstand",
             page_url="https://www.voorbeeld-energie.nl/tarieven",
         )
+
+
+AMS = ZoneInfo("Europe/Amsterdam")
+TUESDAY_MORNING = datetime(2026, 6, 2, 10, 0, tzinfo=AMS)  # open
+SUNDAY = datetime(2026, 6, 7, 11, 0, tzinfo=AMS)  # the chat is closed all day
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Set the wall clock Balie reads (django.utils.timezone.now) to a given moment."""
+
+    def _set(moment: datetime) -> datetime:
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+        return moment
+
+    return _set

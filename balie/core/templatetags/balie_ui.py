@@ -40,6 +40,8 @@ CLAIM_LABELS = {
     "topic": gettext_lazy("Gekozen onderwerp"),
     "phone": gettext_lazy("Telefoonnummer"),
     "language": gettext_lazy("Taal"),
+    "page": gettext_lazy("Pagina (chat)"),
+    "satisfaction": gettext_lazy("Tevredenheid (chat)"),
 }
 
 

@@ -84,11 +84,13 @@ def test_the_demo_is_a_realistic_inbox(tmp_path):
     mailbox = ChannelAccount.objects.get(address="klantenservice@voorbeeld-energie.nl")
     assert mailbox.team.slug == "klantenservice" and not mailbox.config.get("imap_host")
     # The contact page offers what the demo can answer: mail, the form and the phone line
-    # with its call costs; no chat or WhatsApp.
+    # with its call costs, and the chat of /chat/demo/; no WhatsApp.
     contact = Client().get("/contact/").content.decode()
     aside = contact[contact.index("<aside") : contact.index("</aside>")]
     assert "+31 20 123 4567" in aside and "gebruikelijke belkosten" in aside
-    assert "Chat" not in aside and "WhatsApp" not in aside
+    assert "Chat" in aside and "WhatsApp" not in aside
+    chat = ChannelAccount.objects.get(kind="chat")
+    assert chat.address == "demo" and chat.config["origins"] == ["self"]
     # Answers met their SLA clocks; the threading reason reads as in real life.
     from balie.sla.models import SlaClock
 

@@ -1,4 +1,4 @@
-"""Rate limits for the public pages (contact form, portal login), kept in Django's cache.
+"""Rate limits for the public pages (contact form, portal log-in, chat widget), in the cache.
 
 The cache is Redis in production, so a limit holds across every web process; each limit is a
 fixed window counter per scope and key ("count/seconds", e.g. "5/600"). Keys are hashed, so no

@@ -1,0 +1,121 @@
+"""The agents' workspace socket: a waiting chat appears, an agent accepts it and the two talk;
+an internal note stays with the agents; a chat of a private team stays hidden."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from config.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SITE = "https://www.voorbeeld-energie.nl"
+
+
+def cookie_of(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}".encode()
+
+
+async def frame_of(communicator, kind: str, timeout: float = 3):
+    while True:
+        frame = await communicator.receive_json_from(timeout=timeout)
+        if frame["type"] == kind:
+            return frame
+
+
+async def desk_of(cookie: bytes):
+    desk = WebsocketCommunicator(
+        application,
+        "/ws/werkplek/",
+        headers=[(b"cookie", cookie), (b"origin", b"http://testserver"), (b"host", b"testserver")],
+    )
+    assert (await desk.connect())[0]
+    return desk
+
+
+def test_agent_accepts_and_both_sides_talk(started, cast):
+    ticket = started.session.ticket
+    assert ticket.team == cast.techniek  # the topic "meterstand" chose the private team
+    outsider_cookie = cookie_of(cast.anna.user)
+    agent_cookie = cookie_of(cast.bram.user)
+
+    @async_to_sync
+    async def scenario():
+        outsider = await desk_of(outsider_cookie)
+        assert (await frame_of(outsider, "waiting"))["chats"] == []
+        await outsider.send_json_to({"type": "accept", "ticket": ticket.pk})
+        assert "niet voor u" in (await frame_of(outsider, "error"))["message"]
+        await outsider.disconnect()
+        desk = WebsocketCommunicator(
+            application,
+            "/ws/werkplek/",
+            headers=[
+                (b"cookie", agent_cookie),
+                (b"origin", b"http://testserver"),
+                (b"host", b"testserver"),
+            ],
+        )
+        assert (await desk.connect())[0]
+        waiting = await frame_of(desk, "waiting")
+        assert [c["ticket"] for c in waiting["chats"]] == [ticket.pk]
+        await desk.send_json_to({"type": "accept", "ticket": ticket.pk})
+        chat = await frame_of(desk, "chat")
+        assert chat["chat"]["page"] == "https://www.voorbeeld-energie.nl/tarieven"
+        assert chat["chat"]["customer_number"] == "123456"
+        first = await frame_of(desk, "messages")
+        assert first["messages"][0]["text"] == "Mijn meterstand klopt niet"
+
+        visitor = WebsocketCommunicator(
+            application, "/ws/chat/demo/", headers=[(b"origin", SITE.encode()), (b"host", b"x")]
+        )
+        assert (await visitor.connect())[0]
+        await visitor.send_json_to({"type": "hello", "token": started.token})
+        welcome = await frame_of(visitor, "welcome")
+        assert welcome["state"] == "active" and welcome["agent"] == "Bram"
+        await frame_of(visitor, "messages")
+
+        await desk.send_json_to({"type": "note", "ticket": ticket.pk, "text": "Klant lijkt boos"})
+        note = await frame_of(desk, "messages")
+        assert note["messages"][0]["from"] == "note"
+        await desk.send_json_to({"type": "typing", "ticket": ticket.pk, "on": True})
+        assert (await frame_of(visitor, "typing"))["on"] is True
+        await desk.send_json_to({"type": "reply", "ticket": ticket.pk, "text": "Ik kijk het na"})
+        answer = await frame_of(visitor, "messages")
+        assert [m["text"] for m in answer["messages"]] == ["Ik kijk het na"]
+        own = await frame_of(desk, "messages")  # the agent's own answer, stored, in their log
+        assert [m["from"] for m in own["messages"]] == ["agent"]
+
+        await visitor.send_json_to({"type": "message", "cid": "v-2", "text": "Dank u"})
+        got = await frame_of(desk, "messages")
+        assert [(m["from"], m["text"]) for m in got["messages"]] == [("visitor", "Dank u")]
+        await visitor.send_json_to({"type": "read", "upto": answer["messages"][0]["id"]})
+        assert (await frame_of(desk, "read"))["upto"] == answer["messages"][0]["id"]
+
+        await desk.send_json_to({"type": "end", "ticket": ticket.pk})
+        await frame_of(visitor, "ended")
+        await visitor.disconnect()
+        await desk.disconnect()
+
+    scenario()
+    ticket.refresh_from_db()
+    assert ticket.assignee == cast.bram
+
+
+def test_without_login_the_workspace_socket_is_closed(started):
+    @async_to_sync
+    async def scenario():
+        desk = WebsocketCommunicator(
+            application,
+            "/ws/werkplek/",
+            headers=[(b"origin", b"http://testserver"), (b"host", b"testserver")],
+        )
+        connected, code = await desk.connect()
+        assert not connected and code == 4401
+
+    scenario()

@@ -1,0 +1,139 @@
+"""Live chat end to end in a real headless Chromium, over a real WebSocket: a customer on the
+sample company page /chat/demo/ and an agent in the chat workspace, each in a browser context
+of their own, chat both ways; the customer reloads mid-chat and sees the whole history once.
+
+The test server of pytest-django speaks no WebSocket, so the ASGI application runs in uvicorn
+in a thread of this process (same test database, same in-memory channel layer)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+
+import pytest
+from django.test import Client
+
+from balie.messaging.models import ChannelAccount
+from balie.sla.calendars import forget_calendars
+from balie.sla.models import Calendar
+from tests.conftest import CHROMIUM, LAUNCH_ARGS, needs_chromium
+
+pytestmark = [pytest.mark.browser, needs_chromium, pytest.mark.django_db(transaction=True)]
+
+PORT = 8181  # this suite's own range (8180-8189)
+
+
+@pytest.fixture
+def asgi_server():
+    import uvicorn
+
+    from config.asgi import application
+
+    config = uvicorn.Config(
+        application,
+        host="127.0.0.1",
+        port=PORT,
+        log_level="warning",
+        lifespan="off",
+        ws="auto",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{PORT}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def two_browsers():
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        customer = browser.new_context(locale="nl-NL")
+        agent = browser.new_context(locale="nl-NL")
+        try:
+            yield customer, agent
+        finally:
+            customer.close()
+            agent.close()
+            browser.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def test_customer_and_agent_chat_both_ways_and_a_reload_keeps_the_history_once(
+    cast, asgi_server, two_browsers
+):
+    ChannelAccount.objects.create(
+        kind="chat", name="Demo", address="demo", config={"origins": ["self"]}
+    )
+    Calendar.objects.all().delete()  # open at any hour the suite runs
+    forget_calendars()
+    customer_context, agent_context = two_browsers
+    client = Client()
+    client.force_login(cast.anna.user)
+    agent_context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": asgi_server}]
+    )
+
+    customer = customer_context.new_page()
+    customer.set_default_timeout(10_000)
+    customer.goto(f"{asgi_server}/chat/demo/")
+    customer.get_by_role("button", name="Chat met ons").click()
+    customer.get_by_label("Naam").fill("Carla de Vries")
+    customer.get_by_label("E-mail").fill("carla@example.nl")
+    customer.get_by_label("Klantnummer (optioneel)").fill("123456")
+    customer.get_by_label("Onderwerp").select_option("vraag")
+    customer.get_by_label("Uw bericht").fill("Hallo, mijn termijnbedrag is te hoog")
+    customer.get_by_role("button", name="Verstuur").click()
+    customer.get_by_text("Wachten op een medewerker…").wait_for()
+
+    agent = agent_context.new_page()
+    agent.set_default_timeout(10_000)
+    agent.goto(f"{asgi_server}/chat/werkplek/")
+    agent.locator("#chat-waiting li", has_text="Carla de Vries").get_by_role(
+        "button", name="Aannemen"
+    ).click()
+    column = agent.locator(".chat-col", has_text="Carla de Vries")
+    column.get_by_text("Hallo, mijn termijnbedrag is te hoog").wait_for()
+    assert "123456" in column.locator(".chat-number").inner_text()
+    assert "/chat/demo/" in column.locator(".chat-page a").get_attribute("href")
+    column.get_by_label("Antwoord").fill("Goedemiddag Carla, ik kijk met u mee.")
+    column.get_by_label("Antwoord").press("Enter")
+
+    log = customer.locator("ol.log")
+    log.get_by_text("Goedemiddag Carla, ik kijk met u mee.").wait_for()
+    assert customer.get_by_text("Anna helpt u").is_visible()
+    customer.get_by_label("Uw bericht").fill("Het is 120 euro per maand")
+    customer.get_by_role("button", name="Verstuur").click()
+    column.get_by_text("Het is 120 euro per maand").wait_for()
+
+    customer.reload()
+    customer.get_by_role("button", name="Chat met ons").click()
+    log.get_by_text("Het is 120 euro per maand").wait_for()
+    texts = [t.strip() for t in log.locator("li .text").all_inner_texts()]
+    assert texts == [
+        "Hallo, mijn termijnbedrag is te hoog",
+        "Goedemiddag Carla, ik kijk met u mee.",
+        "Het is 120 euro per maand",
+    ]
+    column.get_by_label("Antwoord").fill("Ik verlaag het naar 95 euro.")
+    column.get_by_label("Antwoord").press("Enter")
+    log.get_by_text("Ik verlaag het naar 95 euro.").wait_for()
+    assert log.locator("li").count() == 4
+    # The widget's own styles hold against the page's (open shadow root).
+    color = customer.get_by_role("button", name="Verstuur").evaluate(
+        "b => getComputedStyle(b).color"
+    )
+    assert color == "rgb(255, 255, 255)"
