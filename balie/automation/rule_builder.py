@@ -38,6 +38,7 @@ class BuilderRow:
     prefix: str
     number: int  # as the admin sees it: 1, 2, …
     form: Row
+    last: bool = False
 
     @property
     def kind(self) -> str:
@@ -134,6 +135,28 @@ class RuleBuilder:
         self._rows[side] = [(i, row) for i, row in self._rows[side] if i != index]
         self.focus = f"new-{side}"
 
+    def _move(self, side: str, index: int, direction: str) -> None:
+        """Swap a row with its neighbour; the rows are numbered again in their new order and the
+        focus stays on the moved row's button (the other one at the top or the bottom)."""
+        rows = self._rows[side]
+        here = next((n for n, (i, _row) in enumerate(rows) if i == index), None)
+        if here is None:
+            return
+        there = here - 1 if direction == "up" else here + 1
+        if 0 <= there < len(rows):
+            rows[here], rows[there] = rows[there], rows[here]
+        else:
+            there = here
+        self._rows[side] = [
+            (n, type(row)(initial=row.initial, prefix=f"{side}{n}"))
+            for n, (_i, row) in enumerate(rows)
+        ]
+        if there == 0:
+            direction = "down"
+        elif there == len(rows) - 1:
+            direction = "up"
+        self.focus = f"{direction}-{side}{there}"
+
     def _unbind(self, sides: str) -> None:
         """Show rows (and the name) as typed but unchecked: no errors after adding a row."""
         if "m" in sides:
@@ -159,6 +182,8 @@ class RuleBuilder:
             self._add("a", data.get("new-a", ""))
         elif match := re.fullmatch(r"remove-([ca])(\d{1,4})", pressed):
             self._remove(match.group(1), int(match.group(2)))
+        elif match := re.fullmatch(r"(up|down)-([ca])(\d{1,4})", pressed):
+            self._move(match.group(2), int(match.group(3)), match.group(1))
         elif pressed in ("save", "preview"):
             return pressed
         return ""
@@ -166,8 +191,9 @@ class RuleBuilder:
     # --- reading it --------------------------------------------------------------------------
 
     def _list(self, side: str) -> list[BuilderRow]:
+        count = len(self._rows[side])
         return [
-            BuilderRow(prefix=f"{side}{index}", number=number, form=row)
+            BuilderRow(prefix=f"{side}{index}", number=number, form=row, last=number == count)
             for number, (index, row) in enumerate(self._rows[side], start=1)
         ]
 

@@ -441,3 +441,23 @@ def action_kind(item: dict[str, Any]) -> str | None:
     if kind == "set_field":
         kind = f"set_{item.get('field')}"
     return kind if isinstance(kind, str) and kind in ACTION_ROWS else None
+
+
+def describe(item: Any, *, action: bool) -> str:
+    """A stored condition or action in words, as its row shows it ("Kanaal: is een van E-mail,
+    Contactformulier"; "Prioriteit wordt: Urgent"). A secret is not shown."""
+    kind = action_kind(item) if action else condition_kind(item)
+    if kind is None:
+        return str(_("(onbekend onderdeel)"))
+    row_class = (ACTION_ROWS if action else CONDITION_ROWS)[kind]
+    row = row_class(initial=row_class.initial_from(item))
+    parts: list[str] = []
+    for name, field in row.fields.items():
+        value = row.initial.get(name)
+        if name == "secret" or value in (None, "", []):
+            continue
+        choices = dict(getattr(field, "choices", []) or [])
+        values = value if isinstance(value, list) else [value]
+        shown = [str(choices.get(v, v)) if choices else str(v) for v in values]
+        parts.append(", ".join(shown))
+    return f"{row_class.label}: {' '.join(parts)}" if parts else str(row_class.label)

@@ -32,6 +32,7 @@ from .forms import (
 from .models import Event, LifecycleSettings, Macro, Rule, WebhookSubscription
 from .placeholders import ALIASES
 from .rule_builder import RuleBuilder
+from .rule_rows import describe
 
 
 def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -55,6 +56,9 @@ def is_htmx(request: HttpRequest) -> bool:
 @admin_required
 def rule_list(request: HttpRequest) -> HttpResponse:
     rules = list(Rule.objects.order_by("position", "id"))
+    for rule in rules:
+        rule.condition_words = [describe(c, action=False) for c in rule.conditions]  # type: ignore[attr-defined]
+        rule.action_words = [describe(a, action=True) for a in rule.actions]  # type: ignore[attr-defined]
     return render(request, "automation/rule_list.html", {"rules": rules, "events": Event})
 
 

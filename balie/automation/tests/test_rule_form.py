@@ -294,3 +294,80 @@ def test_editing_a_rule_shows_its_rows_filled_in(admin_client, cast, admin_agent
     assert '<option value="techniek" selected>Techniek</option>' in html
     assert "Actie 1: Prioriteit wordt" in html
     assert '<option value="urgent" selected>Urgent</option>' in html
+
+
+def test_moving_an_action_up_changes_the_order_and_keeps_the_focus_on_it(admin_client):
+    response = admin_client.post(
+        NEW,
+        {
+            "name": "Volgorde",
+            "event": "ticket.created",
+            "a0-kind": "add_tag",
+            "a0-value": "eerst",
+            "a4-kind": "set_priority",
+            "a4-value": "high",
+            "do": "up-a4",
+        },
+    )
+
+    html = page(response)
+    assert html.index("Actie 1: Prioriteit wordt") < html.index("Actie 2: Label toevoegen")
+    assert '<option value="high" selected>Hoog</option>' in html
+    assert 'name="a1-value" value="eerst"' in html
+    # At the top now: the focus goes to its "down" button, "up" is disabled.
+    assert 'value="down-a0" class="button-link" autofocus' in html
+    assert 'value="up-a0" class="button-link" disabled' in html
+
+
+def test_the_rule_list_says_what_each_rule_does_in_words(admin_client, cast, admin_agent, macro):
+    actions.create_rule(
+        by=admin_agent,
+        name="Techniek",
+        event="ticket.created",
+        conditions=[
+            {"field": "channel", "op": "in", "value": ["email", "webform"]},
+            {"field": "team", "op": "is", "value": "techniek"},
+            {"field": "business_hours", "op": "is", "value": False},
+        ],
+        actions=[
+            {"type": "set_field", "field": "priority", "value": "urgent"},
+            {"type": "reply_macro", "macro": macro.pk},
+            {"type": "webhook", "url": "https://crm.example.nl/h", "secret": "geheim-" * 4},
+        ],
+    )
+
+    html = page(admin_client.get("/beheer/regels/"))
+
+    assert "<li>Kanaal: is een van E-mail, Contactformulier</li>" in html
+    assert "<li>Team: is Techniek</li>" in html
+    assert "<li>Openingstijden: buiten openingstijden</li>" in html
+    assert "<li>Prioriteit wordt: Urgent</li>" in html
+    assert "<li>Antwoord met macro: Meterstand vragen (nl)</li>" in html
+    assert "<li>Webhook aanroepen: https://crm.example.nl/h</li>" in html
+    assert "geheim-" not in html
+
+
+def test_the_form_and_its_errors_are_in_english_for_an_english_admin(admin_client):
+    admin_client.post("/i18n/setlang/", {"language": "en", "next": NEW})
+
+    shown = page(admin_client.get(NEW))
+    refused = page(
+        admin_client.post(
+            NEW,
+            {
+                "name": "Fout",
+                "event": "ticket.created",
+                "c0-kind": "team",
+                "c0-op": "is",
+                "a0-kind": "add_tag",
+                "a0-value": "x",
+                "do": "save",
+            },
+        )
+    )
+
+    assert ">Add condition</button>" in shown and ">Kind of action</label>" in shown
+    assert '<option value="ticket.created">Ticket created</option>' in shown
+    assert ">Customer tier</option>" in shown and ">SLA state</option>" in shown
+    assert "Condition 1: Team" in refused
+    assert "Choose a team." in refused
