@@ -74,7 +74,16 @@ class Occurrence:
     message: Message | None = None
     data: dict[str, Any] = field(default_factory=dict)
     at: datetime = field(default_factory=timezone.now)
+    # Read when first needed; the preview fills them for many tickets at once.
     _body: str | None = None
+    _tags: frozenset[str] | None = None
+    _running_clocks: list[tuple[Any, Any]] | None = None
+
+    @property
+    def tags(self) -> frozenset[str]:
+        if self._tags is None:
+            self._tags = frozenset(self.ticket.tags.values_list("name", flat=True))
+        return self._tags
 
     @property
     def body(self) -> str:
@@ -141,17 +150,18 @@ def condition_errors(condition: Any) -> list[str]:
     return errors
 
 
-def sla_state(ticket: Ticket, at: datetime) -> str:
+def sla_state(ticket: Ticket, at: datetime, running: list[tuple[Any, Any]] | None = None) -> str:
     """`breached` once any target of the ticket was missed (or a running clock is past its due
     moment), `warning` while a running clock is past its warning moment, `on_track` while
     clocks run in time, `none` without a running clock (none, paused or all met)."""
     from balie.sla.models import ClockState, SlaClock
 
-    running = list(
-        SlaClock.objects.filter(ticket_id=ticket.pk, state=ClockState.RUNNING).values_list(
-            "warn_at", "due_at"
+    if running is None:
+        running = list(
+            SlaClock.objects.filter(ticket_id=ticket.pk, state=ClockState.RUNNING).values_list(
+                "warn_at", "due_at"
+            )
         )
-    )
     if ticket.sla_breached_at is not None or any(due and due <= at for _w, due in running):
         return SlaState.BREACHED
     if any(warn and warn <= at for warn, _d in running):
@@ -164,7 +174,7 @@ def _choice_value(occurrence: Occurrence, name: str) -> str:
     if name == "tier":
         return ticket.customer.tier
     if name == "sla":
-        return sla_state(ticket, occurrence.at)
+        return sla_state(ticket, occurrence.at, occurrence._running_clocks)
     return str(getattr(ticket, name))
 
 
@@ -211,7 +221,7 @@ def _holds(condition: dict[str, Any], occurrence: Occurrence) -> bool:
         found = str(value).casefold() in haystack
         return found if op == "contains" else not found
     if name == "tag":
-        has = ticket.tags.filter(name=str(value).strip().lower()).exists()
+        has = str(value).strip().lower() in occurrence.tags
         return has if op == "has" else not has
     if name == "business_hours":
         return _within_business_hours(occurrence) == bool(value)

@@ -371,3 +371,27 @@ def test_the_form_and_its_errors_are_in_english_for_an_english_admin(admin_clien
     assert ">Customer tier</option>" in shown and ">SLA state</option>" in shown
     assert "Condition 1: Team" in refused
     assert "Choose a team." in refused
+
+
+def test_the_preview_reads_a_fixed_number_of_queries_however_many_tickets(
+    cast, django_assert_max_num_queries
+):
+    from balie.automation.rule_preview import preview
+
+    for number in range(25):
+        ticket = ticket_actions.create_ticket(
+            customer=cast.carla, subject=f"Storing {number}", channel="email", by=cast.carla
+        )
+        if number % 5 == 0:
+            ticket_actions.update_ticket(ticket, by=cast.anna, tags=["spam"])
+    conditions = [
+        {"field": "channel", "op": "is", "value": "email"},
+        {"field": "tag", "op": "has_not", "value": "spam"},
+        {"field": "sla", "op": "is_not", "value": "breached"},
+        {"field": "text", "op": "contains", "value": "storing"},
+    ]
+
+    with django_assert_max_num_queries(8):
+        found = preview(conditions, "ticket.created")
+
+    assert (found.checked, len(found.matched)) == (25, 20)
