@@ -83,7 +83,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         from django.utils import timezone
 
-        from .api_auth import ingest_tokens
+        from .api_auth import api_tokens, ingest_tokens
 
         queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         ingest_tokens.forget()  # an UPDATE sends no signals
+        api_tokens.changed()

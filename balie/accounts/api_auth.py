@@ -8,6 +8,7 @@ writes nothing but deliveries (`ingest_token`)."""
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 from typing import Any
 
@@ -28,16 +29,48 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Agent | None:
-        api_token = ApiToken.objects.find(token)
+        api_token = live_token(token)
         if api_token is None or not api_token.agent.user.is_active:
             return None
         check_scope(api_token, reading=request.method in SAFE_METHODS)
         now = timezone.now()
         if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=5):
             ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+            cached = api_tokens.get().get(api_token.key_hash)
+            if cached is not None:
+                cached.last_used_at = now
         request.agent = api_token.agent  # type: ignore[attr-defined]
         request.api_token = api_token  # type: ignore[attr-defined]
         return api_token.agent
+
+
+def live_token(raw: str) -> ApiToken | None:
+    """The unrevoked token with this raw value, with its agent and user, as a copy of its own
+    for the request (nothing a request sets on it stays for the next). The tokens are kept per
+    process (`api_tokens`): read on every API request, changed rarely; a new token, a
+    revocation, a changed agent or user shows at once in the process that made it and in the
+    others within a second of the commit."""
+    if not raw:
+        return None
+    cached = api_tokens.get().get(hash_token(raw))
+    if cached is None:
+        return None
+    token = copy.copy(cached)
+    agent = copy.copy(cached.agent)
+    agent.__dict__.pop("_team_ids", None)
+    agent.user = copy.copy(cached.agent.user)
+    token.agent = agent
+    return token
+
+
+def _load_api_tokens() -> dict[str, ApiToken]:
+    return {
+        token.key_hash: token
+        for token in ApiToken.objects.filter(revoked_at__isnull=True).select_related("agent__user")
+    }
+
+
+api_tokens: ProcessCache[dict[str, ApiToken]] = ProcessCache("api-tokens", _load_api_tokens)
 
 
 def check_scope(api_token: ApiToken, *, reading: bool) -> None:
@@ -100,5 +133,7 @@ ingest_tokens: ProcessCache[dict[str, ApiToken]] = ProcessCache(
     "ingest-tokens", _load_ingest_tokens
 )
 for _model in (ApiToken, Agent, get_user_model()):
+    post_save.connect(api_tokens.changed, sender=_model, dispatch_uid=f"api-tokens-{_model}")
+    post_delete.connect(api_tokens.changed, sender=_model, dispatch_uid=f"api-tokens-{_model}")
     post_save.connect(ingest_tokens.forget, sender=_model, dispatch_uid=f"ingest-tokens-{_model}")
     post_delete.connect(ingest_tokens.forget, sender=_model, dispatch_uid=f"ingest-tokens-{_model}")

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from django.core.cache import cache
+from django.db import transaction
 
 T = TypeVar("T")
 
@@ -56,6 +57,13 @@ class ProcessCache(Generic[T]):
         (Takes any arguments, so that it can receive model signals.)"""
         cache.set(self.key, uuid.uuid4().hex, timeout=None)
         self.drop()
+
+    def changed(self, *_args: object, **_kwargs: object) -> None:
+        """`forget`, for values that decide who may see or do what: this process reloads at
+        once (it sees its own uncommitted change), the others once the change is committed,
+        so that none of them reloads the old value under the new version and keeps it."""
+        self.drop()
+        transaction.on_commit(self.forget)
 
 
 def drop_process_caches() -> None:

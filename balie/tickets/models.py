@@ -4,10 +4,12 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 from balie.accounts.models import Agent, Team
 from balie.core.models import TimestampedModel
+from balie.core.process_cache import ProcessCache
 from balie.customers.models import Customer, Identity
 
 if TYPE_CHECKING:
@@ -94,14 +96,32 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
 
 def hidden_team_ids(agent: Agent) -> list[int]:
     """The teams whose tickets an agent may not see: private teams they are not in (none for
-    an admin)."""
+    an admin). Asked on every list, page and search: the private teams and their members are
+    kept per process (`private_teams`; a change shows at once in the process that made it, in
+    the others within a second)."""
     if agent.is_admin:
         return []
-    return list(
-        Team.objects.filter(is_private=True)
-        .exclude(pk__in=agent.team_ids())
-        .values_list("pk", flat=True)
-    )
+    return [pk for pk, members in private_teams.get() if agent.pk not in members]
+
+
+def _load_private_teams() -> list[tuple[int, frozenset[int]]]:
+    """The private teams (in their order, by name) with the ids of their members."""
+    members: dict[int, set[int]] = {
+        pk: set() for pk in Team.objects.filter(is_private=True).values_list("pk", flat=True)
+    }
+    rows = Agent.teams.through.objects.filter(team_id__in=list(members))
+    for team_id, agent_id in rows.values_list("team_id", "agent_id"):
+        members[team_id].add(agent_id)
+    return [(pk, frozenset(agents)) for pk, agents in members.items()]
+
+
+private_teams: ProcessCache[list[tuple[int, frozenset[int]]]] = ProcessCache(
+    "private-teams", _load_private_teams
+)
+post_save.connect(private_teams.changed, sender=Team, dispatch_uid="private-teams")
+post_delete.connect(private_teams.changed, sender=Team, dispatch_uid="private-teams")
+post_delete.connect(private_teams.changed, sender=Agent, dispatch_uid="private-teams")
+m2m_changed.connect(private_teams.changed, sender=Agent.teams.through, dispatch_uid="private-teams")
 
 
 class Ticket(TimestampedModel):

@@ -108,6 +108,37 @@ def test_a_revoked_token_is_refused(cast):
     assert Api(raw).get("/tickets").status_code == 401
 
 
+def test_a_token_revoked_from_the_admin_list_is_refused_at_once(cast, billing_ticket):
+    """Tokens are kept per process; the admin's bulk revoke (an UPDATE, no signals) still
+    takes effect on the next request."""
+    from balie.accounts.admin import ApiTokenAdmin
+    from balie.accounts.models import ApiToken
+
+    token, raw = create_api_token(cast.anna, name="gelekt", by=SYSTEM)
+    assert Api(raw).get("/tickets").status_code == 200
+
+    ApiTokenAdmin.revoke(None, None, ApiToken.objects.filter(pk=token.pk))
+
+    assert Api(raw).get("/tickets").status_code == 401
+
+
+def test_joining_or_leaving_a_private_team_changes_what_the_api_shows_at_once(
+    as_anna, cast, meter_ticket
+):
+    """The private teams and their members are kept per process: a change of membership
+    shows on the next request."""
+    path = f"/tickets/{meter_ticket.pk}"
+    assert as_anna.get(path).status_code == 404
+
+    cast.anna.teams.add(cast.techniek)
+    assert as_anna.get(path).status_code == 200
+    assert meter_ticket.pk in [t["number"] for t in as_anna.get("/tickets").json()["items"]]
+
+    cast.techniek.agents.remove(cast.anna)
+    assert as_anna.get(path).status_code == 404
+    assert meter_ticket.pk not in [t["number"] for t in as_anna.get("/tickets").json()["items"]]
+
+
 def test_a_logged_in_agent_can_use_the_api_with_their_session(cast, billing_ticket):
     client = Client()
     client.force_login(cast.anna.user)
