@@ -308,3 +308,22 @@ def test_the_refusal_is_in_english_for_an_english_client(account, client):
 
     assert response.status_code == 401
     assert response.json()["detail"] == "signature missing"
+
+
+def test_the_route_needs_no_csrf_token_and_takes_a_form_encoded_body(account, settings):
+    """Providers post without cookies or tokens; some (Twilio) send form fields, not JSON: the
+    raw body reaches the connector as it was signed."""
+    from django.test import Client
+
+    body = b"events=%5B%5D"
+    response = Client(enforce_csrf_checks=True).post(
+        f"/webhooks/sms/{account.pk}/",
+        data=body,
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_SIGNATURE_256=sign(body, SECRET),
+    )
+
+    # Signed and read, then refused by this provider's parser: it only sends JSON.
+    assert response.status_code == 400
+    assert "geen geldige JSON" in response.json()["detail"]
+    assert bytes(Quarantine.objects.get().raw) == body
