@@ -122,3 +122,54 @@ def test_admin_builds_a_rule_in_the_form_and_a_new_ticket_gets_its_priority(
     assert Ticket.objects.get(pk=matching).priority == "urgent"
     assert Ticket.objects.get(pk=other).priority == "normal"
     assert violations == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rule_form_works_without_javascript(cast, live_server):
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import CHROMIUM, LAUNCH_ARGS
+
+    AgentFactory(
+        user=UserFactory(username="dirk", email="dirk@voorbeeld-energie.nl"),
+        display_name="Dirk Beheer",
+        role=Role.ADMIN,
+        teams=[cast.klantenservice],
+    )
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+            context = browser.new_context(java_script_enabled=False, locale="nl-NL")
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            page.goto(f"{live_server.url}/inloggen/")
+            page.get_by_label("Gebruikersnaam").fill("dirk")
+            page.get_by_label("Wachtwoord").fill("geheim-wachtwoord")
+            page.get_by_role("button", name="Inloggen").click()
+            page.wait_for_url(re.compile(r"/tickets/"))
+
+            page.goto(f"{live_server.url}/beheer/regels/nieuw/")
+            page.get_by_label("Naam", exact=True).fill("Techniek zonder script")
+            page.get_by_label("Soort voorwaarde").select_option(label="Team")
+            page.get_by_role("button", name="Voorwaarde toevoegen").click()
+            row = page.get_by_role("group", name="Voorwaarde 1: Team")
+            row.get_by_label("Team").select_option(label="Techniek")
+            page.get_by_label("Soort actie").select_option(label="Behandelaar wordt")
+            page.get_by_role("button", name="Actie toevoegen").click()
+            page.get_by_role("group", name="Actie 1: Behandelaar wordt").get_by_label(
+                "Medewerker"
+            ).select_option(label="Bram Bakker")
+            page.get_by_role("button", name="Opslaan", exact=True).click()
+            page.wait_for_url(re.compile(r"/beheer/regels/$"))
+            assert "Team: is Techniek" in page.locator("main").inner_text()
+            context.close()
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+    rule = Rule.objects.get()
+    assert rule.conditions == [{"field": "team", "op": "is", "value": "techniek"}]
+    assert rule.actions == [{"type": "assign_agent", "agent": "bram"}]

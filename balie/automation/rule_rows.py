@@ -279,6 +279,7 @@ class SelectAction(ActionRow):
 
     key = ""
     empty: Any = ""
+    value_label: Any = _("kies")
     value = forms.ChoiceField(label=_("kies"))
 
     def options(self) -> list[tuple[str, str]]:
@@ -287,6 +288,7 @@ class SelectAction(ActionRow):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["value"].choices = [("", self.empty), *self.options()]
+        self.fields["value"].label = self.value_label
 
     def to_item(self) -> dict[str, Any]:
         return {"type": self.kind, self.key: self.cleaned_data["value"]}
@@ -298,6 +300,7 @@ class SelectAction(ActionRow):
 
 class TeamAction(SelectAction):
     kind, label, key, empty = "assign_team", _("Team wordt"), "team", _("(kies een team)")
+    value_label = _("team")
 
     def options(self) -> list[tuple[str, str]]:
         return _teams()
@@ -310,6 +313,7 @@ class AgentAction(SelectAction):
         "agent",
         _("(kies een medewerker)"),
     )
+    value_label = _("medewerker")
 
     def options(self) -> list[tuple[str, str]]:
         return _agents()
@@ -317,6 +321,7 @@ class AgentAction(SelectAction):
 
 class MacroAction(SelectAction):
     kind, label, key, empty = "reply_macro", _("Antwoord met macro"), "macro", _("(kies een macro)")
+    value_label = _("macro")
 
     def options(self) -> list[tuple[str, str]]:
         return _macros()
