@@ -79,8 +79,17 @@ class InboxFilterForm(forms.Form):
         widget=QuickSelect,
     )
 
-    def __init__(self, *args: Any, agent: Agent, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, agent: Agent, like: InboxFilterForm | None = None, **kwargs: Any
+    ) -> None:
+        """`like`: a form of the same request whose team and assignee lists this one takes
+        (the inbox builds its form twice; the lists are two queries each)."""
         super().__init__(*args, **kwargs)
+        if like is not None:
+            self.teams = like.teams
+            self.fields["team"].choices = NormalChoices(list(like.fields["team"].choices))
+            self.fields["assignee"].choices = like.fields["assignee"].choices
+            return
         self.teams = list(visible_teams(agent))
         self.fields["team"].choices = ANY + [(str(t.pk), t.name) for t in self.teams]
         self.fields["assignee"].choices = NormalChoices(

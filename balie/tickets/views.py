@@ -80,7 +80,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     # The menu shows the sort applied, so that changing a filter keeps it.
     data = request.GET.copy()
     data["sort"] = sort
-    form = InboxFilterForm(data, agent=agent)
+    form = InboxFilterForm(data, agent=agent, like=form)
     # Only the columns a row shows (and the sort keys of the cursor).
     tickets = (
         filtered_tickets(agent, filters)
