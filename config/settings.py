@@ -334,6 +334,9 @@ BALIE_CONNECTORS = {
     "webform": "balie.messaging.connectors.webform.WebformConnector",
     "chat": "balie.messaging.connectors.chat.ChatConnector",
 }
+# At most this many Cc'd addresses of a ticket's mail are kept as its participants (they get
+# agents' replies when the agent keeps them); the rest are recorded on the message only.
+BALIE_MAX_CC_PARTICIPANTS = int(os.environ.get("BALIE_MAX_CC_PARTICIPANTS", "20"))
 BALIE_INBOUND_MAX_BYTES = int(os.environ.get("BALIE_INBOUND_MAX_BYTES", 40 * 1024 * 1024))
 # The mail servers' endpoint (balie/messaging/connectors/email/asgi.py): a body must arrive within this many
 # seconds, and at most this many bodies are read at once per process, from clients with a

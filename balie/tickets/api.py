@@ -355,6 +355,7 @@ def post_reply(
             text=payload.text,
             html=nh3.clean(payload.html) if payload.html.strip() else "",
             status=_value(payload.status_after) if payload.status_after else None,
+            keep_cc=payload.keep_cc,
         )
     except ValueError as exc:
         raise HttpError(400, str(exc)) from None

@@ -175,6 +175,11 @@ class ReplyIn(InputSchema):
     text: text(MAX_TEXT, 1)  # type: ignore[valid-type]
     html: text(MAX_TEXT) = Field("", description="Wordt opgeschoond (nh3) voor verzending")  # type: ignore[valid-type]
     status_after: Status | None = Field(None, description="Status van het ticket na verzending")
+    keep_cc: list[text(254)] | None = Field(  # type: ignore[valid-type]
+        None,
+        max_length=50,
+        description="De Cc-deelnemers die dit antwoord krijgen; weggelaten: allemaal, [] niemand",
+    )
 
 
 class NoteIn(InputSchema):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -142,6 +143,7 @@ def conversation_context(ticket: Ticket) -> dict[str, Any]:
             ticket.messages.select_related("author").prefetch_related("attachments")
         ),
         "activities": list(ticket.activities.select_related("actor_agent")),
+        "cc_limit": settings.BALIE_MAX_CC_PARTICIPANTS,
     }
 
 
@@ -169,6 +171,24 @@ def fields_form(agent: Any, ticket: Ticket, data: Any = None) -> TicketFieldsFor
     return TicketFieldsForm(data, agent=agent, ticket=ticket, initial=initial)
 
 
+def reply_box_context(ticket: Ticket, data: Any = None) -> dict[str, Any]:
+    """What the reply box shows besides the form: why it cannot send (if so), where an answer
+    goes (the customer's Reply-To when they gave one, said so), and the Cc'd participants, each
+    a choice that is on unless the agent unticked it (`data`: the posted form)."""
+    to, cc = actions.reply_recipients(ticket)
+    requester, _none = actions.reply_recipients(ticket, automatic=True)
+    unticked: set[str] = set()
+    if data is not None and data.get("cc_shown"):
+        unticked = set(cc) - set(data.getlist("keep_cc"))
+    return {
+        "reply_refusal": actions.reply_refusal(ticket),
+        "reply_to": to[0] if to else "",
+        "reply_to_differs": bool(to and requester and to != requester),
+        "reply_from": requester[0] if requester else "",
+        "reply_cc": [(address, address not in unticked) for address in cc],
+    }
+
+
 def ticket_page_context(request: HttpRequest, ticket: Ticket, **forms: Any) -> dict[str, Any]:
     agent = request.agent  # type: ignore[attr-defined]
     customer = ticket.customer
@@ -176,7 +196,7 @@ def ticket_page_context(request: HttpRequest, ticket: Ticket, **forms: Any) -> d
         **conversation_context(ticket),
         **header_context(agent, ticket),
         "reply_form": forms.get("reply_form") or ReplyForm(),
-        "reply_refusal": actions.reply_refusal(ticket),
+        **reply_box_context(ticket, forms.get("posted")),
         "fields_form": forms.get("fields_form") or fields_form(agent, ticket),
         "customer": customer,
         "identities": list(customer.identities.all()),
@@ -215,7 +235,7 @@ def _after_change(request: HttpRequest, ticket: Ticket, **extra: Any) -> HttpRes
         **conversation_context(ticket),
         **header_context(agent, ticket),
         "reply_form": ReplyForm(),
-        "reply_refusal": actions.reply_refusal(ticket),
+        **reply_box_context(ticket),
         "fields_form": fields_form(agent, ticket),
         "oob": True,
         **extra,
@@ -243,6 +263,9 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
                     attachments=files,
                     status=data["status_after"] or None,
                     via=data["via"],
+                    keep_cc=(
+                        request.POST.getlist("keep_cc") if request.POST.get("cc_shown") else None
+                    ),
                 )
         except ValueError as exc:
             form.add_error(None, str(exc))
@@ -259,12 +282,12 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
         response = render(
             request,
             "tickets/partials/reply_form.html",
-            {"ticket": ticket, "reply_form": form, "reply_refusal": actions.reply_refusal(ticket)},
+            {"ticket": ticket, "reply_form": form, **reply_box_context(ticket, request.POST)},
         )
         response["HX-Retarget"] = "#reply-form"
         response["HX-Reswap"] = "outerHTML"
         return response
-    context = ticket_page_context(request, ticket, reply_form=form)
+    context = ticket_page_context(request, ticket, reply_form=form, posted=request.POST)
     return render(request, "tickets/ticket.html", context, status=400)
 
 

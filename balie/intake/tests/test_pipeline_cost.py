@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from balie.automation.actions import create_rule
 from balie.intake import pipeline as ingest
 from balie.messaging.models import ChannelAccount, Envelope, EnvelopeStatus, Quarantine
+from balie.tickets import actions as ticket_actions
 from balie.tickets.models import Direction, Ticket
 
 from .test_pipeline import mail
@@ -45,7 +46,9 @@ def test_a_new_ticket_mail_costs_a_bounded_number_of_queries(
     assert len(queries) <= NEW_TICKET_QUERIES, "\n".join(q["sql"][:120] for q in queries)
 
 
-def test_the_acknowledgement_of_a_new_ticket_threads_and_copies_like_any_reply(cast, deliver):
+def test_the_acknowledgement_of_a_new_ticket_threads_like_any_reply_to_the_sender_alone(
+    cast, deliver
+):
     deliver(
         mail(
             sender="nieuw@example.nl",
@@ -58,7 +61,12 @@ def test_the_acknowledgement_of_a_new_ticket_threads_and_copies_like_any_reply(c
 
     ticket = Ticket.objects.get(subject="Meterstand")
     ack = ticket.messages.get(direction=Direction.OUTBOUND)
-    assert ack.recipients == {"to": ["antwoord@example.nl"], "cc": ["partner@example.nl"]}
+    # an automatic message goes to the sender: not to the Reply-To, not to the Cc
+    assert ack.recipients == {"to": ["nieuw@example.nl"], "cc": []}
+    assert ticket_actions.reply_recipients(ticket) == (
+        ["antwoord@example.nl"],
+        ["partner@example.nl"],
+    )
     assert ack.in_reply_to == "vraag-1@example.nl"
     assert ack.references == "vraag-1@example.nl"
 

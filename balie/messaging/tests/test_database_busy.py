@@ -109,7 +109,7 @@ def test_an_agents_note_into_a_locked_database_is_503_not_500(
     client.raise_request_exception = False
 
     response = client.post(
-        f"/tickets/{ticket.pk}/antwoord/", {"mode": "note", "text": "Klant belt terug."}
+        f"/tickets/{ticket.pk}/antwoord/", {"mode": "notitie", "text": "Klant belt terug."}
     )
 
     assert response.status_code == 503 and response["Retry-After"] == "5"

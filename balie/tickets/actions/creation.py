@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from balie.accounts.models import Agent, Team
 from balie.customers.models import Customer, IdentityKind
 from balie.messaging.connectors.base import Party
+from balie.messaging.connectors.email.addresses import own_email_addresses
 from balie.sla import actions as sla_actions
 from balie.tickets import events
 from balie.tickets.events import emit, held
@@ -94,6 +96,27 @@ def add_participants(ticket: Ticket, parties: Iterable[Party]) -> None:
             value=party.value.lower(),
             defaults={"name": party.name[:200]},
         )
+
+
+def add_cc_participants(ticket: Ticket, parties: Iterable[Party], *, sender: str = "") -> int:
+    """Keep the Cc'd addresses of a message as the ticket's participants, at most
+    BALIE_MAX_CC_PARTICIPANTS of them per ticket (not counting our own mailboxes and the
+    sender); returns how many new ones were not kept. Those are recorded only in the message's
+    recipients: they get no replies, and the ticket page says so."""
+    skip = {*own_email_addresses(), sender.lower()}
+    wanted = list(
+        {p.value.lower(): p for p in parties if p.value and p.value.lower() not in skip}.values()
+    )
+    if not wanted:
+        return 0
+    present = set(
+        ticket.participants.filter(kind=IdentityKind.EMAIL).values_list("value", flat=True)
+    )
+    new = [p for p in wanted if p.value.lower() not in present]
+    kept = ticket.participants.filter(role=ParticipantRole.CC).count()
+    room = max(0, int(settings.BALIE_MAX_CC_PARTICIPANTS) - kept)
+    add_participants(ticket, new[:room])
+    return max(0, len(new) - room)
 
 
 def is_participant(ticket: Ticket, party: Party, customer: Customer | None) -> bool:

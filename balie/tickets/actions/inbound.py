@@ -22,7 +22,7 @@ from balie.tickets.models import (
 )
 
 from .attachments import store_attachments
-from .creation import add_participants
+from .creation import add_cc_participants
 from .deliveries import received_entry
 
 
@@ -89,9 +89,15 @@ def _add_inbound_message(
     if refused:
         message.refused_attachments = refused
         message.save(update_fields=["refused_attachments"])
-    add_participants(ticket, inbound.mail.cc)
+    others = list(inbound.mail.cc)
     if inbound.sender.kind == IdentityKind.EMAIL and identity is None:
-        add_participants(ticket, [inbound.sender])
+        others.insert(0, inbound.sender)  # someone we do not know wrote in: they may again
+    not_kept = add_cc_participants(
+        ticket, others, sender=inbound.sender.value if identity is not None else ""
+    )
+    if not_kept:
+        message.recipients["cc_not_kept"] = not_kept
+        message.save(update_fields=["recipients"])
 
     update_fields = ["last_message_at", "updated_at"]
     ticket.last_message_at = now

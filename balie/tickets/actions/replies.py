@@ -88,16 +88,22 @@ def reply_refusal(ticket: Ticket) -> CannotSend | None:
 
 
 def reply_recipients(
-    ticket: Ticket, *, only_message: Message | None = None
+    ticket: Ticket, *, only_message: Message | None = None, automatic: bool = False
 ) -> tuple[list[str], list[str]]:
     """To: the Reply-To or address the customer last wrote from (else their first e-mail);
-    Cc: the CCs. `only_message`: the ticket's one and only message, just filed by the
-    pipeline (nothing else touched the ticket), so that nothing need be read back."""
+    Cc: the CC participants. `automatic` (acknowledgements, reminders, notices): to the
+    requester alone, the address they wrote from, never a Reply-To and never a Cc, so that a
+    mail cannot make Balie write to third parties. `only_message`: the ticket's one and only
+    message, just filed by the pipeline (nothing else touched the ticket), so that nothing
+    need be read back."""
     if only_message is None:
+        inbound = ticket.messages.filter(
+            direction=Direction.INBOUND, channel__in=REPLY_SOURCES
+        ).exclude(sender_address="")
+        if automatic:
+            inbound = inbound.filter(sender_identity__customer_id=ticket.customer_id)
         last = (
-            ticket.messages.filter(direction=Direction.INBOUND, channel__in=REPLY_SOURCES)
-            .exclude(sender_address="")
-            .order_by("-created_at", "-id")
+            inbound.order_by("-created_at", "-id")
             .values_list("sender_address", "recipients")
             .first()
         )
@@ -109,6 +115,9 @@ def reply_recipients(
         last = (only_message.sender_address, only_message.recipients)
     else:
         last = None
+    if automatic:
+        to = (last[0] if last else "") or ticket.customer.primary_email
+        return ([to] if to else []), []
     reply_to = ""
     if last and isinstance(last[1], dict):
         reply_to = str(last[1].get("reply_to") or "")
@@ -218,14 +227,16 @@ def add_reply(
     status: str | None = None,
     automatic: bool = False,
     cc: Sequence[str] = (),
+    keep_cc: Sequence[str] | None = None,
     only_message: Message | None = None,
     via: str = "",
 ) -> Message:
     """An answer to the customer on the ticket's channel (`via="email"`: by e-mail instead):
     stored and put in the outbox in one transaction; sent (and retried) by the outbox task.
     An agent's answer on a channel that cannot send is refused (CannotSend, with the reason
-    and the customer's e-mail address to answer on instead). `only_message`: see
-    `reply_recipients` (the acknowledgement of a new ticket)."""
+    and the customer's e-mail address to answer on instead). `keep_cc`: the Cc'd participants
+    the agent keeps on this answer (None: all of them); `cc`: addresses added to it.
+    `only_message`: see `reply_recipients` (the acknowledgement of a new ticket)."""
     from balie.messaging.outbox import enqueue_outbound
 
     if via and via != Channel.EMAIL:
@@ -241,6 +252,7 @@ def add_reply(
         html=html,
         automatic=automatic,
         cc=cc,
+        keep_cc=keep_cc,
         only_message=only_message,
         channel=via,
     )
@@ -279,6 +291,7 @@ def outbound_message_row(
     html: str = "",
     automatic: bool = False,
     cc: Sequence[str] = (),
+    keep_cc: Sequence[str] | None = None,
     only_message: Message | None = None,
     at: Any = None,
     channel: str = "",
@@ -291,8 +304,12 @@ def outbound_message_row(
     agent, _label = actor_fields(by)
     channel = channel or reply_channel(ticket)
     if channel == Channel.EMAIL:
-        to, cc_list = reply_recipients(ticket, only_message=only_message)
-        cc_list = list(dict.fromkeys([*cc_list, *[c.strip().lower() for c in cc if c.strip()]]))
+        to, cc_list = reply_recipients(ticket, only_message=only_message, automatic=automatic)
+        if keep_cc is not None:
+            kept = {c.strip().lower() for c in keep_cc}
+            cc_list = [c for c in cc_list if c in kept]
+        if not automatic:  # an automatic message goes to the requester alone
+            cc_list = list(dict.fromkeys([*cc_list, *[c.strip().lower() for c in cc if c.strip()]]))
         if not to:
             raise ValueError(_("Deze klant heeft geen e-mailadres; antwoord via een ander kanaal."))
         in_reply_to, references = thread_headers(ticket, only_message=only_message)
