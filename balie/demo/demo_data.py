@@ -23,7 +23,6 @@ from unittest import mock
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from balie.accounts.actions import create_api_token
 from balie.accounts.models import Agent, ApiToken, Role, Team, TokenScope
@@ -32,12 +31,10 @@ from balie.core.events import SYSTEM
 from balie.customers.actions import create_customer
 from balie.customers.models import Customer, Identity, IdentityKind, Tier
 from balie.intake.agent_filing import log_contact
-from balie.messaging.connectors.base import EmailDetails, InboundMessage, Party
 from balie.sla import actions as sla_actions
 from balie.sla.escalations import settle_past_deadlines
 from balie.tickets import events as ticket_events
 from balie.tickets.actions import (
-    add_inbound_message,
     add_note,
     create_ticket,
     new_message_id,
@@ -51,6 +48,7 @@ from balie.tickets.models import Channel, DeliveryStatus, Direction, Message, St
 
 from . import demo_conversations as talk
 from .demo_accounts import DEMO_MAILBOX, ensure_chat_account, ensure_mailbox, ensure_phone_line
+from .demo_messages import customer_message
 
 DEMO_PASSWORD = "balie-demo"
 DEMO_TOKEN_NAME = "Demo (make run)"
@@ -414,7 +412,7 @@ def _create_ticket(rng, n, start, now, customer, teams, agents, account) -> None
                 type=topic.type,
                 account=account if channel == Channel.EMAIL else None,
             )
-            _inbound(
+            customer_message(
                 ticket,
                 customer,
                 channel,
@@ -447,7 +445,7 @@ def _create_ticket(rng, n, start, now, customer, teams, agents, account) -> None
                 if channel in (Channel.EMAIL, Channel.CHAT, Channel.WHATSAPP)
                 else Channel.EMAIL
             )
-            _inbound(
+            customer_message(
                 ticket,
                 customer,
                 follow_channel,
@@ -532,37 +530,6 @@ def _moments(rng: random.Random, start: datetime, now: datetime) -> Iterator[dat
         step = timedelta(minutes=rng.randint(20, 26 * 60))
         moment = moment + min(step, (now - moment) / 4)
         yield moment
-
-
-def _inbound(ticket, customer, channel, subject, text, external_id, email, phone) -> Message:
-    if channel == Channel.WHATSAPP:
-        sender = Party(IdentityKind.WHATSAPP, phone or "", customer.name)
-        identity = None
-    else:
-        sender = Party(IdentityKind.EMAIL, email, customer.name)
-        identity = customer.identities.filter(kind=IdentityKind.EMAIL).first()
-    message_id = f"{external_id}@{email.rpartition('@')[2]}" if channel == Channel.EMAIL else ""
-    return add_inbound_message(
-        ticket,
-        InboundMessage(
-            channel=channel,
-            external_id=external_id,
-            sender=sender,
-            subject=subject,
-            text=text,
-            full_text=text,
-            email=EmailDetails(message_id=message_id, to=(Party(IdentityKind.EMAIL, DEMO_MAILBOX),))
-            if channel == Channel.EMAIL
-            else None,
-        ),
-        by=customer,
-        identity=identity,
-        thread_reason=(
-            _("[#%(n)s] in het onderwerp") % {"n": ticket.pk}
-            if ticket.messages.exists()
-            else _("nieuw ticket")
-        ),
-    )
 
 
 def _sent_reply(ticket: Ticket, agent: Agent, text: str) -> Message:

@@ -138,6 +138,7 @@ def _log(
                 acknowledge=False,
                 ticket_fields=dict(ticket_fields or {}),
                 thread_reason=_("vastgelegd door %(agent)s") % {"agent": by.display_name},
+                threading={"how": "logged", "agent": by.display_name},
             )
         )
 
@@ -173,6 +174,7 @@ def file_for_customer(
                 ticket_fields=dict(ticket_fields or {}),
                 thread_reason=_("vastgelegd via de API door %(agent)s")
                 % {"agent": by.display_name},
+                threading={"how": "api", "agent": by.display_name},
             )
         )
 

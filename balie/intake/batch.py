@@ -377,6 +377,7 @@ def _file(items: list[Item]) -> tuple[list[Item], datetime]:
             item.inbound,
             identity=item.run.identity,
             thread_reason=item.run.thread_reason,
+            threading=item.run.threading,
             envelope=item.envelope,
             at=now,
         )
@@ -396,6 +397,7 @@ def _file(items: list[Item]) -> tuple[list[Item], datetime]:
             by=item.run.customer,
             identity=item.run.identity,
             thread_reason=item.run.thread_reason,
+            threading=item.run.threading,
             envelope=item.envelope,
             steps=STEP_NAMES,
         )

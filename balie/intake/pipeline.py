@@ -62,6 +62,8 @@ class Run:
     ticket: Ticket | None = None
     link_to: Ticket | None = None
     thread_reason: str = ""
+    # The same in data, for the words an agent reads (balie.tickets.threading_words).
+    threading: dict[str, Any] = field(default_factory=dict)
     message: Message | None = None
     created_ticket: bool = False
     stopped: str = ""
@@ -129,6 +131,7 @@ def detect_auto_reply(run: Run) -> Run:
         text=text % {"to": to, "detail": detail},
         inbound=inbound,
         reason=_("onbestelbaar-melding over bericht <%(id)s>") % {"id": outbound.message_id},
+        threading={"how": "bounce", "message_id": outbound.message_id},
         envelope=run.envelope,
     )
     if inbound.mail.bounce_permanent:
@@ -244,31 +247,37 @@ def choose_thread(
     ticket. None of the candidates: a new ticket (a linked follow-up after a long-closed one)."""
     inbound = run.inbound
 
-    def match(ticket: Ticket, how: str) -> bool:
+    refused: list[dict[str, Any]] = []
+
+    def match(ticket: Ticket, how: str, basis: dict[str, Any]) -> bool:
         """Accept a candidate ticket only when the sender takes part in it."""
         if accepts(ticket):
             run.ticket = ticket
-            run.thread_reason = how
+            run.thread_reason, run.threading = how, basis
             return True
         run.notes.append(
             _("%(how)s wijst naar #%(n)s, maar %(s)s is geen deelnemer van dat ticket")
             % {"how": how, "n": ticket.pk, "s": inbound.sender.value}
         )
+        refused.append({"number": ticket.pk, "sender": inbound.sender.value})
         return False
 
     for header, mid in thread_headers(inbound):
-        if mid in by_message_id and match(by_message_id[mid], f"{header} <{mid}>"):
+        basis = {"how": "header", "header": header, "message_id": mid}
+        if mid in by_message_id and match(by_message_id[mid], f"{header} <{mid}>", basis):
             break
     if run.ticket is None:
         for number in subject_numbers(inbound):
             ticket = by_number(number)
-            if ticket and match(ticket, _("[#%(n)s] in het onderwerp") % {"n": number}):
+            how = _("[#%(n)s] in het onderwerp") % {"n": number}
+            if ticket and match(ticket, how, {"how": "subject", "number": number}):
                 break
     if run.ticket is None and inbound.channel in CONVERSATIONAL and run.customer is not None:
         ticket = conversation()
         if ticket:
             run.ticket = ticket
             run.thread_reason = _("lopend gesprek op %(c)s") % {"c": inbound.channel}
+            run.threading = {"how": "conversation", "channel": inbound.channel}
     ticket = run.ticket
     if ticket is not None and ticket.status == Status.CLOSED:
         window = timedelta(days=settings.BALIE_REOPEN_WINDOW_DAYS)
@@ -277,8 +286,15 @@ def choose_thread(
             run.thread_reason = _(
                 "%(how)s, maar #%(n)s is al langer dan %(d)s dagen gesloten: nieuw ticket als vervolg"
             ) % {"how": run.thread_reason, "n": ticket.pk, "d": settings.BALIE_REOPEN_WINDOW_DAYS}
+            run.threading = {
+                "how": "follow_up",
+                "via": run.threading,
+                "number": ticket.pk,
+                "days": settings.BALIE_REOPEN_WINDOW_DAYS,
+            }
     if run.ticket is None and not run.thread_reason:
         run.thread_reason = "; ".join(run.notes) + ("; " if run.notes else "") + _("nieuw ticket")
+        run.threading = {"how": "new", "refused": refused} if refused else {"how": "new"}
     return run
 
 
@@ -295,6 +311,7 @@ def file_message(run: Run) -> Run:
             text=inbound.text,
             inbound=inbound,
             reason=_("automatisch antwoord; %(how)s") % {"how": run.thread_reason},
+            threading={"how": "automatic", "via": run.threading},
             envelope=run.envelope,
         )
         return run
@@ -339,6 +356,7 @@ def _file(run: Run, inbound: InboundMessage) -> None:
         by=by,
         identity=run.identity,
         thread_reason=run.thread_reason,
+        threading=run.threading,
         envelope=run.envelope,
         first=run.created_ticket,
         steps=run.steps,

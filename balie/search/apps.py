@@ -31,4 +31,6 @@ class SearchConfig(AppConfig):
         connection_created.connect(
             stemming.on_connection_created, dispatch_uid="search.register_stemmer"
         )
-        post_migrate.connect(_ensure_fulltext, sender=self, dispatch_uid="search.ensure_fulltext")
+        # Any sender: post_migrate is sent only for apps with models, and this one has none
+        # (a sender=self receiver never ran, and a rebuild of tickets_message lost its triggers).
+        post_migrate.connect(_ensure_fulltext, dispatch_uid="search.ensure_fulltext")

@@ -331,7 +331,10 @@ class Message(models.Model):
     delivery_error = models.TextField(blank=True)
     is_automatic = models.BooleanField(default=False)
     # Why the pipeline filed the message in this ticket ("In-Reply-To <…>", "[#10023] in onderwerp", …)
-    thread_reason = models.CharField(max_length=300, blank=True)
+    thread_reason = models.CharField(max_length=300, blank=True)  # as recorded, technical
+    # The same in data ({"how": "header", "header": "In-Reply-To", "message_id": …}, see
+    # `balie.tickets.threading_words`): what the ticket page says in words, in any language.
+    threading = models.JSONField(default=dict, blank=True)
     envelope = models.ForeignKey(
         "messaging.Envelope",
         null=True,

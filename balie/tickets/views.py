@@ -40,6 +40,7 @@ from .inbox import (
     shown_statuses,
 )
 from .models import Attachment, Ticket
+from .threading_words import thread_reasons
 
 LIST_TARGET = "ticket-list"
 
@@ -137,11 +138,13 @@ def inbox_density(request: HttpRequest) -> HttpResponse:
 
 
 def conversation_context(ticket: Ticket) -> dict[str, Any]:
+    conversation = list(ticket.messages.select_related("author").prefetch_related("attachments"))
+    reasons = thread_reasons(conversation)
+    for message in conversation:
+        message.why_here = reasons.get(message.pk)  # type: ignore[attr-defined]
     return {
         "ticket": ticket,
-        "conversation": list(
-            ticket.messages.select_related("author").prefetch_related("attachments")
-        ),
+        "conversation": conversation,
         "activities": list(ticket.activities.select_related("actor_agent")),
         "cc_limit": settings.BALIE_MAX_CC_PARTICIPANTS,
     }

@@ -33,6 +33,7 @@ def add_inbound_message(
     by: Any,
     identity: Identity | None = None,
     thread_reason: str = "",
+    threading: dict[str, Any] | None = None,
     envelope: Any = None,
     first: bool = False,
     steps: Sequence[str] = (),
@@ -49,6 +50,7 @@ def add_inbound_message(
             by=by,
             identity=identity,
             thread_reason=thread_reason,
+            threading=threading,
             envelope=envelope,
             first=first,
             steps=steps,
@@ -64,6 +66,7 @@ def _add_inbound_message(
     by: Any,
     identity: Identity | None,
     thread_reason: str,
+    threading: dict[str, Any] | None,
     envelope: Any,
     first: bool,
     steps: Sequence[str],
@@ -76,6 +79,7 @@ def _add_inbound_message(
         inbound,
         identity=identity,
         thread_reason=thread_reason,
+        threading=threading,
         envelope=envelope,
         at=now,
         author=author,
@@ -140,6 +144,7 @@ def inbound_message_row(
     envelope: Any,
     at: Any,
     author: Any = None,
+    threading: dict[str, Any] | None = None,
 ) -> Message:
     """A customer's message as it is filed, not yet saved. `author`: the agent who logged it
     (a call, visit or letter)."""
@@ -171,6 +176,7 @@ def inbound_message_row(
         delivery_status=DeliveryStatus.RECEIVED,
         is_automatic=bool(inbound.automatic),
         thread_reason=thread_reason[:300],
+        threading=threading or {},
         envelope=envelope,
         created_at=at,
     )
@@ -182,6 +188,7 @@ def add_system_message(
     text: str,
     inbound: InboundMessage | None = None,
     reason: str = "",
+    threading: dict[str, Any] | None = None,
     envelope: Any = None,
 ) -> Message:
     """A message Balie files without changing the ticket: a bounce, an auto-reply."""
@@ -198,6 +205,7 @@ def add_system_message(
         message_id=(inbound.mail.message_id if inbound else "")[:255],
         is_automatic=True,
         thread_reason=reason[:300],
+        threading=threading or {},
         envelope=envelope,
         created_at=timezone.now(),
     )
