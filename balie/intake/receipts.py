@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from balie.core.events import SYSTEM
@@ -39,8 +40,10 @@ def file_receipts(
     account, when the envelope has one). Returns how many changed a status, and a note per
     receipt for the envelope's reason."""
     wanted = {r.provider_id for r in receipts if r.provider_id}
-    items = OutboxItem.objects.filter(channel=channel, provider_id__in=wanted).select_related(
-        "message__ticket"
+    items = (
+        OutboxItem.objects.filter(channel=channel, provider_id__in=wanted)
+        .exclude(provider_id="")  # the condition of the index outbox_provider_id
+        .select_related("message__ticket")
     )
     if account is not None:
         items = items.filter(account=account)
@@ -67,10 +70,14 @@ def file_receipts(
                 % {"t": message.ticket_id, "m": message.pk, "s": message.delivery_status}
             )
             continue
+        item.receipt_status = receipt.status
+        item.receipt_at = receipt.at or timezone.now()
+        fields = ["receipt_status", "receipt_at"]
         if receipt.status == DeliveryState.FAILED and item.status != OutboxStatus.FAILED:
             item.status = OutboxStatus.FAILED
             item.last_error = receipt.error[:2000]
-            item.save(update_fields=["status", "last_error"])
+            fields += ["status", "last_error"]
+        item.save(update_fields=fields)
         mark_delivery(message, status=receipt.status, error=receipt.error, by=SYSTEM)
         message.delivery_status = receipt.status
         applied += 1

@@ -52,6 +52,7 @@ class OutboxItemAdmin(admin.ModelAdmin):
         "attempts",
         "next_attempt_at",
         "sent_at",
+        "receipt_status",
         "last_error",
     ]
     list_filter = ["channel", "status"]

@@ -168,6 +168,18 @@ class OutboxItem(models.Model):
     provider_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # What the provider last reported about it in a delivery receipt (a DeliveryState value:
+    # sent, delivered, read, failed), and when.
+    receipt_status = models.CharField(max_length=10, blank=True)
+    receipt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            # A delivery receipt finds the item it is about by the provider's id.
+            models.Index(
+                fields=["channel", "provider_id"],
+                name="outbox_provider_id",
+                condition=~models.Q(provider_id=""),
+            ),
+        ]

@@ -129,6 +129,8 @@ def test_an_answer_goes_out_by_the_connector_to_her_number_and_its_receipts_are_
     post(account, read, late)  # one call with two updates, out of order
     answer.refresh_from_db()
     assert answer.delivery_status == DeliveryStatus.READ  # a late "sent" changes nothing
+    item.refresh_from_db()
+    assert item.receipt_status == "read" and item.receipt_at is not None
     updates = Activity.objects.filter(
         ticket=ticket, kind=EventKind.MESSAGE_DELIVERY_UPDATED, data__message=answer.pk
     )
@@ -327,3 +329,33 @@ def test_the_route_needs_no_csrf_token_and_takes_a_form_encoded_body(account, se
     assert response.status_code == 400
     assert "geen geldige JSON" in response.json()["detail"]
     assert bytes(Quarantine.objects.get().raw) == body
+
+
+class WithoutHandshake(FakeSms):
+    """A provider that confirms its webhook URL some other way: a GET is refused."""
+
+    def verify(self, request, account):
+        return None if request.method == "GET" else super().verify(request, account)
+
+
+class Broken(FakeSms):
+    def unpack(self, request, account):
+        raise KeyError("entry")
+
+
+def test_a_get_to_a_channel_without_a_handshake_is_405(settings, client, account):
+    settings.BALIE_CONNECTORS = {"sms": f"{__name__}.WithoutHandshake"}
+
+    response = client.get(f"/webhooks/sms/{account.pk}/", {"hub.challenge": "1"})
+
+    assert response.status_code == 405 and response["Allow"] == "POST"
+
+
+def test_a_connector_that_fails_on_a_signed_call_keeps_it_and_answers_500(settings, account, post):
+    settings.BALIE_CONNECTORS = {"sms": f"{__name__}.Broken"}
+
+    response = post(account, sms("Hallo"))
+
+    assert response.status_code == 500
+    assert nothing_stored()
+    assert "KeyError" in Quarantine.objects.get().reason  # the provider retries; nothing lost
