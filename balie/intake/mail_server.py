@@ -47,6 +47,15 @@ class InboundQuery(Schema):
         503: InboundError,
     },
     summary="Ruwe e-mail afleveren (voor mailservers)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                media: {"schema": {"type": "string", "format": "binary"}}
+                for media in ("message/rfc822", "application/octet-stream")
+            },
+        }
+    },
     description=(
         "De body is het volledige bericht (RFC 822), Content-Type `message/rfc822` of "
         "`application/octet-stream`. Authenticatie: `Authorization: Bearer <token>` van een "
