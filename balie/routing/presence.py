@@ -6,13 +6,16 @@ Kept in Django's cache (Redis in production, so every web process sees the same 
 per kind, ticket and agent that expires some seconds after the agent's last heartbeat (the
 ticket page sends one every HEARTBEAT seconds, the reply box one while the agent types), and a
 per-ticket index of the agents seen recently. A lost index entry (two agents arriving at the
-same moment) heals at the next heartbeat. When someone arrives or leaves, a live event
+same moment) heals at the next heartbeat. Each key holds the moment of its heartbeat as well,
+and a beat older than its TTL counts as gone even where the cache keeps it a little longer, so
+that presence means the same on every cache backend. When someone arrives or leaves, a live event
 (`presence.viewing`, `presence.typing`) goes to the ticket's group, so that the other pages
 refresh their presence at once instead of at their next heartbeat.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -56,11 +59,21 @@ def _announce(doing: Doing, ticket_id: int, agent_id: int) -> None:
     )
 
 
+def _fresh(doing: Doing, beat: object) -> str | None:
+    """The agent's name when this stored heartbeat still holds, else None."""
+    if not isinstance(beat, (tuple, list)) or len(beat) != 2:
+        return None
+    name, at = beat
+    if time.time() - float(at) > TTL[doing]:
+        return None
+    return str(name)
+
+
 def _mark(doing: Doing, ticket_id: int, agent: Agent) -> bool:
     """A heartbeat; True when the agent was not there yet (and the others were told)."""
     key = _agent_key(doing, ticket_id, agent.pk)
-    first = cache.get(key) is None
-    cache.set(key, agent.display_name, TTL[doing])
+    first = _fresh(doing, cache.get(key)) is None
+    cache.set(key, (agent.display_name, time.time()), TTL[doing])
     index = set(cache.get(_index_key(doing, ticket_id)) or ())
     index.add(agent.pk)
     cache.set(_index_key(doing, ticket_id), sorted(index), TTL[doing] * 3)
@@ -71,7 +84,7 @@ def _mark(doing: Doing, ticket_id: int, agent: Agent) -> bool:
 
 def _clear(doing: Doing, ticket_id: int, agent: Agent) -> None:
     key = _agent_key(doing, ticket_id, agent.pk)
-    if cache.get(key) is None:
+    if _fresh(doing, cache.get(key)) is None:
         return
     cache.delete(key)
     _announce(doing, ticket_id, agent.pk)
@@ -86,7 +99,8 @@ def _names(doing: Doing, ticket_id: int, excluding: Agent | None) -> list[str]:
     ]
     if not keys:
         return []
-    return sorted(cache.get_many(keys).values())
+    names = (_fresh(doing, beat) for beat in cache.get_many(keys).values())
+    return sorted(name for name in names if name is not None)
 
 
 # --- viewing ---------------------------------------------------------------------------------
