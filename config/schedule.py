@@ -36,4 +36,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "balie.automation.tasks.wake_snoozed_tickets",
         "schedule": timedelta(minutes=1),
     },
+    "routing-tick": {
+        "task": "balie.routing.tasks.routing_tick",
+        "schedule": timedelta(seconds=5),
+    },
 }

@@ -126,8 +126,13 @@ INSTALLED_APPS = [
 EVENT_CONSUMERS = (
     "balie.automation.triggers.consume_events",  # trigger rules of the event, in order
     "balie.automation.webhooks.consume_events",  # outgoing webhook subscriptions per kind
-    # next: "balie.routing.engine.consume_events" (the routing engine)
+    "balie.routing.engine.consume_events",  # queues per team, offers and assignments
 )
+
+# Agent presence (docs/routing.md): away after this many seconds without using Balie, offline
+# (open chats back to the queue) after this many seconds without a heartbeat from any page.
+ROUTING_AWAY_AFTER = int(os.environ.get("BALIE_ROUTING_AWAY_AFTER", "300"))
+ROUTING_OFFLINE_AFTER = int(os.environ.get("BALIE_ROUTING_OFFLINE_AFTER", "70"))
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("balie.chat.urls")),
     path("", include("balie.search.urls")),
     path("", include("balie.automation.urls")),
+    path("", include("balie.routing.urls")),
     path("", include("balie.reporting.urls")),
 ]
 if settings.DEBUG:

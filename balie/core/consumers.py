@@ -1,6 +1,7 @@
 """The agents' live connection: one WebSocket per open page, authenticated by the session.
 
-It joins `inbox`, `agent.<id>`, `team.<id>` of the agent's teams and, on a ticket page,
+It joins `inbox`, `agent.<id>`, `team.<id>` of the agent's teams, `routing.supervisor` for team
+leads and admins and, on a ticket page,
 `ticket.<id>`, and relays the `balie.event` messages that `balie.core.realtime` publishes as
 JSON (`{"event": ..., "data": {...}}`; the events of one burst as one list of those). The page
 then re-fetches the htmx partial that changed.
@@ -91,6 +92,8 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         self.team_ids = agent.team_ids()
         self.hidden_teams = set(hidden_team_ids(agent))
         groups = ["inbox", f"agent.{agent.pk}", *(f"team.{t}" for t in sorted(self.team_ids))]
+        if agent.is_team_lead:
+            groups.append("routing.supervisor")  # queue and presence changes (docs/routing.md)
         if ticket_number:
             try:
                 ticket = get_ticket_for(agent, ticket_number)

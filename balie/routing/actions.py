@@ -1,4 +1,7 @@
-"""Which team a new ticket goes to. Rules in code, read top to bottom."""
+"""Which team a new ticket goes to (`choose_team`, rules in code, read top to bottom).
+
+The routing engine's actions are in `agents.py` (presence, offers, transfers) and
+`queues.py` (queue position, admission); they are re-exported here."""
 
 from __future__ import annotations
 
@@ -55,3 +58,27 @@ def _load_teams() -> KnownTeams:
 teams: ProcessCache[KnownTeams] = ProcessCache("routing-teams", _load_teams)
 post_save.connect(teams.forget, sender=Team, dispatch_uid="routing-teams")
 post_delete.connect(teams.forget, sender=Team, dispatch_uid="routing-teams")
+
+
+from .agents import (  # noqa: E402,F401
+    OfferGone,
+    RoutingError,
+    accept_offer,
+    decline_offer,
+    finish,
+    force_assign,
+    heartbeat,
+    load_of,
+    release,
+    set_presence,
+    transfer,
+)
+from .models import routing_for  # noqa: E402,F401
+from .queues import (  # noqa: E402,F401
+    Admission,
+    QueuePosition,
+    admission,
+    anyone_online,
+    queue_position,
+    tick,
+)

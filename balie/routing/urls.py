@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "routing"
+
+urlpatterns = [
+    path("routering/status/", views.presence_selector, name="presence_selector"),
+    path("routering/status/wijzigen/", views.set_presence, name="presence"),
+    path("routering/hartslag/", views.heartbeat, name="heartbeat"),
+    path("routering/aanbod/<int:pk>/aannemen/", views.accept_offer, name="accept_offer"),
+    path("routering/aanbod/<int:pk>/weigeren/", views.decline_offer, name="decline_offer"),
+    path("routering/overzicht/", views.supervisor, name="supervisor"),
+    path("routering/overzicht/toewijzen/", views.force_assign, name="force_assign"),
+]
