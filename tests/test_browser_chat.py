@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import threading
 import time
 
@@ -16,6 +17,7 @@ import pytest
 from django.test import Client
 
 from balie.messaging.models import ChannelAccount
+from balie.routing.actions import set_presence
 from balie.sla.calendars import forget_calendars
 from balie.sla.models import Calendar
 from tests.conftest import CHROMIUM, LAUNCH_ARGS, needs_chromium
@@ -80,6 +82,7 @@ def test_customer_and_agent_chat_both_ways_and_a_reload_keeps_the_history_once(
     )
     Calendar.objects.all().delete()  # open at any hour the suite runs
     forget_calendars()
+    set_presence(cast.anna, "online")  # with nobody online the widget is leave-a-message
     customer_context, agent_context = two_browsers
     client = Client()
     client.force_login(cast.anna.user)
@@ -97,7 +100,8 @@ def test_customer_and_agent_chat_both_ways_and_a_reload_keeps_the_history_once(
     customer.get_by_label("Onderwerp").select_option("vraag")
     customer.get_by_label("Uw bericht").fill("Hallo, mijn termijnbedrag is te hoog")
     customer.get_by_role("button", name="Verstuur").click()
-    customer.get_by_text("Wachten op een medewerker…").wait_for()
+    # Waiting: the place in the queue (offered to Anna, who has 30 s to accept).
+    customer.get_by_text(re.compile(r"U bent nummer 1 in de wachtrij")).wait_for()
 
     agent = agent_context.new_page()
     agent.set_default_timeout(10_000)

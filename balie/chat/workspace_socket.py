@@ -216,7 +216,9 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
         elif event == "routing.offer_closed":
             await self.send_json({"type": "offer_closed", **data})
         elif event == "routing.assigned" and data.get("agent") == self.agent.pk:
-            await self._open(int(data.get("ticket") or 0))
+            number = int(data.get("ticket") or 0)
+            if number not in self.chats:  # accepted here, it is open already
+                await self._open(number)
             await self._send_waiting()
 
     def _offer_info(self, data: dict[str, Any]) -> dict[str, Any]:

@@ -278,10 +278,12 @@ def transfer(
 
 
 def force_assign(ticket: Ticket, agent: Agent, *, by: Agent) -> Ticket:
-    """A team lead gives the ticket to an agent, whatever their presence and load."""
-    if not by.is_team_lead:
-        raise RoutingError(_("Alleen teamleiders en beheerders kunnen een ticket toewijzen."))
+    """A team lead gives the ticket to an agent, whatever their presence and load; an agent
+    may take a ticket of their own team for themselves (a manual-mode queue)."""
     ticket = Ticket.objects.get(pk=ticket.pk)
+    taking = by.pk == agent.pk and ticket.team_id in agent.team_ids()
+    if not (by.is_team_lead or taking):
+        raise RoutingError(_("Alleen teamleiders en beheerders kunnen een ticket toewijzen."))
     if not ticket.is_open:
         raise RoutingError(_("Een opgelost of gesloten ticket kan niet worden toegewezen."))
     with transaction.atomic():

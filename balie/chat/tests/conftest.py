@@ -12,6 +12,19 @@ from balie.chat import actions
 from balie.messaging.models import ChannelAccount
 
 
+@pytest.fixture(autouse=True)
+def _agents_online(request):
+    """The cast's agents are online (Beschikbaar), so that the routing engine takes chats: with
+    nobody online the widget offers leave-a-message instead."""
+    if "cast" not in request.fixturenames:
+        return
+    from balie.routing.actions import set_presence
+
+    cast = request.getfixturevalue("cast")
+    for agent in (cast.anna, cast.bram):
+        set_presence(agent, "online")
+
+
 @pytest.fixture
 def chat_account(db):
     return ChannelAccount.objects.create(

@@ -401,8 +401,9 @@ def test_force_assign_by_a_team_lead_ignores_the_cap(team, make_agent, new_ticke
     configure(team, cap=1)
     actions.accept_offer(open_offer(new_ticket()).pk, agent=anna)
     waiting = new_ticket()
+    bob = make_agent("Bob")
     with pytest.raises(actions.RoutingError):
-        actions.force_assign(waiting, anna, by=anna)
+        actions.force_assign(waiting, anna, by=bob)
     actions.force_assign(waiting, anna, by=lead)
     waiting.refresh_from_db()
     assert waiting.assignee == anna and actions.load_of(anna) == 2
@@ -421,3 +422,17 @@ def test_bad_settings_are_refused_with_the_reason(team, make_agent):
     skills = AgentSkills(agent=make_agent("Annie"), languages=["nl", "xx"])
     with pytest.raises(ValidationError, match="nl, en, de en fr"):
         skills.full_clean()
+
+
+def test_an_agent_takes_a_waiting_ticket_of_their_team_for_themselves(
+    cast, team, make_agent, new_ticket
+):
+    configure(team, mode=RoutingMode.MANUAL)
+    anna = make_agent("Annie")
+    waiting = new_ticket()
+    actions.force_assign(waiting, anna, by=anna)
+    waiting.refresh_from_db()
+    assert waiting.assignee == anna and actions.load_of(anna) == 1
+    other = new_ticket(team=cast.techniek)
+    with pytest.raises(actions.RoutingError):
+        actions.force_assign(other, anna, by=anna)  # not her team
