@@ -39,20 +39,27 @@ def selector_context(agent: Agent) -> dict[str, Any]:
     """What the top bar's presence selector shows: the agent's state, and the offers waiting
     for them."""
     presence = Presence.objects.filter(agent=agent).first() or Presence(agent=agent)
-    offers = list(
-        Offer.objects.filter(agent=agent, state=OfferState.OFFERED, expires_at__gt=timezone.now())
-        .select_related("ticket")
-        .order_by("created_at")
-    )
+    offers: list[Offer] = []
+    load = 0
+    if presence.state != PresenceState.OFFLINE:  # offline: no offers, chats handed back
+        offers = list(
+            Offer.objects.filter(
+                agent=agent, state=OfferState.OFFERED, expires_at__gt=timezone.now()
+            )
+            .select_related("ticket")
+            .order_by("created_at")
+        )
+        load = QueueEntry.objects.filter(
+            agent=agent,
+            state__in=[EntryState.OFFERED, EntryState.ASSIGNED],
+            channel__in=LIVE_CHANNELS,
+        ).count()
     return {
         "presence": presence,
         "states": PresenceState.choices,
         "reasons": [(v, label) for v, label in AwayReason.choices if v != AwayReason.INACTIVE],
         "offers": offers,
-        "load": len(offers)
-        + QueueEntry.objects.filter(
-            agent=agent, state=EntryState.ASSIGNED, channel__in=LIVE_CHANNELS
-        ).count(),
+        "load": load,
     }
 
 

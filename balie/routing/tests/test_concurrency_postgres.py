@@ -8,7 +8,7 @@ import threading
 from collections import Counter
 
 import pytest
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count
 
 from balie.accounts.tests.factories import AgentFactory, TeamFactory, UserFactory
@@ -54,7 +54,7 @@ def loads() -> dict[int, int]:
 @pytest.mark.django_db(transaction=True)
 def test_200_chats_at_once_never_exceed_a_cap_nor_go_to_two_agents():
     team = TeamFactory(name="Chat", slug="chat")
-    TeamRouting.objects.create(team=team, cap=CAP)
+    TeamRouting.objects.create(team=team, cap=CAP, offer_timeout=600)  # a busy test machine
     agents = [
         AgentFactory(user=UserFactory(username=f"chatter{i}"), teams=[team]) for i in range(AGENTS)
     ]
@@ -68,10 +68,19 @@ def test_200_chats_at_once_never_exceed_a_cap_nor_go_to_two_agents():
     def start_chat(customer: Customer) -> None:
         try:
             start.wait(30)
-            with transaction.atomic():
-                create_ticket(
-                    customer=customer, subject="Chat", channel="chat", team=team, by=SYSTEM
-                )
+            for attempt in range(10):
+                try:
+                    with transaction.atomic():
+                        create_ticket(
+                            customer=customer, subject="Chat", channel="chat", team=team, by=SYSTEM
+                        )
+                    break
+                except OperationalError:
+                    # 200 threads share the pool's 10 connections; on a busy machine one may
+                    # wait longer than the pool's timeout, as a request would: try again.
+                    connection.close()
+                    if attempt == 9:
+                        raise
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
@@ -110,31 +119,41 @@ def test_200_chats_at_once_never_exceed_a_cap_nor_go_to_two_agents():
     def work(agent) -> None:
         try:
             while True:
-                mine = list(
-                    Ticket.objects.filter(
-                        queue_entries__agent=agent, queue_entries__state=EntryState.ASSIGNED
-                    ).values_list("pk", flat=True)
-                )
-                offers = list(Offer.objects.filter(agent=agent, state=OfferState.OFFERED))
-                for offer in offers:
-                    actions.accept_offer(offer.pk, agent=agent)
-                    with lock:
-                        served.append(offer.ticket_id)
-                if not mine and not offers:
-                    if not QueueEntry.objects.filter(state__in=["waiting", "offered"]).exists():
+                try:
+                    if not turn(agent):
                         return
-                    actions.tick()
+                except OperationalError:  # the pool was busy for longer than its timeout
                     connection.close()
-                    continue
-                if mine:
-                    actions.finish(Ticket.objects.get(pk=mine[0]), by=agent)
-                assert max(loads().values(), default=0) <= CAP
-                connection.close()  # back to the pool between turns: 10 agents, 10 connections
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
         finally:
             connection.close()
 
+    def turn(agent) -> bool:
+        """One turn of an agent: accept what is offered, end one chat; False when all done."""
+        mine = list(
+            Ticket.objects.filter(
+                queue_entries__agent=agent, queue_entries__state=EntryState.ASSIGNED
+            ).values_list("pk", flat=True)
+        )
+        offers = list(Offer.objects.filter(agent=agent, state=OfferState.OFFERED))
+        for offer in offers:
+            actions.accept_offer(offer.pk, agent=agent)
+            with lock:
+                served.append(offer.ticket_id)
+        if not mine and not offers:
+            if not QueueEntry.objects.filter(state__in=["waiting", "offered"]).exists():
+                return False
+            actions.tick()
+            connection.close()
+            return True
+        if mine:
+            actions.finish(Ticket.objects.get(pk=mine[0]), by=agent)
+        assert max(loads().values(), default=0) <= CAP
+        connection.close()  # back to the pool between turns: 10 agents, 10 connections
+        return True
+
+    connection.close()  # the pool's 10 connections are the 10 agents'
     workers = [threading.Thread(target=work, args=(a,)) for a in agents]
     for thread in workers:
         thread.start()
