@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
+from balie.core.bulk_updates import update_each
 from balie.core.events import actor_fields
 
 from .identities import normalise
@@ -106,6 +110,86 @@ def find_or_create_customer(
             raise
         return found[0], found[1], False
     return customer, identity, True
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent a message: an identity (`value` normalised), with the name and language the
+    message gives; `create`: a customer is made when the identity is new."""
+
+    kind: str
+    value: str
+    name: str = ""
+    language: str = "nl"
+    create: bool = True
+
+
+def find_or_create_customers(senders: Sequence[Sender]) -> list[tuple[Customer, Identity] | None]:
+    """`find_or_create_customer` for many senders at once (the identities differ): one query
+    finds the known ones, a few INSERTs make the new ones. None for a new identity that is
+    not to be created."""
+    query = Q()
+    for sender in senders:
+        query |= Q(kind=sender.kind, value=sender.value)
+    known = {
+        (identity.kind, identity.value): identity
+        for identity in (
+            Identity.objects.filter(query).select_related("customer") if senders else []
+        )
+    }
+    found: list[tuple[Customer, Identity] | None] = []
+    for sender in senders:
+        identity = known.get((sender.kind, sender.value))
+        if identity is None:
+            found.append(None)
+            continue
+        customer = _merged_into(identity.customer)
+        if sender.name and not customer.name and sender.create:
+            customer.name = sender.name
+            customer.save(update_fields=["name", "updated_at"])
+        found.append((customer, identity))
+    missing = [i for i, s in enumerate(senders) if found[i] is None and s.create]
+    if missing:
+        try:
+            with transaction.atomic():
+                made = _create_all([senders[i] for i in missing])
+        except IntegrityError:
+            # Another process made one of them at the same moment: one by one, using theirs.
+            made = []
+            for i in missing:
+                customer, identity, _created = find_or_create_customer(
+                    kind=senders[i].kind,
+                    value=senders[i].value,
+                    name=senders[i].name,
+                    language=senders[i].language,
+                    by=None,
+                )
+                made.append((customer, identity))
+        for i, pair in zip(missing, made, strict=True):
+            found[i] = pair
+    return found
+
+
+def _merged_into(customer: Customer) -> Customer:
+    seen = set()
+    while customer.merged_into_id and customer.pk not in seen:
+        seen.add(customer.pk)
+        customer = customer.merged_into  # type: ignore[assignment]
+    return customer
+
+
+def _create_all(senders: Sequence[Sender]) -> list[tuple[Customer, Identity]]:
+    customers = Customer.objects.bulk_create(
+        Customer(name=sender.name, language=sender.language) for sender in senders
+    )
+    for customer in customers:
+        customer.number = f"K{100000 + customer.pk}"
+    update_each(Customer, ["number"], customers)
+    identities = Identity.objects.bulk_create(
+        Identity(customer=customer, kind=sender.kind, value=sender.value, display_name=sender.name)
+        for sender, customer in zip(senders, customers, strict=True)
+    )
+    return list(zip(customers, identities, strict=True))
 
 
 def merge_customers(target: Customer, source: Customer, *, by: Any) -> Customer:

@@ -1,21 +1,21 @@
-"""The single ingestion pipeline, shared by every channel.
+"""The single ingestion pipeline, shared by every channel: running it, and receiving and
+processing what the channels deliver.
 
 A webhook or poller calls `receive()`: the raw delivery is stored as an `Envelope` (unique per
 channel and external id) before anything is acknowledged, and processing is queued after commit.
 `process_envelope()` parses it with the channel's connector and runs each `InboundMessage`
-through PIPELINE, an ordered tuple of plain functions. Each takes and returns a `Run`; a step
-may stop the run with a recorded reason. One envelope is processed in one transaction: a
-failure leaves nothing half-written, and the envelope goes to quarantine with its reason.
+through PIPELINE (`steps.py`), whose last step files it with `tickets.actions.file_messages`.
+One envelope is processed in one transaction: a failure leaves nothing half-written, and the
+envelope goes to quarantine with its reason. The ingest worker runs a burst of waiting
+envelopes through PIPELINE as one batch (`process_waiting`); what needs an earlier message of
+the burst filed first waits for the next round.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -25,356 +25,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from balie.core import realtime
-from balie.core.events import SYSTEM
-from balie.core.language_detection import detect_language
-from balie.customers.actions import find_customer, find_or_create_customer
-from balie.customers.models import Customer, Identity
+from balie.core.bulk_updates import update_each
+from balie.customers.identities import normalise
 from balie.messaging.connectors import get_connector
-from balie.messaging.connectors.base import (
-    Automatic,
-    DeliveryReceipt,
-    InboundMessage,
-    RejectedInput,
-)
-from balie.messaging.connectors.email.addresses import own_email_addresses
+from balie.messaging.connectors.base import DeliveryReceipt, InboundMessage, RejectedInput
 from balie.messaging.models import ChannelAccount, Envelope, EnvelopeStatus, Quarantine
-from balie.routing.actions import choose_team
-from balie.tickets import actions as ticket_actions
-from balie.tickets.events import EventKind, held
-from balie.tickets.models import Channel, DeliveryStatus, Direction, Message, Status, Ticket
 
 from .receipts import file_receipts
+from .steps import (  # noqa: F401  (the pipeline's names, for its callers)
+    PIPELINE,
+    STEP_NAMES,
+    Run,
+    file_message,
+    find_thread,
+    thread_headers,
+)
 
 logger = logging.getLogger(__name__)
-
-# Channels where a customer's next message continues their open conversation.
-CONVERSATIONAL = ("chat", "whatsapp", "messenger", "instagram", "x", "sms")
-SUBJECT_TOKEN = re.compile(r"\[#(\d{1,12})\]")
-
-
-@dataclass
-class Run:
-    inbound: InboundMessage
-    envelope: Envelope | None = None
-    account: ChannelAccount | None = None
-    customer: Customer | None = None
-    identity: Identity | None = None
-    ticket: Ticket | None = None
-    link_to: Ticket | None = None
-    thread_reason: str = ""
-    # The same in data, for the words an agent reads (balie.tickets.threading_words).
-    threading: dict[str, Any] = field(default_factory=dict)
-    message: Message | None = None
-    created_ticket: bool = False
-    stopped: str = ""
-    notes: list[str] = field(default_factory=list)
-    steps: list[str] = field(default_factory=list)  # the steps it went through, in order
-    # Filed by someone other than the sender (an agent over the API), with the ticket's fields
-    # they chose; None: the customer themselves.
-    by: Any = None
-    ticket_fields: dict[str, Any] = field(default_factory=dict)
-    # A call, visit or letter an agent logs: they are its author, and nobody is acknowledged.
-    logged: bool = False
-    acknowledge: bool = True
-
-    def stop(self, reason: str) -> Run:
-        self.stopped = reason
-        return self
-
-
-# --- the steps ------------------------------------------------------------------------------
-
-
-def drop_duplicate(run: Run) -> Run:
-    """The same message through a second path (two mailboxes, IMAP and the MTA endpoint)."""
-    inbound = run.inbound
-    if (
-        inbound.external_id
-        and Message.objects.filter(
-            channel=inbound.channel, external_id=inbound.external_id
-        ).exists()
-    ):
-        return run.stop(_("dubbel: bericht %(id)s is al verwerkt") % {"id": inbound.external_id})
-    return run
-
-
-def detect_auto_reply(run: Run) -> Run:
-    """Bounces go to the ticket whose mail bounced; auto-replies and bulk mail never open a
-    ticket (they are filed, quietly, in a ticket they clearly belong to)."""
-    inbound = run.inbound
-    if inbound.automatic != Automatic.BOUNCE:
-        return run
-    outbound = (
-        Message.objects.filter(
-            message_id__in=list(inbound.mail.bounced_message_ids), direction=Direction.OUTBOUND
-        )
-        .select_related("ticket")
-        .first()
-        if inbound.mail.bounced_message_ids
-        else None
-    )
-    if outbound is None:
-        return run.stop(_("onbestelbaar-melding over een bericht dat niet van ons is"))
-    ticket = outbound.ticket
-    detail = inbound.mail.bounce_detail or inbound.automatic_reason
-    if inbound.mail.bounce_permanent:
-        text = _("Onbestelbaar: het bericht aan %(to)s kwam niet aan. %(detail)s")
-    else:
-        text = _("Vertraagd: het bericht aan %(to)s is nog niet afgeleverd. %(detail)s")
-    to = (
-        ", ".join(outbound.recipients.get("to", []))
-        if isinstance(outbound.recipients, dict)
-        else ""
-    )
-    run.message = ticket_actions.add_system_message(
-        ticket,
-        text=text % {"to": to, "detail": detail},
-        inbound=inbound,
-        reason=_("onbestelbaar-melding over bericht <%(id)s>") % {"id": outbound.message_id},
-        threading={"how": "bounce", "message_id": outbound.message_id},
-        envelope=run.envelope,
-    )
-    if inbound.mail.bounce_permanent:
-        ticket_actions.mark_delivery(outbound, status=DeliveryStatus.BOUNCED, error=detail)
-    run.ticket = ticket
-    return run.stop(_("onbestelbaar-melding bij ticket #%(n)s gevoegd") % {"n": ticket.pk})
-
-
-def detect_loop(run: Run) -> Run:
-    """Mail that we sent ourselves coming back (a mailbox forwarding to another of ours)."""
-    inbound = run.inbound
-    if inbound.mail.loop_marker and inbound.mail.loop_marker == settings.BALIE_INSTANCE_ID:
-        return run.stop(_("lus: dit bericht is door Balie zelf verstuurd"))
-    if inbound.sender.kind == "email":
-        sender = inbound.sender.value.lower()
-        if sender in own_email_addresses():
-            return run.stop(_("lus: afzender %(s)s is een eigen adres") % {"s": sender})
-    return run
-
-
-def inbound_language(inbound: InboundMessage) -> str:
-    """The language of a message: what its channel says (the form's page language), else what
-    its text reads as (e-mail says nothing); "" when neither tells."""
-    claimed = inbound.claims.get("language", "")
-    if claimed:
-        return str(claimed)
-    return detect_language(f"{inbound.subject}\n{inbound.text}")
-
-
-def identify_customer(run: Run) -> Run:
-    """One customer per identity; a new identity makes a new customer (never merged on a number
-    the sender merely typed: that is shown to agents as an unverified claim)."""
-    sender = run.inbound.sender
-    if run.customer is not None:
-        return run  # known already: an agent filed it for this customer
-    if run.inbound.automatic:
-        found = find_customer(sender.kind, sender.value)
-        if found:
-            run.customer, run.identity = found
-        return run
-    try:
-        run.customer, run.identity, _created = find_or_create_customer(
-            kind=sender.kind,
-            value=sender.value,
-            name=sender.name,
-            language=inbound_language(run.inbound) or "nl",
-            by=SYSTEM,
-        )
-    except Exception as exc:
-        raise RejectedInput(
-            _("afzender niet te herkennen: %(v)s (%(e)s)") % {"v": sender.value, "e": exc}
-        ) from exc
-    return run
-
-
-def thread_headers(inbound: InboundMessage) -> list[tuple[str, str]]:
-    """The Message-IDs a message refers to, most telling first: In-Reply-To, then the
-    References chain from newest to oldest."""
-    ids: list[tuple[str, str]] = []
-    mail = inbound.mail
-    if mail.in_reply_to:
-        ids.append(("In-Reply-To", mail.in_reply_to))
-    ids += [("References", ref) for ref in reversed(mail.references) if ref != mail.in_reply_to]
-    return ids
-
-
-def subject_numbers(inbound: InboundMessage) -> list[int]:
-    """Ticket numbers in `[#nummer]` tokens of the subject (channels that have one)."""
-    if inbound.channel not in (Channel.EMAIL, Channel.WEBFORM, Channel.PORTAL):
-        return []
-    return [int(n) for n in dict.fromkeys(SUBJECT_TOKEN.findall(inbound.subject))]
-
-
-def find_thread(run: Run) -> Run:
-    inbound = run.inbound
-    if run.thread_reason:
-        return run  # a new ticket by the filer's own choice, for the reason given
-    headers = thread_headers(inbound)
-    by_message_id: dict[str, Ticket] = {}
-    if headers:
-        known = dict(
-            Message.objects.filter(message_id__in=[mid for _h, mid in headers])
-            .exclude(direction=Direction.NOTE)
-            .values_list("message_id", "ticket_id")
-        )
-        tickets = Ticket.objects.in_bulk(set(known.values()))
-        by_message_id = {mid: tickets[number] for mid, number in known.items()}
-    return choose_thread(
-        run,
-        by_message_id=by_message_id,
-        by_number=lambda number: Ticket.objects.filter(pk=number).first(),
-        conversation=lambda: (
-            Ticket.objects.filter(customer=run.customer, channel=inbound.channel)
-            .exclude(status=Status.CLOSED)
-            .order_by("-id")
-            .first()
-        ),
-        accepts=lambda ticket: ticket_actions.is_participant(ticket, inbound.sender, run.customer),
-    )
-
-
-def choose_thread(
-    run: Run,
-    *,
-    by_message_id: Mapping[str, Ticket],
-    by_number: Callable[[int], Ticket | None],
-    conversation: Callable[[], Ticket | None],
-    accepts: Callable[[Ticket], bool],
-) -> Run:
-    """Which ticket the message continues, and why (`run.thread_reason`), from lookups the
-    caller provides: the tickets of known Message-IDs, a ticket by number, the customer's
-    running conversation on a conversational channel, and whether the sender takes part in a
-    ticket. None of the candidates: a new ticket (a linked follow-up after a long-closed one)."""
-    inbound = run.inbound
-
-    refused: list[dict[str, Any]] = []
-
-    def match(ticket: Ticket, how: str, basis: dict[str, Any]) -> bool:
-        """Accept a candidate ticket only when the sender takes part in it."""
-        if accepts(ticket):
-            run.ticket = ticket
-            run.thread_reason, run.threading = how, basis
-            return True
-        run.notes.append(
-            _("%(how)s wijst naar #%(n)s, maar %(s)s is geen deelnemer van dat ticket")
-            % {"how": how, "n": ticket.pk, "s": inbound.sender.value}
-        )
-        refused.append({"number": ticket.pk, "sender": inbound.sender.value})
-        return False
-
-    for header, mid in thread_headers(inbound):
-        basis = {"how": "header", "header": header, "message_id": mid}
-        if mid in by_message_id and match(by_message_id[mid], f"{header} <{mid}>", basis):
-            break
-    if run.ticket is None:
-        for number in subject_numbers(inbound):
-            ticket = by_number(number)
-            how = _("[#%(n)s] in het onderwerp") % {"n": number}
-            if ticket and match(ticket, how, {"how": "subject", "number": number}):
-                break
-    if run.ticket is None and inbound.channel in CONVERSATIONAL and run.customer is not None:
-        ticket = conversation()
-        if ticket:
-            run.ticket = ticket
-            run.thread_reason = _("lopend gesprek op %(c)s") % {"c": inbound.channel}
-            run.threading = {"how": "conversation", "channel": inbound.channel}
-    ticket = run.ticket
-    if ticket is not None and ticket.status == Status.CLOSED:
-        window = timedelta(days=settings.BALIE_REOPEN_WINDOW_DAYS)
-        if ticket.closed_at and timezone.now() - ticket.closed_at > window:
-            run.link_to, run.ticket = ticket, None
-            run.thread_reason = _(
-                "%(how)s, maar #%(n)s is al langer dan %(d)s dagen gesloten: nieuw ticket als vervolg"
-            ) % {"how": run.thread_reason, "n": ticket.pk, "d": settings.BALIE_REOPEN_WINDOW_DAYS}
-            run.threading = {
-                "how": "follow_up",
-                "via": run.threading,
-                "number": ticket.pk,
-                "days": settings.BALIE_REOPEN_WINDOW_DAYS,
-            }
-    if run.ticket is None and not run.thread_reason:
-        run.thread_reason = "; ".join(run.notes) + ("; " if run.notes else "") + _("nieuw ticket")
-        run.threading = {"how": "new", "refused": refused} if refused else {"how": "new"}
-    return run
-
-
-def file_message(run: Run) -> Run:
-    inbound = run.inbound
-    if inbound.automatic:
-        if run.ticket is None:
-            return run.stop(
-                _("automatisch bericht (%(why)s): geen ticket geopend")
-                % {"why": inbound.automatic_reason or inbound.automatic}
-            )
-        run.message = ticket_actions.add_system_message(
-            run.ticket,
-            text=inbound.text,
-            inbound=inbound,
-            reason=_("automatisch antwoord; %(how)s") % {"how": run.thread_reason},
-            threading={"how": "automatic", "via": run.threading},
-            envelope=run.envelope,
-        )
-        return run
-    assert run.customer is not None
-    # The consumers of the events (trigger rules) run once the message is filed, so that they
-    # can read it: first those of a new ticket, then those of the message.
-    with held() as hold:
-        _file(run, inbound)
-    fired = any(e.kind == EventKind.RULE_APPLIED for e in hold.events)
-    if run.created_ticket and run.acknowledge:
-        # When no rule fired, the new ticket holds just this message: the acknowledgement
-        # need not read back what was just written.
-        ticket_actions.send_acknowledgement(run.ticket, to_message=run.message, untouched=not fired)
-    return run
-
-
-def _file(run: Run, inbound: InboundMessage) -> None:
-    assert run.customer is not None
-    by = run.by or run.customer
-    if run.ticket is None:
-        fields = {
-            "team": choose_team(
-                channel=inbound.channel, account=run.account, claims=inbound.claims
-            ),
-            "claims": dict(inbound.claims),
-            "linked_to": run.link_to,
-            "account": run.account,
-            "language": inbound_language(inbound),
-            **{k: v for k, v in run.ticket_fields.items() if v},
-        }
-        run.ticket = ticket_actions.create_ticket(
-            customer=run.customer,
-            subject=inbound.subject or (inbound.text.strip().splitlines() or [""])[0][:80],
-            channel=inbound.channel,
-            by=by,
-            **fields,
-        )
-        run.created_ticket = True
-    run.message = ticket_actions.add_inbound_message(
-        run.ticket,
-        inbound,
-        by=by,
-        identity=run.identity,
-        thread_reason=run.thread_reason,
-        threading=run.threading,
-        envelope=run.envelope,
-        first=run.created_ticket,
-        steps=run.steps,
-        author=run.by if run.logged else None,
-        logged=run.logged,
-    )
-
-
-PIPELINE = (
-    drop_duplicate,
-    detect_auto_reply,
-    detect_loop,
-    identify_customer,
-    find_thread,
-    file_message,
-)
-# What a message filed through every step records (the batch files plain messages so).
-STEP_NAMES = tuple(step.__name__ for step in PIPELINE)
 
 
 def run_pipeline(
@@ -384,15 +51,78 @@ def run_pipeline(
     account: ChannelAccount | None = None,
     **given: Any,
 ) -> Run:
-    """`given`: what the filer already knows (Run's customer, identity, by, ticket_fields,
-    thread_reason), for a message an agent files for a customer."""
+    """One message through PIPELINE: a batch of one. `given`: what the filer already knows
+    (Run's customer, identity, ticket, by, ticket_fields, thread_reason, …), for a message an
+    agent files for a customer or a chat message in its chat's ticket."""
     run = Run(inbound=inbound, envelope=envelope, account=account, **given)
-    for step in PIPELINE:
-        run.steps.append(step.__name__)
-        run = step(run)
-        if run.stopped:
-            break
+    run_batch([run])
     return run
+
+
+def run_batch(runs: list[Run]) -> list[Run]:
+    """Run a batch of messages through PIPELINE together, each step once for all; returns
+    the runs deferred, in order, to be run again once these are filed: a message whose
+    sender, message id or the message it answers occurs earlier in the batch, and, once
+    known, one of a customer or for a ticket that an earlier message of the batch has."""
+    waiting: list[Run] = []
+    live = _independent(runs, waiting, _claims)
+    for step in PIPELINE:
+        live = [run for run in live if not run.stopped]
+        if step is find_thread:
+            live = _independent(
+                live,
+                waiting,
+                lambda r: ({("customer", r.customer.pk)} if r.customer else set(), set()),
+            )
+        elif step is file_message:
+            live = _independent(
+                live, waiting, lambda r: ({("ticket", r.ticket.pk)} if r.ticket else set(), set())
+            )
+        if not live:
+            break
+        for run in live:
+            run.steps.append(step.__name__)
+        step(live)
+    order = {id(run): i for i, run in enumerate(runs)}
+    return sorted(waiting, key=lambda run: order[id(run)])
+
+
+def _claims(run: Run) -> tuple[set[Any], set[Any]]:
+    """What a message takes (its sender, its ids) and what it must not find taken earlier in
+    the batch (the same, and the Message-IDs it answers)."""
+    inbound = run.inbound
+    sender = inbound.sender
+    try:
+        key = normalise(sender.kind, sender.value)
+    except Exception:
+        key = sender.value.strip().lower()
+    taken: set[Any] = {("sender", sender.kind, key)}
+    if inbound.external_id:
+        taken.add(("external", inbound.channel, inbound.external_id))
+    needs = set(taken)
+    if inbound.mail.message_id:
+        taken.add(("message", inbound.mail.message_id))
+    needs |= {("message", mid) for _h, mid in thread_headers(inbound)}
+    return taken, needs
+
+
+def _independent(
+    runs: list[Run], waiting: list[Run], claims: Callable[[Run], tuple[set[Any], set[Any]]]
+) -> list[Run]:
+    """The runs that need nothing an earlier one (or one waiting) takes; the others are added
+    to `waiting`."""
+    taken: set[Any] = set()
+    for run in waiting:
+        taken |= claims(run)[0]
+    independent = []
+    for run in runs:
+        takes, needs = claims(run)
+        if needs & taken or takes & taken:
+            waiting.append(run)
+        else:
+            independent.append(run)
+        taken |= takes
+    return independent
 
 
 # --- receiving and processing ---------------------------------------------------------------
@@ -549,7 +279,7 @@ def _process(
     envelope_id: int, *, force: bool, skip_locked: bool, given: Mapping[str, Any] | None = None
 ) -> Envelope | None:
     """`process_envelope`; with `skip_locked`, an envelope another worker holds is left to
-    them (None)."""
+    them (None). Its messages go through PIPELINE one after the other (a batch of one each)."""
     try:
         with transaction.atomic():
             locked = (
@@ -580,19 +310,7 @@ def _process(
                 if receipts
                 else (0, [])
             )
-            filed = [r for r in runs if r.message is not None and not r.stopped]
-            locked.status = EnvelopeStatus.PROCESSED if filed or applied else EnvelopeStatus.SKIPPED
-            locked.reason = "; ".join(
-                [
-                    *(
-                        r.stopped or (f"#{r.ticket.pk}: {r.thread_reason}" if r.ticket else "")
-                        for r in runs
-                    ),
-                    *notes,
-                ]
-            )[:2000]
-            locked.attempts += 1
-            locked.processed_at = timezone.now()
+            _settle(locked, runs, applied=applied, notes=notes)
             locked.save(update_fields=["status", "reason", "attempts", "processed_at"])
             return locked
     except Envelope.DoesNotExist:
@@ -621,14 +339,34 @@ def _process(
         return envelope
 
 
+def _settle(
+    envelope: Envelope, runs: list[Run], *, applied: int = 0, notes: list[str] | None = None
+) -> None:
+    """The envelope's outcome from its messages' runs and the delivery receipts it held
+    (`applied` of them moved a message's status; `notes` say what became of each); not saved."""
+    filed = [r for r in runs if r.message is not None and not r.stopped]
+    envelope.status = EnvelopeStatus.PROCESSED if filed or applied else EnvelopeStatus.SKIPPED
+    envelope.reason = "; ".join(
+        [
+            *(
+                r.stopped or (f"#{r.ticket.pk}: {r.thread_reason}" if r.ticket else "")
+                for r in runs
+            ),
+            *(notes or []),
+        ]
+    )[:2000]
+    envelope.attempts += 1
+    envelope.processed_at = timezone.now()
+
+
 def process_waiting(first_id: int, *, limit: int = 25) -> list[Envelope]:
     """Process envelope `first_id`, then up to `limit - 1` more that still wait (oldest
     first): one worker task files a burst of mail without a round trip to the broker per
-    message. The plain envelopes are filed together (`burst.file_burst`, in a few rounds),
-    then each other one in a transaction of its own, so a failure quarantines only that one. Envelopes
-    another worker holds are left to it. Live events go out once, at the end."""
-    from .batch import file_burst
-
+    message. The burst goes through PIPELINE as one batch (`file_together`), in a few rounds:
+    what needs an earlier message filed first waits for the next. What is left then, and an
+    envelope that is not one readable message, is processed alone in a transaction of its
+    own, so a failure quarantines only that one. Envelopes another worker holds are left to
+    it. Live events go out once, at the end."""
     ids = [first_id]
     if limit > 1:
         with transaction.atomic():
@@ -643,11 +381,9 @@ def process_waiting(first_id: int, *, limit: int = 25) -> list[Envelope]:
     done: list[Envelope] = []
     left = ids
     with realtime.coalesced():
-        # A second mail of the same sender waits for the next round; what is not plain at all
-        # stays behind until the rounds file nothing more.
-        for _round in range(BURST_ROUNDS):
+        for _round in range(BURST_ROUNDS if len(ids) > 1 else 0):
             try:
-                filed, left = file_burst(left)
+                filed, left = file_together(left)
             except Exception:
                 logger.exception("filing envelopes together failed: one by one instead")
                 break
@@ -659,6 +395,77 @@ def process_waiting(first_id: int, *, limit: int = 25) -> list[Envelope]:
             if envelope is not None:
                 done.append(envelope)
     return done
+
+
+def file_together(envelope_ids: list[int]) -> tuple[list[Envelope], list[int]]:
+    """Run the envelopes among `envelope_ids` (in order of arrival) through PIPELINE as one
+    batch, in one transaction. Returns the envelopes done and, in order of arrival, the ids
+    left: the runs deferred, and the envelopes that are not one readable message (with every
+    later one of the same sender). Envelopes another worker holds, and those already done,
+    are passed over."""
+    with transaction.atomic():
+        locked = {
+            envelope.pk: envelope
+            for envelope in Envelope.objects.select_for_update(of=("self",), skip_locked=True)
+            .select_related("account")
+            .filter(pk__in=envelope_ids)
+        }
+        runs: list[Run] = []
+        alone: list[int] = []
+        senders: set[Any] = set()  # what the envelopes processed alone take
+        for envelope_id in envelope_ids:
+            envelope = locked.get(envelope_id)
+            if envelope is None or envelope.status in DONE:
+                continue
+            parsed = _readable(envelope)
+            run = (
+                Run(inbound=parsed[0], envelope=envelope, account=envelope.account)
+                if len(parsed) == 1
+                else None
+            )
+            if run is None or (_claims(run)[1] & senders) or not _sender_readable(run):
+                alone.append(envelope_id)
+                for inbound in parsed:
+                    senders |= _claims(Run(inbound=inbound))[0]
+                continue
+            runs.append(run)
+        waiting = run_batch(runs) if runs else []
+        deferred = {id(run) for run in waiting}
+        done = [run for run in runs if id(run) not in deferred]
+        for run in done:
+            assert run.envelope is not None
+            _settle(run.envelope, [run])
+        update_each(
+            Envelope,
+            ["status", "reason", "attempts", "processed_at"],
+            [run.envelope for run in done],
+        )
+    left = {*alone, *(run.envelope.pk for run in waiting)}  # type: ignore[union-attr]
+    return [run.envelope for run in done], [i for i in envelope_ids if i in left]  # type: ignore[misc]
+
+
+def _readable(envelope: Envelope) -> list[InboundMessage]:
+    """The envelope's messages; none when it failed before (processed alone, it is
+    quarantined again with its reason) or cannot be read."""
+    if envelope.status != EnvelopeStatus.RECEIVED:
+        return []
+    try:
+        parsed = list(get_connector(envelope.channel).parse(envelope))
+    except Exception:
+        return []
+    # A delivery receipt is no message: an envelope holding one is processed alone.
+    return parsed if all(isinstance(p, InboundMessage) for p in parsed) else []
+
+
+def _sender_readable(run: Run) -> bool:
+    """A person's address that cannot be read quarantines the message: alone, not the batch."""
+    if run.inbound.automatic:
+        return True
+    try:
+        normalise(run.inbound.sender.kind, run.inbound.sender.value)
+    except Exception:
+        return False
+    return True
 
 
 def replay(quarantine_item: Quarantine) -> str:

@@ -182,10 +182,8 @@ def test_failure_midway_leaves_nothing_half_written(cast, deliver, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("schijf vol")
 
-    # The message row is built after the customer and the ticket were written, both when a
-    # burst is filed together and when a message goes through PIPELINE alone.
-    monkeypatch.setattr(actions, "inbound_message_row", broken)
-    monkeypatch.setattr(actions.inbound, "inbound_message_row", broken)
+    # The message row is built after the customer and the ticket were written.
+    monkeypatch.setattr(actions.filing, "inbound_message_row", broken)
     envelope = deliver(mail(sender="nieuw@example.nl"))
 
     assert envelope.status == EnvelopeStatus.FAILED and "schijf vol" in envelope.reason

@@ -3,6 +3,7 @@
 from .acknowledgements import (  # noqa: F401
     acknowledgement_text,
     send_acknowledgement,
+    send_acknowledgements,
 )
 from .attachments import (  # noqa: F401
     UploadedFile,
@@ -28,10 +29,14 @@ from .deliveries import (  # noqa: F401
     received_entry,
     sent_entry,
 )
-from .inbound import (  # noqa: F401
+from .filing import (  # noqa: F401
+    Filing,
     add_inbound_message,
-    add_system_message,
+    file_messages,
+)
+from .inbound import (  # noqa: F401
     inbound_message_row,
+    system_message_row,
 )
 from .replies import (  # noqa: F401
     REPLY_SOURCES,

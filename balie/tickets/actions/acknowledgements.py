@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 from django.conf import settings
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -10,13 +14,15 @@ from balie.core.events import SYSTEM
 from balie.core.language_detection import answer_language
 from balie.messaging.connectors.email.quotes import CLOSING
 from balie.sla import actions as sla_actions
+from balie.tickets.events import emit_all
 from balie.tickets.models import (
     Channel,
     Message,
     Ticket,
 )
 
-from .replies import add_reply, reply_channel
+from .deliveries import sent_entry
+from .replies import add_reply, outbound_message_row, reply_channel
 
 
 def send_acknowledgement(
@@ -39,6 +45,40 @@ def send_acknowledgement(
         )
     except ValueError:
         return None
+
+
+def send_acknowledgements(pairs: Sequence[tuple[Ticket, Message]], *, at: datetime) -> None:
+    """`send_acknowledgement(untouched=True)` for many new tickets, each with the one message
+    it holds: the answers, their outbox entries and audit entries in three INSERTs, and one
+    task sends them all."""
+    from balie.messaging.models import OutboxItem
+    from balie.messaging.outbox import outbox_row
+    from balie.messaging.tasks import send_outbox_items
+
+    replies: list[Message] = []
+    for ticket, message in pairs:
+        text = acknowledgement_text(ticket, to_message=message, untouched=True)
+        if text is None:
+            continue
+        try:
+            reply = outbound_message_row(
+                ticket, by=SYSTEM, text=text, automatic=True, only_message=message, at=at
+            )
+        except ValueError:
+            continue
+        replies.append(reply)
+    if not replies:
+        return
+    Message.objects.bulk_create(replies)
+    outbox = OutboxItem.objects.bulk_create(
+        outbox_row(reply, account=reply.ticket.account) for reply in replies
+    )
+    Ticket.objects.filter(pk__in=[reply.ticket_id for reply in replies]).update(
+        last_message_at=at, updated_at=at
+    )
+    emit_all([sent_entry(reply, by=SYSTEM) for reply in replies])
+    ids = [item.pk for item in outbox]
+    transaction.on_commit(lambda: send_outbox_items.delay(ids))
 
 
 def acknowledgement_text(
