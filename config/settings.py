@@ -128,6 +128,8 @@ EVENT_CONSUMERS = (
     "balie.automation.webhooks.consume_events",  # outgoing webhook subscriptions per kind
     "balie.routing.engine.consume_events",  # queues per team, offers and assignments
 )
+# What the outbox (messaging, below tickets) calls with the messages it sent or gave up on.
+BALIE_DELIVERY_RECORDER = "balie.tickets.actions.mark_deliveries"
 
 # Agent presence (docs/routing.md): away after this many seconds without using Balie, offline
 # (open chats back to the queue) after this many seconds without a heartbeat from any page.

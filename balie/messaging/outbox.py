@@ -7,15 +7,17 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from balie.core.bulk_updates import update_each
 from balie.core.events import SYSTEM
 
 from .connectors import UnknownChannel, get_connector
-from .connectors.base import Delivery, OutboundAttachment, OutboundMessage, Party
+from .connectors.base import Delivery, DeliveryState, OutboundAttachment, OutboundMessage, Party
 from .connectors.email.addresses import email_accounts
 from .models import ChannelAccount, OutboxItem, OutboxStatus
 
@@ -23,6 +25,13 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=5)
+
+
+def record_delivery(messages: list[Any], *, status: str, error: str = "") -> None:
+    """Tell the tickets layer what became of sent messages (`settings.BALIE_DELIVERY_RECORDER`,
+    tickets.actions.mark_deliveries: their delivery status and audit entries): the outbox sits
+    below tickets and does not import them."""
+    import_string(settings.BALIE_DELIVERY_RECORDER)(messages, status=status, error=error, by=SYSTEM)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -57,8 +66,6 @@ def outbox_row(message: Any, *, account: ChannelAccount | None = None) -> Outbox
 
 
 def build_outbound(item: OutboxItem) -> OutboundMessage:
-    from django.conf import settings
-
     message = item.message
     ticket = message.ticket
     recipients = message.recipients if isinstance(message.recipients, dict) else {}
@@ -125,10 +132,6 @@ def deliver_many(item_ids: list[int]) -> list[OutboxItem]:
     """Send a burst of items (the acknowledgements of a burst of new tickets): claimed at
     once, read with their messages and attachments in three queries, and what was sent
     recorded together; an item that failed is recorded as `deliver` records it."""
-    from balie.tickets.actions import delivery_entry
-    from balie.tickets.events import emit_all
-    from balie.tickets.models import DeliveryStatus, Message
-
     items = claim_many(item_ids)
     sent: list[OutboxItem] = []
     for item in items:
@@ -150,10 +153,7 @@ def deliver_many(item_ids: list[int]) -> list[OutboxItem]:
         update_each(
             OutboxItem, ["status", "sent_at", "provider_id", "last_error", "attempts"], sent
         )
-        Message.objects.filter(pk__in=[item.message_id for item in sent]).update(
-            delivery_status=DeliveryStatus.SENT, delivery_error=""
-        )
-        emit_all([delivery_entry(item.message, status=DeliveryStatus.SENT) for item in sent])
+        record_delivery([item.message for item in sent], status=DeliveryState.SENT)
     return items
 
 
@@ -198,9 +198,6 @@ def _send(item: OutboxItem) -> Delivery:
 
 
 def _record(item: OutboxItem, delivery: Delivery) -> None:
-    from balie.tickets.actions import mark_delivery
-    from balie.tickets.models import DeliveryStatus
-
     item.attempts += 1
     now = timezone.now()
     with transaction.atomic():
@@ -210,7 +207,7 @@ def _record(item: OutboxItem, delivery: Delivery) -> None:
             item.provider_id = delivery.provider_id[:255]
             item.last_error = ""
             item.save(update_fields=["status", "sent_at", "provider_id", "last_error", "attempts"])
-            mark_delivery(item.message, status=DeliveryStatus.SENT, by=SYSTEM)
+            record_delivery([item.message], status=DeliveryState.SENT)
         else:
             item.last_error = delivery.error[:2000]
             if delivery.retry and item.attempts < MAX_ATTEMPTS:
@@ -220,9 +217,7 @@ def _record(item: OutboxItem, delivery: Delivery) -> None:
                 item.next_attempt_at = now + wait
             else:
                 item.status = OutboxStatus.FAILED
-                mark_delivery(
-                    item.message, status=DeliveryStatus.FAILED, error=delivery.error, by=SYSTEM
-                )
+                record_delivery([item.message], status=DeliveryState.FAILED, error=delivery.error)
             item.save(update_fields=["status", "last_error", "attempts", "next_attempt_at"])
 
 

@@ -25,6 +25,7 @@ from .creation import (  # noqa: F401
 )
 from .deliveries import (  # noqa: F401
     delivery_entry,
+    mark_deliveries,
     mark_delivery,
     received_entry,
     sent_entry,

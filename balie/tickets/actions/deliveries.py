@@ -15,10 +15,21 @@ from balie.tickets.models import (
 
 
 def mark_delivery(message: Message, *, status: str, error: str = "", by: Any = SYSTEM) -> None:
-    Message.objects.filter(pk=message.pk).update(
+    mark_deliveries([message], status=status, error=error, by=by)
+
+
+def mark_deliveries(
+    messages: Sequence[Message], *, status: str, error: str = "", by: Any = SYSTEM
+) -> None:
+    """Messages whose delivery moved to one status: the outbox sent them, or gave up (with
+    `error`). Set in one UPDATE, with each message's audit entry. The outbox (below tickets)
+    calls this through `settings.BALIE_DELIVERY_RECORDER`."""
+    if not messages:
+        return
+    Message.objects.filter(pk__in=[m.pk for m in messages]).update(
         delivery_status=status, delivery_error=error[:2000]
     )
-    emit_all([delivery_entry(message, status=status, error=error, by=by)])
+    emit_all([delivery_entry(m, status=status, error=error, by=by) for m in messages])
 
 
 # --- the audit entries of a message (one form, whether one message is filed or a burst) ---
