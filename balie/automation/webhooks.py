@@ -22,6 +22,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from balie.core.process_cache import ProcessCache
 from balie.tickets.events import Event
@@ -58,7 +59,7 @@ class Attempt:
 
 def post_signed(url: str, body: bytes, *, secret: str, event: str) -> Attempt:
     if not valid_webhook_url(url):
-        return Attempt(False, None, "URL moet http of https zijn")
+        return Attempt(False, None, _("URL moet http of https zijn"))
     request = urllib.request.Request(  # noqa: S310 - scheme checked above
         url,
         data=body,

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from balie.core.bulk_updates import update_each
 from balie.core.events import actor_fields
@@ -58,7 +59,10 @@ def add_identity(
     )
     if existing:
         if existing.customer_id != customer.pk:
-            raise ValueError(f"{kind} {normalised} hoort al bij klant {existing.customer.number}")
+            raise ValueError(
+                _("%(kind)s %(value)s hoort al bij klant %(number)s")
+                % {"kind": kind, "value": normalised, "number": existing.customer.number}
+            )
         return existing
     return Identity.objects.create(
         customer=customer, kind=kind, value=normalised, display_name=display_name, verified=verified
@@ -197,9 +201,9 @@ def merge_customers(target: Customer, source: Customer, *, by: Any) -> Customer:
     from balie.tickets.actions import record_customer_merge
 
     if target.pk == source.pk:
-        raise ValueError("Een klant kan niet met zichzelf worden samengevoegd.")
+        raise ValueError(_("Een klant kan niet met zichzelf worden samengevoegd."))
     if source.merged_into_id:
-        raise ValueError("Deze klant is al samengevoegd.")
+        raise ValueError(_("Deze klant is al samengevoegd."))
     with transaction.atomic():
         Identity.objects.filter(customer=source).update(customer=target)
         moved = record_customer_merge(target=target, source=source, by=by)

@@ -1,6 +1,6 @@
 """Why a message was filed in its ticket, in words an agent reads ("antwoord op ons bericht van
-2 december 17:13"), in the language of the page, with the technical detail (Message-IDs, the
-reason as recorded) apart, for behind a toggle.
+2 december 17:13"), in the language of the page, with the technical detail (the Message-IDs)
+apart, for behind a toggle.
 
 The intake records the reason as data in `Message.threading`:
 
@@ -123,8 +123,6 @@ def _details(message: Any) -> list[str]:
         details.append(
             "References: " + " ".join(f"<{r.strip('<>')}>" for r in message.references.split())
         )
-    if message.thread_reason:
-        details.append(_("Vastgelegde reden: %(reason)s") % {"reason": message.thread_reason})
     return details
 
 
