@@ -41,6 +41,9 @@ def _keep_the_test_connection():
     request_finished.connect(close_old_connections)
 
 
+# A raw mail is bytes, sent as they are, like an octet-stream body.
+schemathesis.serializer.alias("message/rfc822", "application/octet-stream")
+
 whole = schemathesis.openapi.from_dict(api.get_openapi_schema())
 whole.app = get_wsgi_application()
 # The people's API with an agent's token; the mail servers' endpoint (raw MIME bytes) with an
