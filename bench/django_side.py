@@ -5,6 +5,7 @@ environment (never in the harness process, which must not touch the main databas
     python -m bench.django_side sla       -> JSON: SLA recomputation timed, or unavailable
     python -m bench.django_side counts    -> JSON: tickets and open tickets
     python -m bench.django_side live N    -> JSON: N agents with a session each, a ticket
+    python -m bench.django_side chat N T  -> JSON: N visitor tokens, T of them talking to an agent
 """
 
 from __future__ import annotations
@@ -231,8 +232,13 @@ def main() -> None:
     if command == "live":
         print(json.dumps(live(int(sys.argv[2]))))
         return
+    if command == "chat":
+        from .chat_setup import chat
+
+        print(json.dumps(chat(int(sys.argv[2]), int(sys.argv[3]))))
+        return
     if command not in handlers:
-        sys.exit(f"usage: python -m bench.django_side {'|'.join(handlers)}|live N")
+        sys.exit(f"usage: python -m bench.django_side {'|'.join(handlers)}|live N|chat N T")
     print(json.dumps(handlers[command]()))
 
 

@@ -177,7 +177,8 @@ class Processes:
     )
 
     def start_server(self, env: dict[str, str]) -> None:
-        port = free_port()
+        # BENCH_PORT: a port of one's own (several benchmarks on one machine), else any free one.
+        port = int(os.environ.get("BENCH_PORT") or 0) or free_port()
         VAR.mkdir(parents=True, exist_ok=True)  # a fresh checkout on PostgreSQL has none yet
         log = open(VAR / "uvicorn.log", "ab")  # noqa: SIM115
         proc = subprocess.Popen(

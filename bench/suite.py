@@ -360,14 +360,6 @@ def sla(ctx: Context) -> list[Result]:
     return [Result("sla_recompute_100k_open_s", scaled, "s", SLA_SECONDS, note=note)]
 
 
-def chat() -> list[Result]:
-    why = "live chat has no WebSocket endpoint yet (live_* rows: the agents' WebSocket)"
-    return [
-        missing("chat_concurrent_sessions", "count", ">= 1000", why),
-        missing("chat_relay_p99_ms", "ms", "<= 25", why),
-    ]
-
-
 def describe(info: dict[str, Any]) -> str:
     keep = {k: info[k] for k in ("tickets", "open", "messages") if k in info}
     return json.dumps(keep)

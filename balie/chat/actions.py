@@ -134,7 +134,7 @@ def start_chat(
             started_at=now,
             last_visitor_at=now,
         )
-        message = _file(session, client_id=client_id, text=text, team=team)
+        message, _new = _file(session, client_id=client_id, text=text, team=team)
         session.ticket = message.ticket
         session.team_id = message.ticket.team_id
         session.save(update_fields=["ticket", "team"])
@@ -156,18 +156,20 @@ def visitor_message(
     again gives the message filed the first time."""
     check_client_id(client_id)
     text = check_text(text, allow_empty=bool(attachments))
-    existing = _filed(session, client_id)
-    if existing is not None:
-        return existing, False
     if session.state == ChatState.ENDED:
+        existing = _filed(session, client_id)  # sent before the end, acknowledged after it
+        if existing is not None:
+            return existing, False
         raise ChatError(_("Dit gesprek is beëindigd."))
     with transaction.atomic():
-        message = _file(session, client_id=client_id, text=text, attachments=attachments)
-        ChatSession.objects.filter(pk=session.pk).update(
-            last_visitor_at=timezone.now(), idle_warned_at=None
-        )
-    announce(session)
-    return message, True
+        message, new = _file(session, client_id=client_id, text=text, attachments=attachments)
+        if new:
+            ChatSession.objects.filter(pk=session.pk).update(
+                last_visitor_at=timezone.now(), idle_warned_at=None
+            )
+    if new:
+        announce(session)
+    return message, new
 
 
 def _filed(session: ChatSession, client_id: str) -> Message | None:
@@ -186,9 +188,10 @@ def _file(
     text: str,
     attachments: tuple[tuple[str, str, bytes], ...] = (),
     team: Any = None,
-) -> Message:
+) -> tuple[Message, bool]:
     """Store the envelope and file it, in the caller's transaction (so the ingest worker, woken
-    after commit, finds it done)."""
+    after commit, finds it done); (message, new). The same client id again finds the envelope
+    stored the first time and its message."""
     claims = {
         "customer_number": session.customer_number,
         "topic": session.topic,
@@ -205,7 +208,7 @@ def _file(
         attachments=attachments,
         sent_at=timezone.now().isoformat(),
     )
-    envelope, _created = ingest.receive(
+    envelope, created = ingest.receive(
         channel="chat", raw=raw, account=session.account, external_id=external_id
     )
     ticket = session.ticket
@@ -223,7 +226,7 @@ def _file(
     message = Message.objects.filter(envelope=envelope, direction=Direction.INBOUND).first()
     if message is None:
         raise ChatError(envelope.reason or _("Het bericht kon niet worden bewaard."))
-    return message
+    return message, created
 
 
 def agent_reply(session: ChatSession, *, by: Any, text: str, attachments: Any = ()) -> Message:

@@ -17,13 +17,20 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from channels.db import database_sync_to_async
+from channels.db import database_sync_to_async as _db_call
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from balie.messaging.connectors.chat import group_of
 
 from . import actions, history, queue
 from .models import ChatSession, ChatState
+
+
+def database_sync_to_async(func):  # type: ignore[no-untyped-def]
+    """Database work of a socket in a thread of the pool, not the one thread all sync code
+    of the process shares: one chat's pipeline run does not hold up every other socket."""
+    return _db_call(func, thread_sensitive=False)
+
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -41,6 +48,7 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
 
 class VisitorConsumer(AsyncJsonWebsocketConsumer):
     session: ChatSession | None = None
+    reading: bool | None = None  # a read of new messages running (True: read again after it)
     groups_joined: list[str]
     last_sent: int
     sent: set[int]
@@ -139,9 +147,22 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         }
 
     async def _send_new(self, *, late: bool = True) -> None:
-        messages = await database_sync_to_async(self._read_new)(late)
-        if messages:
-            await self.send_json({"type": "messages", "messages": messages})
+        """What is new for the visitor; news arriving during a read makes one more read after
+        it (never two reads at once, so nothing is sent twice)."""
+        if self.reading is not None:
+            self.reading = True
+            return
+        self.reading = False
+        try:
+            while True:
+                messages = await database_sync_to_async(self._read_new)(late)
+                if messages:
+                    await self.send_json({"type": "messages", "messages": messages})
+                if not self.reading:
+                    break
+                self.reading = False
+        finally:
+            self.reading = None
 
     def _read_new(self, late: bool) -> list[dict[str, Any]]:
         session = self.session
@@ -217,7 +238,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
     # --- group messages ---------------------------------------------------------------------
 
     async def chat_changed(self, message: dict[str, Any]) -> None:
-        await self._send_new()
+        asyncio.ensure_future(self._send_new())
 
     async def chat_ended(self, message: dict[str, Any]) -> None:
         await self._send_new()

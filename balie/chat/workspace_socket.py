@@ -10,15 +10,23 @@ new waiting chat) and the group of every chat the agent opens. Frames from the p
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from channels.db import database_sync_to_async
+from channels.db import database_sync_to_async as _db_call
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from balie.messaging.connectors.chat import group_of
 
 from . import actions, desk, history
 from .actions import ChatError
+
+
+def database_sync_to_async(func):  # type: ignore[no-untyped-def]
+    """Database work of a socket in a thread of the pool, not the one thread all sync code
+    of the process shares: one chat's pipeline run does not hold up every other socket."""
+    return _db_call(func, thread_sensitive=False)
+
 
 CLOSE_UNAUTHENTICATED = 4401
 
@@ -40,6 +48,8 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.chats: dict[int, dict[str, Any]] = {}
+        self.pending: dict[int, Any] = {}  # per chat: the agent's last answer still being stored
+        self.reading: dict[int, bool] = {}  # per chat: a read running (True: read again after)
         self.joined = [f"agent.{self.agent.pk}", *(team_group(t) for t in self.team_ids)]
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
@@ -83,7 +93,11 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
                         "on": bool(content.get("on")),
                     },
                 )
-            elif kind in ("reply", "note", "read", "accept", "transfer", "end"):
+            elif kind in ("reply", "note"):
+                # In the background, one after another per chat: the socket keeps taking the
+                # agent's other chats' frames (and their visitors' news) meanwhile.
+                self._in_order(number, self._act_reporting(kind, number, content))
+            elif kind in ("read", "accept", "transfer", "end"):
                 await database_sync_to_async(self._act)(kind, number, content)
                 if kind == "accept":
                     await self._open(number)
@@ -108,6 +122,29 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
             if type(exc).__name__ not in ("RoutingError", "OfferGone", "CannotSend"):
                 raise
             await self.send_json({"type": "error", "ticket": number, "message": str(exc)})
+
+    def _in_order(self, number: int, work: Any) -> None:
+        previous = self.pending.get(number)
+
+        async def run() -> None:
+            if previous is not None:
+                await asyncio.gather(previous, return_exceptions=True)
+            await work
+
+        task = asyncio.ensure_future(run())
+        self.pending[number] = task
+        task.add_done_callback(
+            lambda done: (
+                self.pending.pop(number, None) if self.pending.get(number) is done else None
+            )
+        )
+
+    async def _act_reporting(self, kind: str, number: int, content: dict[str, Any]) -> None:
+        try:
+            await database_sync_to_async(self._act)(kind, number, content)
+        except (ChatError, ValueError) as exc:
+            message = str(getattr(exc, "reason", exc))
+            await self.send_json({"type": "error", "ticket": number, "message": message})
 
     def _act(self, kind: str, number: int, content: dict[str, Any]) -> None:
         session = desk.chat_for(self.agent, number)
@@ -154,11 +191,26 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
         }
 
     async def _send_new(self, number: int) -> None:
+        """What the chat has new; news arriving during a read makes one more read after it,
+        not one read each."""
         if number not in self.chats:
             return
-        messages = await database_sync_to_async(self._read_new)(number)
-        if messages:
-            await self.send_json({"type": "messages", "ticket": number, "messages": messages})
+        if number in self.reading:
+            self.reading[number] = True
+            return
+        self.reading[number] = False
+        try:
+            while True:
+                messages = await database_sync_to_async(self._read_new)(number)
+                if messages:
+                    await self.send_json(
+                        {"type": "messages", "ticket": number, "messages": messages}
+                    )
+                if not self.reading.get(number):
+                    break
+                self.reading[number] = False
+        finally:
+            self.reading.pop(number, None)
 
     def _read_new(self, number: int) -> list[dict[str, Any]]:
         state = self.chats[number]
@@ -178,7 +230,9 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
     # --- group messages ---------------------------------------------------------------------
 
     async def chat_changed(self, message: dict[str, Any]) -> None:
-        await self._send_new(int(message.get("ticket") or 0))
+        # Read in the background (one read at a time per chat, see _send_new): the socket's
+        # other chats are not kept waiting.
+        asyncio.ensure_future(self._send_new(int(message.get("ticket") or 0)))
 
     async def chat_ended(self, message: dict[str, Any]) -> None:
         number = int(message.get("ticket") or 0)

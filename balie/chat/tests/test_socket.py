@@ -29,7 +29,7 @@ async def hello(communicator, token: str, after: int = 0):
     return await communicator.receive_json_from(timeout=3)
 
 
-async def frames_until(communicator, kind: str, timeout: float = 3):
+async def frames_until(communicator, kind: str, timeout: float = 10):
     seen = []
     while True:
         frame = await communicator.receive_json_from(timeout=timeout)

@@ -22,7 +22,7 @@ def cookie_of(user) -> bytes:
     return f"{name}={client.cookies[name].value}".encode()
 
 
-async def frame_of(communicator, kind: str, timeout: float = 3):
+async def frame_of(communicator, kind: str, timeout: float = 10):
     while True:
         frame = await communicator.receive_json_from(timeout=timeout)
         if frame["type"] == kind:
