@@ -21,9 +21,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from balie.core.events import SYSTEM
 from balie.intake import pipeline as ingest
 from balie.messaging.connectors.chat import build_envelope, envelope_key, group_of, mark_live
 from balie.messaging.models import ChannelAccount, Envelope
+from balie.routing import actions as routing_actions
 from balie.tickets import actions as ticket_actions
 from balie.tickets.models import Direction, Message, Ticket
 
@@ -268,14 +270,8 @@ def end_chat(session: ChatSession, *, reason: str) -> bool:
 
 
 def _finish_routing(ticket: Ticket, *, by: Any) -> None:
-    """Tell routing the chat ended (frees the agent's slot), once it knows of chats."""
-    try:
-        from balie.routing import actions as routing_actions
-    except ImportError:  # pragma: no cover
-        return
-    finish = getattr(routing_actions, "finish", None)
-    if finish is not None:
-        finish(ticket, by=by)
+    """Tell routing the chat ended: the agent's slot is free for the next chat in the queue."""
+    routing_actions.finish(ticket, by=by or ticket.assignee or SYSTEM)
 
 
 def announce(session: ChatSession, *, event: str = "chat.changed") -> None:

@@ -1,7 +1,7 @@
 """The agents' side of a chat: which chats an agent has and may open, what is shown beside
-one, and accepting, transferring and ending through the routing engine (it decides who gets
-which chat; nothing here assigns on its own but an agent taking a waiting chat by hand, in a
-team whose routing mode is manual)."""
+one, and accepting and transferring through the routing engine (it decides who gets which
+chat; an agent may also take a waiting chat of their own team by hand, within their cap, as in
+a team whose routing mode is manual)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from balie.accounts.models import Agent, Team
 from balie.routing import actions as routing_actions
-from balie.tickets import actions as ticket_actions
+from balie.routing.models import routing_for
 from balie.tickets.access import tickets_for
 from balie.tickets.models import Ticket
 
@@ -26,12 +26,10 @@ EARLIER_TICKETS = 5
 
 
 def cap_of(agent: Agent) -> int:
-    """How many chats the agent may have side by side: their team's routing cap."""
-    routing_for = getattr(routing_actions, "routing_for", None)
-    team = agent.teams.order_by("id").first()
-    if routing_for is None or team is None:
-        return DEFAULT_CAP
-    return int(getattr(routing_for(team), "cap", DEFAULT_CAP) or DEFAULT_CAP)
+    """How many chats the agent may have side by side: the smallest routing cap of their
+    teams (3 by default)."""
+    caps = [routing_for(team).cap for team in agent.teams.all()]
+    return min([c for c in caps if c] or [DEFAULT_CAP])
 
 
 def open_chats(agent: Agent) -> list[ChatSession]:
@@ -110,11 +108,8 @@ def accept(agent: Agent, session: ChatSession, *, offer: int | None = None) -> N
         ticket = Ticket.objects.select_for_update().get(pk=session.ticket_id)
         if ticket.assignee_id and ticket.assignee_id != agent.pk:
             raise ChatError(_("Een collega heeft deze chat al aangenomen."))
-        take = getattr(routing_actions, "force_assign", None)
-        if take is not None and ticket.assignee_id is None:
-            take(ticket, agent, by=agent)
-        else:
-            ticket_actions.update_ticket(ticket, by=agent, assignee=agent)
+        if ticket.assignee_id is None:
+            routing_actions.force_assign(ticket, agent, by=agent)
     actions.announce(session, event="chat.assigned")
 
 
@@ -125,21 +120,9 @@ def transfer(
     target_team = Team.objects.filter(pk=to_team).first() if to_team else None
     if target_agent is None and target_team is None:
         raise ChatError(_("Kies een collega of een team."))
-    routing_transfer = getattr(routing_actions, "transfer", None)
-    if routing_transfer is not None:
-        routing_transfer(
-            session.ticket, by=agent, to_agent=target_agent, to_team=target_team, note=note
-        )
-    else:
-        with transaction.atomic():
-            if note.strip():
-                ticket_actions.add_note(session.ticket, by=agent, text=note)
-            ticket_actions.update_ticket(
-                session.ticket,
-                by=agent,
-                assignee=target_agent,
-                **({"team": target_team} if target_team else {}),
-            )
+    routing_actions.transfer(
+        session.ticket, by=agent, to_agent=target_agent, to_team=target_team, note=note
+    )
     if target_team is not None:
         ChatSession.objects.filter(pk=session.pk).update(team=target_team)
     actions.announce(session, event="chat.assigned")

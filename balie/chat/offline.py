@@ -84,10 +84,9 @@ NOT_ADMITTED = {"nobody_online": NOBODY, "queue_full": BUSY, "wait_too_long": BU
 
 
 def _routing_says(team: Any) -> tuple[bool, str, Any]:
-    admission = getattr(routing_actions, "admission", None)
-    if admission is None or team is None:
+    if team is None:
         return True, "", team
-    found = admission(team, "chat")
+    found = routing_actions.admission(team, "chat")
     if found.open:
         return True, "", found.team
     return (

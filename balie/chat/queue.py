@@ -26,10 +26,7 @@ def position_of(session: ChatSession) -> dict[str, Any] | None:
     session.ticket.refresh_from_db(fields=["assignee"])
     if live_state(session) != ChatState.WAITING:
         return None
-    queue_position = getattr(routing_actions, "queue_position", None)
-    if queue_position is None:
-        return None
-    found = queue_position(session.ticket)
+    found = routing_actions.queue_position(session.ticket)
     if found is None or found.position is None:
         return None
     return {"position": found.position, "wait": found.expected_wait}

@@ -64,16 +64,3 @@ def clock(monkeypatch):
         return moment
 
     return _set
-
-
-@pytest.fixture
-def agents_online(cast):
-    """Anna and Bram online, so that routing admits new chats (nobody online: the widget
-    offers the leave-a-message form)."""
-    from balie.routing import actions as routing_actions
-
-    set_presence = getattr(routing_actions, "set_presence", None)
-    if set_presence is not None:
-        for agent in (cast.anna, cast.bram):
-            set_presence(agent, "online")
-    return cast

@@ -49,7 +49,7 @@ def test_in_english_on_a_closed_day(client, cast, chat_account, clock):
     assert status["promise"].startswith("You will have our answer no later than Monday")
 
 
-def test_while_open_the_chat_starts(client, agents_online, chat_account, clock):
+def test_while_open_the_chat_starts(client, cast, chat_account, clock):
     clock(TUESDAY_MORNING)
     assert client.get("/chat/api/demo/status", HTTP_ORIGIN=SITE).json()["open"] is True
     assert _post(client, "start", FORM).status_code == 201

@@ -29,7 +29,7 @@ def _open_hours(clock):
 
 
 @pytest.fixture
-def post(client, chat_account, agents_online, django_capture_on_commit_callbacks):
+def post(client, cast, chat_account, django_capture_on_commit_callbacks):
     def run(path, data=None, *, origin=SITE, token="", json=True, **extra):
         headers = {"HTTP_ORIGIN": origin} if origin else {}
         if token:
