@@ -84,6 +84,10 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
             if kind == "open":
                 await self._open(number)
             elif kind == "typing":
+                if number not in self.chats:
+                    # Only a chat open in this workspace: another team's chat says why not.
+                    await database_sync_to_async(desk.chat_for)(self.agent, number)
+                    return
                 await self.channel_layer.group_send(
                     group_of(number),
                     {

@@ -107,6 +107,31 @@ def test_agent_accepts_and_both_sides_talk(started, cast):
     assert ticket.assignee == cast.bram
 
 
+def test_an_agent_outside_the_chats_team_cannot_show_the_visitor_typing(started, cast):
+    ticket = started.session.ticket
+    outsider_cookie = cookie_of(cast.anna.user)  # not in the private team the chat went to
+
+    @async_to_sync
+    async def scenario():
+        visitor = WebsocketCommunicator(
+            application, "/ws/chat/demo/", headers=[(b"origin", SITE.encode()), (b"host", b"x")]
+        )
+        assert (await visitor.connect())[0]
+        await visitor.send_json_to({"type": "hello", "token": started.token})
+        await frame_of(visitor, "welcome")
+        outsider = await desk_of(outsider_cookie)
+        await outsider.send_json_to({"type": "typing", "ticket": ticket.pk, "on": True})
+        assert "niet voor u" in (await frame_of(outsider, "error"))["message"]
+        seen = []
+        while not await visitor.receive_nothing(timeout=1):
+            seen.append((await visitor.receive_json_from())["type"])
+        assert "typing" not in seen
+        await outsider.disconnect()
+        await visitor.disconnect()
+
+    scenario()
+
+
 def test_without_login_the_workspace_socket_is_closed(started):
     @async_to_sync
     async def scenario():
