@@ -100,7 +100,7 @@ class Cast:
 @pytest.fixture
 def cast(db) -> Cast:
     from balie.accounts.tests.factories import AgentFactory, TeamFactory, UserFactory
-    from balie.core.events import SYSTEM
+    from balie.core.actors import SYSTEM
     from balie.customers.actions import create_customer
 
     klantenservice = TeamFactory(

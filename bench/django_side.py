@@ -49,7 +49,7 @@ def prepare() -> dict[str, Any]:
 
     from balie.accounts.actions import create_api_token
     from balie.accounts.models import Agent, Role, Team, TokenScope
-    from balie.core.events import SYSTEM
+    from balie.core.actors import SYSTEM
     from balie.demo.seeding import ensure_staff
     from balie.tickets.models import Ticket
 

@@ -18,12 +18,12 @@ if not settings.RUNNING_TESTS:
 
     warm_up()
 
-from balie.chat.routing import (  # noqa: E402
+from balie.chat.socket_urls import (  # noqa: E402
     VISITOR_PREFIX,
     agent_urlpatterns,
     visitor_urlpatterns,
 )
-from balie.core.routing import websocket_urlpatterns  # noqa: E402
+from balie.core.socket_urls import websocket_urlpatterns  # noqa: E402
 from balie.intake.mail_server import INTAKE  # noqa: E402
 from balie.messaging.connectors.email.asgi import MailServerRoute  # noqa: E402
 

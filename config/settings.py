@@ -125,7 +125,7 @@ INSTALLED_APPS = [
 # consumers sit in layers above tickets (docs/events.md).
 EVENT_CONSUMERS = (
     "balie.automation.triggers.consume_events",  # trigger rules of the event, in order
-    "balie.automation.webhooks.consume_events",  # outgoing webhook subscriptions per kind
+    "balie.automation.outgoing_webhooks.consume_events",  # outgoing webhook subscriptions per kind
     "balie.routing.engine.consume_events",  # queues per team, offers and assignments
 )
 # What the outbox (messaging, below tickets) calls with the messages it sent or gave up on.

@@ -16,7 +16,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from balie.accounts.actions import create_api_token
 from balie.accounts.models import TokenScope
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.tickets.actions import add_note
 from balie.tickets.tests.factories import MessageFactory, TicketFactory
 from config.api import api

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.tickets.actions import create_ticket
 from tests.conftest import needs_chromium
 

@@ -64,7 +64,7 @@ def announced(monkeypatch):
 
 
 def _new_ticket(cast, subject):
-    from balie.core.events import SYSTEM
+    from balie.core.actors import SYSTEM
     from balie.tickets.actions import create_ticket
 
     return create_ticket(

@@ -13,7 +13,7 @@ import json
 import pytest
 from django.test import Client
 
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.tickets import actions
 from tests.conftest import CHROMIUM, LAUNCH_ARGS, needs_chromium
 from tests.test_browser_live import STAND_IN_SOCKET

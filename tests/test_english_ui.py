@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 
 from balie.accounts.models import Role
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.intake.tests.test_pipeline import mail
 from balie.tickets import actions
 from balie.tickets.models import Status, Ticket

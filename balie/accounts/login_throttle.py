@@ -12,7 +12,7 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 
 from .actions import record_lockout
 

@@ -202,7 +202,7 @@ def delete_subscription(subscription: WebhookSubscription, *, by: Agent) -> None
 
 def send_test_webhook(subscription: WebhookSubscription, *, by: Agent) -> WebhookDelivery:
     """A signed test POST to the subscription's URL, logged like any delivery."""
-    from .webhooks import TEST_EVENT, send_later, subscription_body
+    from .outgoing_webhooks import TEST_EVENT, send_later, subscription_body
 
     delivery = WebhookDelivery.objects.create(
         subscription=subscription,

@@ -26,7 +26,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.core.language_detection import answer_language
 from balie.sla.business_time import BusinessCalendar
 from balie.tickets import events as ticket_events

@@ -11,7 +11,7 @@ from .models import DeliveryState
 def send_webhook(delivery_id: int) -> str:
     """POST one webhook delivery; while it fails, queue the next attempt with back-off (a new
     task message with a countdown, so it also works with eager tasks)."""
-    from .webhooks import deliver_webhook, retry_delay
+    from .outgoing_webhooks import deliver_webhook, retry_delay
 
     delivery = deliver_webhook(delivery_id)
     if delivery is None:

@@ -21,7 +21,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete, post_save
 
-from balie.core.events import System
+from balie.core.actors import System
 from balie.core.process_cache import ProcessCache
 from balie.tickets.events import Event as StreamEvent
 from balie.tickets.events import EventKind, emit

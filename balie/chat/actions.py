@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.intake import pipeline as ingest
 from balie.messaging.connectors.chat import build_envelope, envelope_key, group_of, mark_live
 from balie.messaging.models import ChannelAccount, Envelope

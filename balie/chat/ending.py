@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.tickets import actions as ticket_actions
 from balie.tickets.models import Ticket
 

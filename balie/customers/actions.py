@@ -8,8 +8,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from balie.core.actors import actor_fields
 from balie.core.bulk_updates import update_each
-from balie.core.events import actor_fields
 
 from .identities import normalise
 from .models import Customer, Identity

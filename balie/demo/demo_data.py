@@ -27,7 +27,7 @@ from django.utils import timezone
 from balie.accounts.actions import create_api_token
 from balie.accounts.models import Agent, ApiToken, Role, Team, TokenScope
 from balie.core import realtime
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.customers.actions import create_customer
 from balie.customers.models import Customer, Identity, IdentityKind, Tier
 from balie.intake.agent_filing import log_contact

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.messaging.connectors.base import DeliveryReceipt, DeliveryState
 from balie.messaging.models import ChannelAccount, OutboxItem, OutboxStatus
 from balie.tickets.actions import mark_delivery

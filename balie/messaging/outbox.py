@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from balie.core.actors import SYSTEM
 from balie.core.bulk_updates import update_each
-from balie.core.events import SYSTEM
 
 from .connectors import UnknownChannel, get_connector
 from .connectors.base import Delivery, DeliveryState, OutboundAttachment, OutboundMessage, Party

@@ -24,13 +24,15 @@ from django.views.decorators.http import require_http_methods
 from balie.core import rate_limits
 from balie.core.client_address import client_ip
 from balie.customers.models import Customer
+from balie.intake import submissions
 from balie.tickets.access import get_ticket_for_customer
 from balie.tickets.actions import outbound_subject
 from balie.tickets.attachment_files import attachment_response
 from balie.tickets.models import Attachment, Direction, Status
 
-from . import channel_info, magic_links, submissions, tasks
+from . import channel_info, magic_links, tasks
 from .forms import TOPICS, ContactForm, PortalLoginForm, ReplyForm, sign_started, use_started
+from .spam import keep_as_spam
 
 SESSION_CUSTOMER = "portal_customer_id"
 SESSION_EMAIL = "portal_email"
@@ -102,9 +104,7 @@ def contact(request: HttpRequest) -> HttpResponse:
             if form.is_valid()
             else {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
         )
-        submissions.keep_as_spam(
-            data=data, reason=spam, ip=ip, honeypot=request.POST.get("website", "")
-        )
+        keep_as_spam(data=data, reason=spam, ip=ip, honeypot=request.POST.get("website", ""))
         envelope_id = 0
     else:
         envelope_id = submissions.submit(_envelope_from_form(form)).pk

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from balie.accounts.models import Agent
 from balie.core import realtime
-from balie.core.events import System
+from balie.core.actors import System
 from balie.core.process_cache import ProcessCache
 from balie.customers.models import Tier
 from balie.tickets import actions as ticket_actions

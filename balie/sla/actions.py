@@ -174,7 +174,7 @@ def _active(ticket: Ticket, kinds: Iterable[str] | None = None) -> list[SlaClock
 def _end(clocks: Iterable[SlaClock], *, state: str, at: datetime) -> int:
     """End clocks. A target met after its due moment counts as breached even when the periodic
     check had not seen it yet (it runs once a minute, and may have been down)."""
-    from balie.core.events import SYSTEM
+    from balie.core.actors import SYSTEM
     from balie.tickets.events import emit
     from balie.tickets.models import Ticket
 

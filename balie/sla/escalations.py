@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 
 from balie.accounts.models import Agent, Role
 from balie.core import realtime
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.tickets.events import emit, held
 
 from . import events

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from balie.core import realtime
-from balie.core.events import actor_fields
+from balie.core.actors import actor_fields
 
 if TYPE_CHECKING:
     from collections.abc import Callable

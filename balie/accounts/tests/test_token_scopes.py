@@ -10,7 +10,7 @@ import pytest
 
 from balie.accounts.actions import create_api_token
 from balie.accounts.models import TokenScope
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.tickets.models import Ticket
 
 MAIL = (

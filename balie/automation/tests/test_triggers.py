@@ -8,9 +8,9 @@ import pytest
 
 from balie.automation import actions
 from balie.automation.models import DeliveryState, Rule, RuleFiring, WebhookDelivery
+from balie.automation.outgoing_webhooks import signature_matches
 from balie.automation.triggers import run_rules
-from balie.automation.webhooks import signature_matches
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.tickets import actions as ticket_actions
 from balie.tickets.events import EventKind, emit
 from balie.tickets.models import Activity, Direction, Ticket

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from balie.automation.models import DeliveryState, WebhookDelivery, WebhookSubscription
-from balie.automation.webhooks import MAX_ATTEMPTS, signature_matches
+from balie.automation.outgoing_webhooks import MAX_ATTEMPTS, signature_matches
 from balie.tickets import actions as ticket_actions
 
 pytestmark = pytest.mark.django_db

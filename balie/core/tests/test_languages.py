@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.customers.actions import create_customer
 from balie.intake import pipeline as ingest
 from balie.tickets import actions

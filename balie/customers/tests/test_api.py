@@ -9,7 +9,7 @@ from django.test import Client
 
 from balie.accounts.actions import create_api_token
 from balie.accounts.models import Role
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.customers.actions import create_customer
 from balie.customers.models import Customer, Identity
 from balie.tickets.tests.factories import TicketFactory

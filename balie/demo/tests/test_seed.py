@@ -41,7 +41,7 @@ def test_every_ticket_has_a_customer_with_an_email_address(seeded):
 
 
 def test_ticket_numbers_start_at_10001_and_the_next_ticket_gets_a_fresh_number(seeded):
-    from balie.core.events import SYSTEM
+    from balie.core.actors import SYSTEM
     from balie.tickets.actions import create_ticket
 
     numbers = list(Ticket.objects.order_by("id").values_list("id", flat=True))

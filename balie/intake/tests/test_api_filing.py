@@ -13,7 +13,7 @@ from django.test import Client
 
 from balie.accounts.actions import create_api_token
 from balie.automation.actions import create_rule
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.sla.models import SlaClock
 from balie.tickets import actions
 from balie.tickets.models import Activity, Direction, Status, Ticket

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.customers.actions import create_customer
 from balie.messaging.models import EnvelopeStatus
 from balie.tickets import actions

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.messaging.models import OutboxItem, OutboxStatus
 from balie.tickets import actions
 from balie.tickets.models import DeliveryStatus, Direction, Ticket

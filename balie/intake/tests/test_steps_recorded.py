@@ -13,7 +13,7 @@ import pytest
 
 from balie.accounts.actions import create_api_token
 from balie.accounts.models import TokenScope
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.intake.pipeline import STEP_NAMES, process_waiting, receive
 from balie.intake.polling import poll_account
 from balie.messaging.models import ChannelAccount

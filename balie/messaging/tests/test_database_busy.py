@@ -14,7 +14,7 @@ from django.db import connection
 
 from balie.accounts.actions import create_api_token
 from balie.accounts.models import TokenScope
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.messaging.models import Envelope
 from balie.messaging.tests.test_mta_route import call
 from balie.tickets.tests.factories import TicketFactory

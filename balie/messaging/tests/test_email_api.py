@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from balie.accounts.actions import create_api_token, revoke_api_token
 from balie.accounts.models import TokenScope
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.messaging.models import ChannelAccount, Envelope, Quarantine
 from balie.tickets.models import Ticket
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from balie.messaging.connectors.base import Automatic, RejectedInput
-from balie.messaging.connectors.email.parsing import decode_bytes, html_to_text, parse_email
+from balie.messaging.connectors.email.html_body import html_to_text
+from balie.messaging.connectors.email.parsing import decode_bytes, parse_email
 
 FIXTURES = Path(__file__).parent / "fixtures" / "email"
 

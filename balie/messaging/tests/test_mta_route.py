@@ -12,7 +12,7 @@ from asgiref.sync import async_to_sync
 
 from balie.accounts.actions import create_api_token
 from balie.accounts.models import TokenScope
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.messaging.models import Envelope, Quarantine
 from balie.tickets.models import Ticket
 from config.asgi import application

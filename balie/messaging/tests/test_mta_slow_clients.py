@@ -16,7 +16,7 @@ import uvicorn
 
 from balie.accounts.actions import create_api_token
 from balie.accounts.models import TokenScope
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.messaging.models import Envelope, Quarantine
 
 MAIL = Path(__file__).parent / "fixtures" / "email" / "discourse_dutch_reply_op-schreef.eml"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.messaging.connectors import UnknownChannel, can_send, channels, get_connector
 from balie.messaging.connectors.email import EmailConnector
 from balie.messaging.models import OutboxItem, OutboxStatus

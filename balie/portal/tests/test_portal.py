@@ -9,9 +9,10 @@ import time
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.customers.actions import create_customer
-from balie.portal import magic_links, submissions
+from balie.intake import submissions
+from balie.portal import magic_links
 from balie.tickets import actions
 from balie.tickets.actions import UploadedFile
 from balie.tickets.models import Direction, Status, Ticket

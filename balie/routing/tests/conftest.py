@@ -4,7 +4,7 @@ import pytest
 
 from balie.accounts.models import Role
 from balie.accounts.tests.factories import AgentFactory, UserFactory
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.customers.actions import create_customer
 from balie.routing.models import PresenceState, TeamRouting
 from balie.tickets.actions import create_ticket

@@ -12,7 +12,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import Count
 
 from balie.accounts.tests.factories import AgentFactory, TeamFactory, UserFactory
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.customers.models import Customer
 from balie.routing import actions
 from balie.routing.models import (

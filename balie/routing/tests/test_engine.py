@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.routing import actions
 from balie.routing.models import (
     AgentSkills,

@@ -1,6 +1,6 @@
 import pytest
 
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.messaging.connectors.base import InboundMessage, Party
 from balie.tickets.actions import add_inbound_message, add_note, create_ticket
 

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from balie.accounts.actions import create_api_token
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.search import backends, views
 from balie.tickets.actions import update_ticket
 from balie.tickets.models import Status

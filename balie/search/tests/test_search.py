@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.customers.actions import create_customer
 from balie.search.backends import filter_tickets, search_customers, search_ticket_ids
 from balie.tickets.models import Message, Ticket

@@ -11,7 +11,7 @@ from django.core import mail as django_mail
 
 from balie.accounts.models import Role
 from balie.accounts.tests.factories import AgentFactory, UserFactory
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.sla.escalations import check_clocks
 from balie.sla.models import ClockKind, ClockState, SlaClock, SlaPolicy
 from balie.sla.templatetags.sla import countdown

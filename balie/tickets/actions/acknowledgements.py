@@ -10,7 +10,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.core.language_detection import answer_language
 from balie.messaging.connectors.email.quotes import CLOSING
 from balie.sla import actions as sla_actions

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.tickets import events
 from balie.tickets.events import Event, emit_all, new_event
 from balie.tickets.models import (

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from balie.accounts.models import Agent
-from balie.core.events import actor_fields
+from balie.core.actors import actor_fields
 from balie.customers.models import IdentityKind
 from balie.messaging.connectors import can_send, get_connector
 from balie.messaging.connectors.base import Addressing, Party, ReplyContext

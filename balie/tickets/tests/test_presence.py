@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.routing import presence
 from balie.tickets import actions
 from balie.tickets.models import Channel

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.customers.actions import create_customer
 from balie.messaging.models import OutboxItem
 from balie.tickets import actions

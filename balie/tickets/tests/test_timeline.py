@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.tickets import actions as ticket_actions
 from balie.tickets.events import EventKind, emit
 from balie.tickets.models import Activity

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from balie.core.events import SYSTEM
+from balie.core.actors import SYSTEM
 from balie.messaging.connectors.base import InboundMessage, Party
 from balie.messaging.models import OutboxItem
 from balie.tickets import actions

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from balie.core.consumers import AgentConsumer
+from balie.core.agent_socket import AgentConsumer
 
 websocket_urlpatterns: list = [
     path("ws/agent/", AgentConsumer.as_asgi()),

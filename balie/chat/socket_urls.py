@@ -4,7 +4,7 @@ origin check, routed beside `/ws/agent/`)."""
 
 from django.urls import path
 
-from .consumers import VisitorConsumer
+from .visitor_socket import VisitorConsumer
 from .workspace_socket import WorkspaceConsumer
 
 VISITOR_PREFIX = "/ws/chat/"

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.test import Client
 
 from balie.core import realtime
-from balie.core.events import SYSTEM
-from balie.core.routing import websocket_urlpatterns
+from balie.core.actors import SYSTEM
+from balie.core.socket_urls import websocket_urlpatterns
 from balie.tickets import actions
 
 application = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
@@ -128,7 +128,7 @@ def test_audit_trail_events_are_judged_by_the_team_they_name(cast, monkeypatch):
     """With a thousand agents connected, asking the database for every connection and every
     change would stall the web process: the event names the ticket's team and each connection
     decides from the teams it read when it connected."""
-    from balie.core.consumers import AgentConsumer
+    from balie.core.agent_socket import AgentConsumer
 
     asked: list[object] = []
 

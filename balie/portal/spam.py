@@ -1,7 +1,6 @@
-"""What the contact form and the portal's reply box hand to the ingestion pipeline: the
-envelope and its filing live in `balie.intake.submissions` (the chat's leave-a-message form
-files the same way). Spam is kept in quarantine in the same envelope shape, so a false positive
-can be replayed.
+"""Spam from the contact form: kept in quarantine in the envelope shape that
+`balie.intake.submissions` files (the form's, the portal's reply box's and the chat's
+leave-a-message form's), so a false positive can be replayed.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ import uuid
 from typing import Any
 
 from balie.intake import pipeline as ingest
-from balie.intake.submissions import build_envelope, envelope_bytes, submit, ticket_of  # noqa: F401
+from balie.intake.submissions import envelope_bytes
 from balie.messaging.models import Quarantine
 
 
