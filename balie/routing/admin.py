@@ -1,4 +1,4 @@
-"""Team routing settings and agent skills are kept in the Django admin (Beheer → admin)."""
+"""Team routing settings and agent skills: Beheer → Routering (settings_views), and here too."""
 
 from django.contrib import admin
 

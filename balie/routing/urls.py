@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import settings_views, views
 
 app_name = "routing"
 
@@ -12,4 +12,9 @@ urlpatterns = [
     path("routering/aanbod/<int:pk>/weigeren/", views.decline_offer, name="decline_offer"),
     path("routering/overzicht/", views.supervisor, name="supervisor"),
     path("routering/overzicht/toewijzen/", views.force_assign, name="force_assign"),
+    path("beheer/routering/", settings_views.routing_overview, name="beheer"),
+    path("beheer/routering/teams/<slug:slug>/", settings_views.team_routing, name="team_routing"),
+    path(
+        "beheer/routering/medewerkers/<int:pk>/", settings_views.agent_skills, name="agent_skills"
+    ),
 ]
