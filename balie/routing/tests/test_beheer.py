@@ -150,3 +150,13 @@ def test_others_are_refused_and_csrf_is_checked(client, team, make_agent):
     assert TeamRouting.objects.get(team=team).cap == 3
     page = strict.get(team_url(team)).content.decode()
     assert "<script>" not in page and "onclick" not in page
+
+
+def test_the_pages_read_in_english_for_an_agent_who_switched(as_admin, team):
+    as_admin.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = as_admin.get(team_url(team)).content.decode()
+    assert "Routing of Klantenservice" in page and "Routed channels" in page
+    response = as_admin.post(team_url(team), {**settings_post(), "cap": "0"})
+    assert response.status_code == 400 and "At least 1." in response.content.decode()
+    overview = as_admin.get(reverse("routing:beheer")).content.decode()
+    assert "Chats per agent" in overview and "Skills" in overview
