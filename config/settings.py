@@ -373,6 +373,9 @@ BALIE_CONTACT_RATE_LIMIT = os.environ.get("BALIE_CONTACT_RATE_LIMIT", "5/600")
 # Chats a visitor may start (and messages left) per IP and per address; idle chats are warned
 # after this many seconds without a message either way, and closed this many seconds later.
 BALIE_CHAT_RATE_LIMIT = os.environ.get("BALIE_CHAT_RATE_LIMIT", "10/600")
+# Messages a visitor may send in one chat (a burst of 10, then about one a second), and files.
+BALIE_CHAT_MESSAGE_RATE_LIMIT = os.environ.get("BALIE_CHAT_MESSAGE_RATE_LIMIT", "10/10")
+BALIE_CHAT_UPLOAD_RATE_LIMIT = os.environ.get("BALIE_CHAT_UPLOAD_RATE_LIMIT", "5/60")
 BALIE_CHAT_IDLE_WARN_SECONDS = int(os.environ.get("BALIE_CHAT_IDLE_WARN_SECONDS", "300"))
 BALIE_CHAT_IDLE_CLOSE_SECONDS = int(os.environ.get("BALIE_CHAT_IDLE_CLOSE_SECONDS", "120"))
 BALIE_CONTACT_MIN_SECONDS = float(os.environ.get("BALIE_CONTACT_MIN_SECONDS", "2"))

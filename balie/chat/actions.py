@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from balie.core import rate_limits
 from balie.core.actors import SYSTEM
 from balie.intake import pipeline as ingest
 from balie.messaging.connectors.chat import build_envelope, envelope_key, group_of, mark_live
@@ -39,6 +40,10 @@ MAX_TEXT = 5000
 
 class ChatError(ValueError):
     """Input the chat cannot take: the reason is shown to the visitor as it is."""
+
+
+class RateLimited(ChatError):
+    """A message over the chat's rate limit: not stored; the widget may send it again later."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +177,18 @@ def visitor_message(
     if new:
         announce(session)
     return message, new
+
+
+def over_limit(session: ChatSession, client_id: str, *, uploads: bool = False) -> bool:
+    """True when this new message of the visitor is over the chat's rate limit (and is not to
+    be stored). A message the widget sends again (its client id already filed) is never
+    counted, so a message accepted once is never refused later."""
+    if _filed(session, client_id) is not None:
+        return False
+    name = "BALIE_CHAT_UPLOAD_RATE_LIMIT" if uploads else "BALIE_CHAT_MESSAGE_RATE_LIMIT"
+    limit = rate_limits.RateLimit.parse(str(getattr(settings, name)))
+    scope = "chat-upload" if uploads else "chat-visitor-message"
+    return not rate_limits.hit(scope, session.public_id, limit)
 
 
 def _filed(session: ChatSession, client_id: str) -> Message | None:

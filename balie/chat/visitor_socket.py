@@ -19,6 +19,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async as _db_call
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils.translation import gettext as _
 
 from balie.messaging.connectors.chat import group_of
 
@@ -181,6 +182,11 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             message, _new = await database_sync_to_async(self._file)(
                 cid, str(content.get("text") or "")
             )
+        except actions.RateLimited as exc:
+            await self.send_json(
+                {"type": "error", "cid": cid, "code": "rate_limited", "message": str(exc)}
+            )
+            return
         except actions.ChatError as exc:
             await self.send_json({"type": "error", "cid": cid, "message": str(exc)})
             return
@@ -190,6 +196,10 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         session = self.session
         assert session is not None
         session.refresh_from_db(fields=["state"])
+        if actions.over_limit(session, cid):
+            raise actions.RateLimited(
+                _("U stuurt te veel berichten achter elkaar. Wacht even en stuur het opnieuw.")
+            )
         return actions.visitor_message(session, client_id=cid, text=text)
 
     async def _typing(self, content: dict[str, Any]) -> None:

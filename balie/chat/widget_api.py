@@ -219,6 +219,8 @@ def upload(request: HttpRequest, account: ChannelAccount) -> HttpResponse:
     reason = check_attachment(name, content_type, upload_file.size or 0)
     if reason:
         return error(_("%(name)s is niet verstuurd: %(reason)s") % {"name": name, "reason": reason})
+    if actions.over_limit(session, str(request.POST.get("cid") or ""), uploads=True):
+        return error(_("Te veel bestanden verstuurd; probeer het over een minuut opnieuw."), 429)
     try:
         message, _new = actions.visitor_message(
             session,

@@ -3,12 +3,15 @@ chat account's list; reconnect and resume with nothing lost or doubled."""
 
 from __future__ import annotations
 
+import types
+
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from balie.chat import actions
 from balie.chat.models import ChatSession
+from balie.core import rate_limits
 from balie.tickets.models import Direction, Message
 from config.asgi import application
 
@@ -150,6 +153,50 @@ def test_a_live_answer_reaches_the_open_socket(started):
         frame, _ = await frames_until(communicator, "messages")
         assert frame["messages"][0]["text"] == "Goedemiddag Carla"
         assert frame["messages"][0]["name"] == "Anna"
+        await communicator.disconnect()
+
+    scenario()
+
+
+def test_a_flood_of_messages_is_held_back_and_the_chat_still_works_after_a_pause(
+    started, settings, monkeypatch
+):
+    settings.BALIE_CHAT_MESSAGE_RATE_LIMIT = "10/10"
+    now = [1_000_000.0]  # the rate limit's clock, held still until the visitor waits
+    monkeypatch.setattr(rate_limits, "time", types.SimpleNamespace(time=lambda: now[0]))
+
+    @async_to_sync
+    async def scenario():
+        communicator, _connected, _ = await connect()
+        await hello(communicator, started.token)
+        for n in range(50):
+            await communicator.send_json_to({"type": "message", "cid": f"f-{n}", "text": f"{n}"})
+        acked, refused = set(), []
+        while len(acked) + len(refused) < 50:
+            frame = await communicator.receive_json_from(timeout=10)
+            if frame["type"] == "ack":
+                acked.add(frame["cid"])
+            elif frame["type"] == "error":
+                refused.append(frame)
+        limited = [frame for frame in refused if frame.get("code") == "rate_limited"]
+        assert len(limited) == 40  # ten within the limit, none of them refused for it
+        assert len(acked) >= 9  # (SQLite in tests may quarantine one under the load)
+        assert "te veel berichten" in limited[0]["message"]
+        stored = await sync_to_async(
+            lambda: Message.objects.filter(
+                ticket_id=started.session.ticket_id, direction=Direction.INBOUND
+            ).count()
+        )()
+        assert stored == 1 + len(acked)  # the first message, and every acknowledged one
+        # A message acknowledged once and sent again after a reconnect is never refused.
+        again = sorted(acked)[0]
+        await communicator.send_json_to({"type": "message", "cid": again, "text": "opnieuw"})
+        frame, _seen = await frames_until(communicator, "ack")
+        assert frame["cid"] == again
+        now[0] += 10
+        await communicator.send_json_to({"type": "message", "cid": "na-pauze", "text": "Hallo?"})
+        frame, _seen = await frames_until(communicator, "ack")
+        assert frame["cid"] == "na-pauze"
         await communicator.disconnect()
 
     scenario()

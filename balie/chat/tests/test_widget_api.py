@@ -145,3 +145,21 @@ def test_the_widget_script_and_the_demo_page_need_no_login(client, chat_account)
     assert script.status_code == 200 and b'attachShadow({ mode: "open" })' in script.content
     page = client.get("/chat/demo/").content.decode()
     assert 'data-account="demo"' in page and "/chat/widget.js" in page
+
+
+def test_files_sent_in_a_flood_are_refused_with_the_reason(post, cast, settings):
+    settings.BALIE_CHAT_UPLOAD_RATE_LIMIT = "3/60"
+    token = _start(post)
+    answers = [
+        post(
+            "bestand",
+            {"cid": f"u-{n}", "file": SimpleUploadedFile("meter.png", b"\x89PNG", "image/png")},
+            token=token,
+            json=False,
+        )
+        for n in range(8)
+    ]
+    assert [a.status_code for a in answers] == [201] * 3 + [429] * 5
+    assert "Te veel bestanden" in answers[-1].json()["error"]
+    files = Message.objects.filter(attachments__filename="meter.png").count()
+    assert files == 3
