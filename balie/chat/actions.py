@@ -286,6 +286,15 @@ def end_chat(session: ChatSession, *, reason: str) -> bool:
     return True
 
 
+def leave_queue(session: ChatSession) -> bool:
+    """The visitor left while still waiting: the chat ends (and routing frees its place in the
+    queue, so the supervisor no longer counts it); a chat an agent has taken is left alone."""
+    session.refresh_from_db(fields=["state"])
+    if session.state != ChatState.WAITING:
+        return False
+    return end_chat(session, reason="left")
+
+
 def _finish_routing(ticket: Ticket, *, by: Any) -> None:
     """Tell routing the chat ended: the agent's slot is free for the next chat in the queue."""
     routing_actions.finish(ticket, by=by or ticket.assignee or SYSTEM)

@@ -6,8 +6,8 @@ be `{"type": "hello", "token": …, "after": <last message id seen>}`: the visit
 site). The socket then joins the chat's group and sends every message after `after`, once.
 
 Frames from the widget: `message` (`cid`: the widget's own id, `text`), `typing` (`on`),
-`read` (`upto`), `end`, `ping`. Frames to it: `welcome`, `messages`, `ack` (`cid`, `id`),
-`typing`, `read`, `queue` (`position`, `wait`), `agent` (`name`), `idle`, `ended`, `error`.
+`read` (`upto`), `end`, `leave` (the widget closed while waiting: ends a chat still in the
+queue), `ping`. Frames to it: `welcome`, `messages`, `ack` (`cid`, `id`), `typing`, `read`, `queue` (`position`, `wait`), `agent` (`name`), `idle`, `ended`, `error`.
 A message is acknowledged only after it is stored; the widget sends unacknowledged messages
 again (same `cid`) after a reconnect, and they are filed once.
 """
@@ -100,6 +100,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             "typing": self._typing,
             "read": self._read,
             "end": self._end,
+            "leave": self._leave,
             "ping": self._ping,
         }.get(str(kind))
         if handler is None:
@@ -235,6 +236,13 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
     async def _end(self, content: dict[str, Any]) -> None:
         assert self.session is not None
         await database_sync_to_async(actions.end_chat)(self.session, reason="visitor")
+
+    async def _leave(self, content: dict[str, Any]) -> None:
+        """The visitor closed the widget while still waiting in the queue: the chat ends and
+        its queue entry is freed (routing's `finish`). A chat an agent has taken stays open."""
+        session = self.session
+        assert session is not None
+        await database_sync_to_async(actions.leave_queue)(session)
 
     async def _ping(self, content: dict[str, Any]) -> None:
         await self.send_json({"type": "pong"})

@@ -200,3 +200,43 @@ def test_a_flood_of_messages_is_held_back_and_the_chat_still_works_after_a_pause
         await communicator.disconnect()
 
     scenario()
+
+
+def _queued(ticket_id):
+    from balie.routing.engine import QUEUED_STATES
+    from balie.routing.models import QueueEntry
+
+    return QueueEntry.objects.filter(ticket_id=ticket_id, state__in=QUEUED_STATES).count()
+
+
+@pytest.mark.parametrize("kind", ["leave", "end"])
+def test_a_visitor_who_leaves_the_queue_is_no_longer_counted_in_it(started, cast, kind):
+    from balie.routing.actions import set_presence
+
+    for agent in (cast.anna, cast.bram):  # nobody takes the chat: it waits in the queue
+        set_presence(agent, "offline")
+    ticket_id = started.session.ticket_id
+    assert _queued(ticket_id) == 1
+
+    @async_to_sync
+    async def scenario():
+        communicator, _connected, _ = await connect()
+        welcome = await hello(communicator, started.token)
+        assert welcome["state"] == "waiting"
+        await communicator.send_json_to({"type": kind})
+        await frames_until(communicator, "ended")
+        await communicator.disconnect()
+
+    scenario()
+    assert _queued(ticket_id) == 0
+    session = ChatSession.objects.get(pk=started.session.pk)
+    assert session.state == "ended"
+
+
+def test_leaving_does_not_end_a_chat_an_agent_has_taken(started, cast):
+    from balie.routing.actions import force_assign
+
+    force_assign(started.session.ticket, cast.bram, by=cast.bram)
+    ChatSession.objects.filter(pk=started.session.pk).update(state="active")
+    assert not actions.leave_queue(ChatSession.objects.get(pk=started.session.pk))
+    assert ChatSession.objects.get(pk=started.session.pk).state != "ended"

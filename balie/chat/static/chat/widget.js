@@ -23,6 +23,7 @@
     thanks: "Thank you for your rating.", sent: "The transcript is on its way to {e}.",
     offline: "Leave a message", left: "Thank you. Your message has number #{t}.",
     idle: "Are you still there? The chat closes soon if nothing is sent.",
+    leave: "Leave the queue? Your place is given up.",
     reconnect: "Connection lost, reconnecting…", you: "You", failed: "Not sent: {r}",
     score: ["very dissatisfied", "dissatisfied", "neutral", "satisfied", "very satisfied"]
   } : {
@@ -37,6 +38,7 @@
     thanks: "Bedankt voor uw beoordeling.", sent: "Het gesprek is onderweg naar {e}.",
     offline: "Laat een bericht achter", left: "Bedankt. Uw bericht heeft nummer #{t}.",
     idle: "Bent u er nog? Het gesprek sluit binnenkort als er niets meer komt.",
+    leave: "De wachtrij verlaten? U geeft uw plaats op.",
     reconnect: "Verbinding verbroken, opnieuw verbinden…", you: "U", failed: "Niet verstuurd: {r}",
     score: ["zeer ontevreden", "ontevreden", "neutraal", "tevreden", "zeer tevreden"]
   };
@@ -115,7 +117,11 @@
     else launch.focus();
   }
   launch.addEventListener("click", function () { toggle(panel.hidden); });
-  closeBtn.addEventListener("click", function () { toggle(false); });
+  var inQueue = false; // waiting for an agent: closing the widget may give up the place
+  closeBtn.addEventListener("click", function () {
+    if (inQueue && window.confirm(T.leave) && frame({ type: "leave" })) inQueue = false;
+    toggle(false);
+  });
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") toggle(false); });
 
   var shown = false;
@@ -262,6 +268,7 @@
     if (d.type === "welcome") {
       agentName = d.agent;
       readUpto = d.read || 0;
+      inQueue = d.state === "waiting";
       statusLine.textContent = d.state === "waiting" ? T.waiting : (d.agent ? fmt(T.joined, { n: d.agent }) : "");
       if (d.state === "ended") endView();
       (s.pending || []).forEach(function (p) { frame({ type: "message", cid: p.cid, text: p.text }); });
@@ -285,6 +292,7 @@
       if (d.wait) text += ", " + fmt(T.wait, { m: Math.max(1, Math.round(d.wait / 60)) });
       statusLine.textContent = text;
     } else if (d.type === "agent") {
+      inQueue = false;
       agentName = d.name;
       statusLine.textContent = fmt(T.joined, { n: d.name });
     } else if (d.type === "typing") {
@@ -295,6 +303,7 @@
     } else if (d.type === "idle") {
       statusLine.textContent = T.idle;
     } else if (d.type === "ended") {
+      inQueue = false;
       endView();
     }
   }
