@@ -35,7 +35,7 @@ agent_sockets = AllowedHostsOriginValidator(
 visitor_sockets = URLRouter(visitor_urlpatterns)
 
 
-async def websocket(scope, receive, send):  # type: ignore[no-untyped-def]
+async def websocket(scope, receive, send):
     if scope["path"].startswith(VISITOR_PREFIX):
         return await visitor_sockets(scope, receive, send)
     return await agent_sockets(scope, receive, send)

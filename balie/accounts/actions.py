@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils import timezone
+
+from balie.core.actors import Actor
 
 from .models import (
     Agent,
@@ -16,7 +16,7 @@ from .models import (
 
 
 def create_api_token(
-    agent: Agent, *, name: str, scope: str = TokenScope.READ_WRITE, by: Any, raw: str = ""
+    agent: Agent, *, name: str, scope: str = TokenScope.READ_WRITE, by: Actor, raw: str = ""
 ) -> tuple[ApiToken, str]:
     """Create a token; returns it with its raw value, which is shown once and never stored."""
     raw = raw or ApiToken.generate()
@@ -26,13 +26,13 @@ def create_api_token(
     return token, raw
 
 
-def revoke_api_token(token: ApiToken, *, by: Any) -> ApiToken:
+def revoke_api_token(token: ApiToken, *, by: Actor) -> ApiToken:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at", "updated_at"])
     return token
 
 
-def record_lockout(*, username: str, address: str, detail: str, by: Any) -> SecurityEvent:
+def record_lockout(*, username: str, address: str, detail: str, by: Actor) -> SecurityEvent:
     """Write a login lockout to the security log the admins read."""
     return SecurityEvent.objects.create(
         kind=SecurityEventKind.LOGIN_LOCKED,
@@ -42,7 +42,7 @@ def record_lockout(*, username: str, address: str, detail: str, by: Any) -> Secu
     )
 
 
-def remember_inbox_sort(agent: Agent, *, view: str, sort: str, by: Any) -> Agent:
+def remember_inbox_sort(agent: Agent, *, view: str, sort: str, by: Actor) -> Agent:
     """The sort the agent chose for one inbox view, kept for their next visit (any session)."""
     sorts = dict(agent.inbox_sorts) if isinstance(agent.inbox_sorts, dict) else {}
     if sorts.get(view) == sort:
@@ -53,7 +53,7 @@ def remember_inbox_sort(agent: Agent, *, view: str, sort: str, by: Any) -> Agent
     return agent
 
 
-def set_inbox_density(agent: Agent, *, density: str, by: Any) -> Agent:
+def set_inbox_density(agent: Agent, *, density: str, by: Actor) -> Agent:
     """Compact (one line per ticket) or comfortable rows in the agent's inbox."""
     if density not in Density.values:
         raise ValueError(f"unknown density {density!r}")

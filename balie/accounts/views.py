@@ -9,19 +9,19 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import render
 
 from .forms import LoginForm
 from .models import Agent
 
 
-def agent_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def agent_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Only logged-in agents: anonymous visitors go to the login page, a user without an
     Agent row gets a Dutch 403 page. The agent is `request.agent`."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         agent = Agent.objects.filter(user=request.user).first()

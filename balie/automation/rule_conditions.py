@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from balie.core.actors import Actor
 from balie.customers.models import Tier
 from balie.tickets.models import Channel, Direction, Message, Priority, Status, Ticket, TicketType
 
@@ -70,7 +71,7 @@ class Occurrence:
 
     ticket: Ticket
     event: str
-    by: Any
+    by: Actor | None  # None: a preview of what a rule would match, nobody acted
     message: Message | None = None
     data: dict[str, Any] = field(default_factory=dict)
     at: datetime = field(default_factory=timezone.now)

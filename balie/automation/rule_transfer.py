@@ -17,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from balie.accounts.models import Agent
+
 from .models import Event, Rule
 from .rule_conditions import validate_conditions
 from .rule_effects import validate_actions
@@ -147,7 +149,7 @@ def check_rules(raw: bytes) -> list[dict[str, Any]]:
     return items
 
 
-def import_rules(raw: bytes, *, by: Any, keep_active: bool = False) -> list[Rule]:
+def import_rules(raw: bytes, *, by: Agent, keep_active: bool = False) -> list[Rule]:
     """Create every rule of the file after the existing ones, or none. Unless `keep_active`,
     they arrive switched off, to be looked at and switched on one by one."""
     from .actions import create_rule

@@ -21,7 +21,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete, post_save
 
-from balie.core.actors import System
+from balie.core.actors import Actor, System
 from balie.core.process_cache import ProcessCache
 from balie.tickets.events import Event as StreamEvent
 from balie.tickets.events import EventKind, emit
@@ -97,7 +97,7 @@ def consume_events(events: Sequence[StreamEvent]) -> None:
         run_rules(event.ticket, event.kind, by=event.by, context=context)
 
 
-def run_rules(ticket: Any, event: str, *, by: Any, context: dict[str, Any]) -> list[Rule]:
+def run_rules(ticket: Any, event: str, *, by: Actor, context: dict[str, Any]) -> list[Rule]:
     if event not in Event.values:
         raise ValueError(f"unknown trigger event {event!r}")
     if _running.get():

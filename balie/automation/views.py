@@ -10,13 +10,14 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from balie.accounts.models import Agent
 from balie.accounts.views import agent_required
 from balie.tickets.access import get_ticket_for
 from balie.tickets.models import Tag
@@ -35,10 +36,10 @@ from .rule_builder import RuleBuilder
 from .rule_rows import describe
 
 
-def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def admin_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     @agent_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.agent.is_admin:  # type: ignore[attr-defined]
             return render(request, "403.html", status=403)
         return view(request, *args, **kwargs)
@@ -111,7 +112,7 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "automation/rule_form.html", context, status=status)
 
 
-def _save_rule(rule: Rule | None, fields: dict[str, Any], *, by: Any) -> Rule:
+def _save_rule(rule: Rule | None, fields: dict[str, Any], *, by: Agent) -> Rule:
     if rule is None:
         return actions.create_rule(by=by, **fields)
     return actions.update_rule(rule, by=by, **fields)
@@ -145,8 +146,8 @@ def rule_import(request: HttpRequest) -> HttpResponse:
         try:
             created = rule_transfer.import_rules(
                 raw,
-                by=request.agent,
-                keep_active=form.cleaned_data["keep_active"],  # type: ignore[attr-defined]
+                by=request.agent,  # type: ignore[attr-defined]
+                keep_active=form.cleaned_data["keep_active"],
             )
         except rule_transfer.ImportRefused as refused:
             errors = refused.errors

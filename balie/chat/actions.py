@@ -21,8 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from balie.accounts.models import Agent
 from balie.core import rate_limits
-from balie.core.actors import SYSTEM
+from balie.core.actors import SYSTEM, Actor
 from balie.intake import pipeline as ingest
 from balie.messaging.connectors.chat import build_envelope, envelope_key, group_of, mark_live
 from balie.messaging.models import ChannelAccount, Envelope
@@ -248,7 +249,7 @@ def _file(
     return message, created
 
 
-def agent_reply(session: ChatSession, *, by: Any, text: str, attachments: Any = ()) -> Message:
+def agent_reply(session: ChatSession, *, by: Agent, text: str, attachments: Any = ()) -> Message:
     """An agent's answer: stored on the ticket and sent by the outbox through the chat
     connector (over the socket while live, by e-mail after)."""
     text = check_text(text)
@@ -256,7 +257,7 @@ def agent_reply(session: ChatSession, *, by: Any, text: str, attachments: Any = 
     return ticket_actions.add_reply(session.ticket, by=by, text=text, attachments=attachments)
 
 
-def agent_note(session: ChatSession, *, by: Any, text: str) -> Message:
+def agent_note(session: ChatSession, *, by: Agent, text: str) -> Message:
     """An internal note beside the chat: agents see it, the visitor never."""
     assert session.ticket is not None
     note = ticket_actions.add_note(session.ticket, by=by, text=check_text(text))
@@ -295,7 +296,7 @@ def leave_queue(session: ChatSession) -> bool:
     return end_chat(session, reason="left")
 
 
-def _finish_routing(ticket: Ticket, *, by: Any) -> None:
+def _finish_routing(ticket: Ticket, *, by: Actor | None) -> None:
     """Tell routing the chat ended: the agent's slot is free for the next chat in the queue."""
     routing_actions.finish(ticket, by=by or ticket.assignee or SYSTEM)
 

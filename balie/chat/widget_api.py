@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -277,7 +277,7 @@ def end(request: HttpRequest, account: ChannelAccount) -> HttpResponse:
     return JsonResponse({"state": ChatState.ENDED})
 
 
-def attachment(request: HttpRequest, token: str) -> HttpResponse:
+def attachment(request: HttpRequest, token: str) -> FileResponse:
     """A file of the chat, by a signed link the socket gave (for a week)."""
     try:
         data = signing.loads(

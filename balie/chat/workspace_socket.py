@@ -22,7 +22,7 @@ from . import actions, desk, history
 from .actions import ChatError
 
 
-def database_sync_to_async(func):  # type: ignore[no-untyped-def]
+def database_sync_to_async(func):
     """Database work of a socket in a thread of the pool, not the one thread all sync code
     of the process shares: one chat's pipeline run does not hold up every other socket."""
     return _db_call(func, thread_sensitive=False)

@@ -7,10 +7,11 @@ stream: `balie.tickets.events.emit`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
     from balie.accounts.models import Agent
+    from balie.customers.models import Customer
 
 
 @dataclass(frozen=True)
@@ -22,10 +23,12 @@ class System:
 
 SYSTEM = System()
 
-Actor = "Agent | Customer | System"
+# Who made a change: the `by=` of every action. An agent, a customer (the portal, their own
+# mail) or Balie itself (`SYSTEM`: the pipeline, a rule, a periodic job).
+Actor: TypeAlias = "Agent | Customer | System"
 
 
-def actor_fields(by: Any) -> tuple[Agent | None, str]:
+def actor_fields(by: Actor) -> tuple[Agent | None, str]:
     from balie.accounts.models import Agent
     from balie.customers.models import Customer
 

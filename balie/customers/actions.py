@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from balie.core.actors import actor_fields
+from balie.core.actors import SYSTEM, Actor, actor_fields
 from balie.core.bulk_updates import update_each
 
 from .identities import normalise
@@ -28,7 +27,7 @@ def create_customer(
     tier: str = "standard",
     number: str = "",
     identities: list[tuple[str, str]] | None = None,
-    by: Any,
+    by: Actor,
     notes: str = "",
 ) -> Customer:
     """Create a customer with its identities (kind, value). Raises IntegrityError (wrapped in
@@ -51,7 +50,7 @@ def add_identity(
     value: str,
     display_name: str = "",
     verified: bool = False,
-    by: Any,
+    by: Actor,
 ) -> Identity:
     normalised = normalise(kind, value)
     existing = (
@@ -89,7 +88,7 @@ def find_customer(kind: str, value: str) -> tuple[Customer, Identity] | None:
 
 
 def find_or_create_customer(
-    *, kind: str, value: str, name: str = "", language: str = "nl", by: Any
+    *, kind: str, value: str, name: str = "", language: str = "nl", by: Actor
 ) -> tuple[Customer, Identity, bool]:
     """Identify the sender of an inbound message, creating a customer for a new identity."""
     found = find_customer(kind, value)
@@ -166,7 +165,7 @@ def find_or_create_customers(senders: Sequence[Sender]) -> list[tuple[Customer, 
                     value=senders[i].value,
                     name=senders[i].name,
                     language=senders[i].language,
-                    by=None,
+                    by=SYSTEM,
                 )
                 made.append((customer, identity))
         for i, pair in zip(missing, made, strict=True):
@@ -196,7 +195,7 @@ def _create_all(senders: Sequence[Sender]) -> list[tuple[Customer, Identity]]:
     return list(zip(customers, identities, strict=True))
 
 
-def merge_customers(target: Customer, source: Customer, *, by: Any) -> Customer:
+def merge_customers(target: Customer, source: Customer, *, by: Actor) -> Customer:
     """Move identities and tickets of `source` to `target`; `source` remains as a pointer."""
     from balie.tickets.actions import record_customer_merge
 

@@ -38,7 +38,7 @@ class Customer(TimestampedModel):
         verbose_name_plural = _("klanten")
 
     def __str__(self) -> str:
-        return self.name or self.number
+        return self.name or self.number or ""
 
     @property
     def primary_email(self) -> str:

@@ -314,7 +314,9 @@ class Generator:
         rng, text = self.rng, self.text
         tickets: list[tuple[Any, ...]] = []
         messages: list[tuple[Any, ...]] = []
-        participants, activities, clocks = [], [], []
+        participants: list[tuple[Any, ...]] = []
+        activities: list[tuple[Any, ...]] = []
+        clocks: list[tuple[Any, ...]] = []
         for number, t0 in zip(numbers, created, strict=True):
             cid = customers[int(len(customers) * rng.random() ** 1.6)]
             first, name, email = person(cid)
@@ -399,7 +401,7 @@ class Generator:
                     channel=channel, priority=priority, type=ticket_type, tier=tier_of(cid),
                     team_id=team_id,
                 )  # fmt: skip
-            if plan is not None:
+            if plan is not None and self.sla is not None:
                 kinds = [("resolution", t0)]
                 if first_response is None:
                     kinds.append(("first_response", t0))

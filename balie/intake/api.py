@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field
 from ninja.errors import HttpError
 
+from balie.accounts.models import Agent
 from balie.core import realtime
 from balie.customers.actions import find_customer, find_or_create_customer
 from balie.customers.api_schemas import IdentityIn, InputSchema, text
@@ -88,7 +89,7 @@ def _create(
     customer: Customer,
     identity: Identity | None,
     team: Any,
-    by: Any,
+    by: Agent,
 ) -> Ticket:
     channel = _value(payload.channel)
     subject = payload.subject.strip() or agent_filing.first_line(payload.text)

@@ -454,7 +454,8 @@ def _readable(envelope: Envelope) -> list[InboundMessage]:
     except Exception:
         return []
     # A delivery receipt is no message: an envelope holding one is processed alone.
-    return parsed if all(isinstance(p, InboundMessage) for p in parsed) else []
+    messages = [p for p in parsed if isinstance(p, InboundMessage)]
+    return messages if len(messages) == len(parsed) else []
 
 
 def _sender_readable(run: Run) -> bool:

@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from balie.core.actors import SYSTEM, Actor
 from balie.core.language_detection import detect_language
 from balie.customers.actions import Sender, find_or_create_customers
 from balie.customers.identities import normalise
@@ -58,7 +59,7 @@ class Run:
     steps: list[str] = field(default_factory=list)  # the steps it went through, in order
     # Filed by someone other than the sender (an agent over the API), with the ticket's fields
     # they chose; None: the customer themselves.
-    by: Any = None
+    by: Actor | None = None
     ticket_fields: dict[str, Any] = field(default_factory=dict)
     # A call, visit or letter an agent logs: they are its author, and nobody is acknowledged.
     logged: bool = False
@@ -344,7 +345,7 @@ def file_message(runs: list[Run]) -> None:
         inbound = run.inbound
         if run.bounce is not None:
             filing = Filing(
-                inbound=inbound, by=None, ticket=run.ticket, thread_reason=run.thread_reason,
+                inbound=inbound, by=SYSTEM, ticket=run.ticket, thread_reason=run.thread_reason,
                 threading=run.threading, envelope=run.envelope, system=True,
                 text=run.bounce["text"],
                 bounced=run.bounce["bounced"], bounce_error=run.bounce["error"],
@@ -357,7 +358,7 @@ def file_message(runs: list[Run]) -> None:
                 )
                 continue
             filing = Filing(
-                inbound=inbound, by=None, ticket=run.ticket, envelope=run.envelope, system=True,
+                inbound=inbound, by=SYSTEM, ticket=run.ticket, envelope=run.envelope, system=True,
                 thread_reason=_("automatisch antwoord; %(how)s") % {"how": run.thread_reason},
                 threading={"how": "automatic", "via": run.threading},
             )  # fmt: skip

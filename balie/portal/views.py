@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.core import signing
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -343,7 +343,7 @@ def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
 
 
 @never_cache
-def attachment_download(request: HttpRequest, number: int, pk: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, number: int, pk: int) -> HttpResponseBase:
     customer = _require_customer(request)
     if isinstance(customer, HttpResponse):
         return customer

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -20,10 +20,12 @@ from .sla_figures import WALL, SlaReport
 from .sla_figures import sla_report as build_sla_report
 
 
-def team_lead_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def team_lead_required(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     @agent_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.agent.is_team_lead:  # type: ignore[attr-defined]
             return render(request, "403.html", status=403)
         return view(request, *args, **kwargs)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from balie.accounts.models import Agent, Team
 from balie.core import realtime
+from balie.core.actors import Actor
 from balie.tickets import actions as ticket_actions
 from balie.tickets.models import Ticket
 
@@ -41,7 +42,9 @@ def _presence_row(agent: Agent) -> Presence:
     return Presence.objects.select_for_update().select_related("agent").get(agent=agent)
 
 
-def set_presence(agent: Agent, state: str, *, reason: str = "", by: Any = None) -> Presence:
+def set_presence(
+    agent: Agent, state: str, *, reason: str = "", by: Actor | None = None
+) -> Presence:
     """Online, away (with a reason: pauze, overleg) or offline. Away withdraws the offers
     waiting for the agent; offline also hands their open chats back to the queue; online
     gives them the waiting work at once."""
@@ -84,7 +87,7 @@ def _channels() -> tuple[str, ...]:
     return tuple(sorted(found | set(LIVE_CHANNELS)))
 
 
-def _leave(agent: Agent, *, state: str, at: Any, by: Any) -> set[tuple[int, str]]:
+def _leave(agent: Agent, *, state: str, at: Any, by: Actor) -> set[tuple[int, str]]:
     """An agent no longer online: their offers go back to the queue; offline, their open
     chats too."""
     touched: set[tuple[int, str]] = set()
@@ -208,7 +211,7 @@ def _back_to_queue(offer: Offer, entry: QueueEntry, *, state: str, at: Any) -> N
     entry.save(update_fields=["state", "agent", "queued_at", "declined_by"])
 
 
-def finish(ticket: Ticket, *, by: Any) -> None:
+def finish(ticket: Ticket, *, by: Actor) -> None:
     """The conversation ended (the chat was closed, or the visitor left the queue): the
     agent's place is free for the next one in the queue."""
     now = timezone.now()

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from balie.accounts.models import Agent
 from balie.core import realtime
-from balie.core.actors import System
+from balie.core.actors import Actor, System
 from balie.core.process_cache import ProcessCache
 from balie.customers.models import Tier
 from balie.tickets import actions as ticket_actions
@@ -454,7 +454,7 @@ def _hand_to(entry: QueueEntry, presence: Presence, settings: TeamRouting) -> No
     assign_entry(entry, agent, by=ROUTING, at=now)
 
 
-def assign_entry(entry: QueueEntry, agent: Agent, *, by: Any, at: Any) -> None:
+def assign_entry(entry: QueueEntry, agent: Agent, *, by: Actor, at: Any) -> None:
     """The entry's ticket goes to the agent (audit trail and events through the ticket
     actions)."""
     entry.state, entry.agent, entry.assigned_at = EntryState.ASSIGNED, agent, at
@@ -474,7 +474,7 @@ def assign_entry(entry: QueueEntry, agent: Agent, *, by: Any, at: Any) -> None:
 
 
 def requeue(
-    ticket: Ticket, *, reason: str, by: Any, team: Any = None, exclude: Iterable[int] = ()
+    ticket: Ticket, *, reason: str, by: Actor, team: Any = None, exclude: Iterable[int] = ()
 ) -> QueueEntry | None:
     """Take the ticket from its agent and put it back in a queue (its team's, or `team`),
     keeping its first arrival time."""

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from balie.core.actors import Actor
+
 from . import business_time
 from .business_time import Reason
 from .calendars import business_calendar, calendar_id_for, closure_today
@@ -121,7 +123,7 @@ def set_due_fields(ticket: Ticket, clocks: Iterable[SlaClock]) -> list[str]:
     return list(due)
 
 
-def start_clocks(ticket: Ticket, *, by: Any, at: datetime | None = None) -> list[SlaClock]:
+def start_clocks(ticket: Ticket, *, by: Actor, at: datetime | None = None) -> list[SlaClock]:
     """A new ticket (which has no clocks yet): choose its policy and calendar, start
     first-response and resolution."""
     clocks = plan_clocks(ticket, at=at)
@@ -214,7 +216,7 @@ def _end(clocks: Iterable[SlaClock], *, state: str, at: datetime) -> int:
     return ended
 
 
-def record_agent_response(ticket: Ticket, *, by: Any, at: datetime | None = None) -> int:
+def record_agent_response(ticket: Ticket, *, by: Actor, at: datetime | None = None) -> int:
     """An agent answered the customer: the first and next response targets are met."""
     at = _now(at)
     with transaction.atomic():
@@ -229,7 +231,7 @@ def record_agent_response(ticket: Ticket, *, by: Any, at: datetime | None = None
 
 
 def record_customer_message(
-    ticket: Ticket, *, by: Any, at: datetime | None = None, first: bool = False
+    ticket: Ticket, *, by: Actor, at: datetime | None = None, first: bool = False
 ) -> SlaClock | None:
     """The customer wrote again: a next-response clock starts unless a response is already
     owed (the first response, or an earlier next response). `first`: the ticket's first
@@ -269,7 +271,7 @@ def next_response_clock(ticket: Ticket, active: list[SlaClock], *, at: datetime)
 
 
 def follow_status_change(
-    ticket: Ticket, *, old: str, new: str, by: Any, at: datetime | None = None
+    ticket: Ticket, *, old: str, new: str, by: Actor, at: datetime | None = None
 ) -> None:
     """Solved or closed: resolution met, other clocks stopped. Reopened: a new resolution clock.
     Waiting on the customer or on hold: clocks pause (per policy); back to open: they resume."""
@@ -298,7 +300,7 @@ def follow_status_change(
         sync_due_times(ticket)
 
 
-def retarget_clocks(ticket: Ticket, *, by: Any, at: datetime | None = None) -> int:
+def retarget_clocks(ticket: Ticket, *, by: Actor, at: datetime | None = None) -> int:
     """The ticket's priority, type or team changed: its active clocks take the targets the
     policy gives for the new priority (the policy chosen again, as for a new ticket) and the
     calendar of its (new) team. The business time already spent counts on the calendar it was

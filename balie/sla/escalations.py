@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 
 from balie.accounts.models import Agent, Role
 from balie.core import realtime
-from balie.core.actors import SYSTEM
+from balie.core.actors import SYSTEM, Actor
 from balie.tickets.events import emit, held
 
 from . import events
@@ -88,7 +88,7 @@ def _check_clocks(*, now: datetime | None, limit: int) -> CheckResult:
     return result
 
 
-def settle_past_deadlines(*, now: datetime | None = None, by: Any = SYSTEM) -> int:
+def settle_past_deadlines(*, now: datetime | None = None, by: Actor = SYSTEM) -> int:
     """For data made after the fact (the demo, an import): record on every running clock the
     warning and breach its deadlines passed, at the moment they passed, as the checks of that
     time would have; nobody is mailed about the past (the next check finds nothing old to

@@ -246,7 +246,7 @@ def _customer(customer_id: int) -> Customer:
     seen: set[int] = set()
     while customer.merged_into_id and customer.pk not in seen:  # follow merges
         seen.add(customer.pk)
-        customer = customer.merged_into  # type: ignore[assignment]
+        customer = customer.merged_into
     return customer
 
 

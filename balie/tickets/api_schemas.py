@@ -34,7 +34,7 @@ class NewTicketChannel(StrEnum):
 
 
 class TicketFilters(Schema):
-    view: View = Field("alle", description="mijn, niet-toegewezen, team, alle-open, … , alle")  # type: ignore[valid-type]
+    view: View = Field("alle", description="mijn, niet-toegewezen, team, alle-open, … , alle")  # type: ignore[assignment]
     status: list[Status] = Field(default_factory=list, max_length=10)
     team: DbId | None = None
     assignee: int | None = Field(None, ge=0, le=2**63 - 1, description="0 = niet toegewezen")
@@ -44,7 +44,7 @@ class TicketFilters(Schema):
     tag: text(50) = ""  # type: ignore[valid-type]
     customer: DbId | None = None
     q: text(200) = Field("", description="Zoekt in onderwerp en berichten")  # type: ignore[valid-type]
-    sort: Sort | None = Field(  # type: ignore[valid-type]
+    sort: Sort | None = Field(
         None,
         description=f"standaard {DEFAULT_SORT}; met q: nieuw (nieuwste tickets eerst)",
     )

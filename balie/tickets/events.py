@@ -25,7 +25,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from balie.core import realtime
-from balie.core.actors import actor_fields
+from balie.core.actors import Actor, actor_fields
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -82,7 +82,7 @@ class Event:
 
     kind: EventKind
     ticket: Ticket
-    by: Any
+    by: Actor
     data: dict[str, Any]
     activity: Activity
     message: Message | None = None
@@ -93,7 +93,7 @@ def new_event(
     ticket: Ticket,
     kind: str,
     *,
-    by: Any,
+    by: Actor,
     data: dict[str, Any] | None = None,
     message: Message | None = None,
     key: str = "",
@@ -115,7 +115,7 @@ def emit(
     ticket: Ticket,
     kind: str,
     *,
-    by: Any,
+    by: Actor,
     data: dict[str, Any] | None = None,
     message: Message | None = None,
     key: str = "",
@@ -187,7 +187,7 @@ def _hand_over(events: list[Event]) -> None:
 
 def _with_first_messages(events: list[Event]) -> list[Event]:
     """A new ticket's event carries the first message filed with it."""
-    first = {}
+    first: dict[int, Any] = {}
     for event in events:
         if event.kind == EventKind.MESSAGE_RECEIVED and event.message is not None:
             first.setdefault(event.ticket.pk, event.message)

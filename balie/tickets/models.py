@@ -387,10 +387,10 @@ class Attachment(models.Model):
 
 
 class ActivityQuerySet(models.QuerySet["Activity"]):
-    def update(self, **kwargs):  # type: ignore[override]
+    def update(self, **kwargs):
         raise TypeError("The audit trail is append-only.")
 
-    def delete(self):  # type: ignore[override]
+    def delete(self):
         raise TypeError("The audit trail is append-only.")
 
 

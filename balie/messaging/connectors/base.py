@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -240,7 +240,7 @@ class Connector:
         the whole body is one delivery, deduplicated on its bytes."""
         return [RawInbound(self.envelope_id(request.body, {}), request.body)]
 
-    def parse(self, envelope: Envelope) -> list[InboundMessage | DeliveryReceipt]:
+    def parse(self, envelope: Envelope) -> Sequence[InboundMessage | DeliveryReceipt]:
         """Pure and cheap (no network): it may run more than once."""
         raise NotImplementedError
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from balie.accounts.models import Agent, Team
+from balie.core.actors import Actor
 from balie.customers.models import Customer
 from balie.sla import actions as sla_actions
 from balie.tickets import events
@@ -26,7 +27,7 @@ _UNSET: Any = object()
 def update_ticket(
     ticket: Ticket,
     *,
-    by: Any,
+    by: Actor,
     status: str = _UNSET,
     priority: str = _UNSET,
     type: str = _UNSET,
@@ -110,7 +111,7 @@ def update_ticket(
     return changes
 
 
-def record_customer_merge(*, target: Customer, source: Customer, by: Any) -> int:
+def record_customer_merge(*, target: Customer, source: Customer, by: Actor) -> int:
     """Move the tickets of a merged customer and note it in each ticket's audit trail."""
     moved = 0
     for ticket in Ticket.objects.filter(customer=source):

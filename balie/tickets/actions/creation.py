@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from balie.accounts.models import Agent, Team
+from balie.core.actors import Actor
 from balie.customers.models import Customer, IdentityKind
 from balie.messaging.connectors.base import Party
 from balie.messaging.connectors.email.addresses import own_email_addresses
@@ -26,7 +27,7 @@ from balie.tickets.models import (
 )
 
 
-def create_ticket(*, by: Any, **fields: Any) -> Ticket:
+def create_ticket(*, by: Actor, **fields: Any) -> Ticket:
     """A new ticket from the fields `new_ticket_row` takes (customer, subject, channel, team,
     …). A caller that files the first message afterwards does both inside `events.held()`, so
     that the ticket.created consumers see that message."""
@@ -34,7 +35,7 @@ def create_ticket(*, by: Any, **fields: Any) -> Ticket:
         return _create_ticket(by=by, **fields)
 
 
-def _create_ticket(*, by: Any, **fields: Any) -> Ticket:
+def _create_ticket(*, by: Actor, **fields: Any) -> Ticket:
     ticket = new_ticket_row(**fields)
     ticket.save(force_insert=True)
     # A brand-new ticket has no participants yet: no need to look for this one first.

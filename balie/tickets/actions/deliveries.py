@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from balie.core.actors import SYSTEM
+from balie.core.actors import SYSTEM, Actor
 from balie.tickets import events
 from balie.tickets.events import Event, emit_all, new_event
 from balie.tickets.models import (
@@ -14,12 +14,12 @@ from balie.tickets.models import (
 )
 
 
-def mark_delivery(message: Message, *, status: str, error: str = "", by: Any = SYSTEM) -> None:
+def mark_delivery(message: Message, *, status: str, error: str = "", by: Actor = SYSTEM) -> None:
     mark_deliveries([message], status=status, error=error, by=by)
 
 
 def mark_deliveries(
-    messages: Sequence[Message], *, status: str, error: str = "", by: Any = SYSTEM
+    messages: Sequence[Message], *, status: str, error: str = "", by: Actor = SYSTEM
 ) -> None:
     """Messages whose delivery moved to one status: the outbox sent them, or gave up (with
     `error`). Set in one UPDATE, with each message's audit entry. The outbox (below tickets)
@@ -38,7 +38,7 @@ def mark_deliveries(
 def received_entry(
     message: Message,
     *,
-    by: Any,
+    by: Actor,
     refused: int = 0,
     steps: Sequence[str] = (),
     logged: bool = False,
@@ -57,7 +57,7 @@ def received_entry(
     return new_event(message.ticket, events.MESSAGE_RECEIVED, by=by, data=data, message=message)
 
 
-def sent_entry(message: Message, *, by: Any) -> Event:
+def sent_entry(message: Message, *, by: Actor) -> Event:
     return new_event(
         message.ticket,
         events.MESSAGE_SENT,
@@ -73,7 +73,7 @@ def sent_entry(message: Message, *, by: Any) -> Event:
     )
 
 
-def delivery_entry(message: Message, *, status: str, error: str = "", by: Any = SYSTEM) -> Event:
+def delivery_entry(message: Message, *, status: str, error: str = "", by: Actor = SYSTEM) -> Event:
     kind = (
         events.MESSAGE_BOUNCED
         if status == DeliveryStatus.BOUNCED

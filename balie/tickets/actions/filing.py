@@ -19,6 +19,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from balie.core.actors import Actor
 from balie.core.bulk_updates import update_each
 from balie.customers.models import Customer, Identity, IdentityKind
 from balie.messaging.connectors.base import InboundMessage
@@ -52,7 +53,7 @@ class Filing:
     changing the ticket (an auto-reply, a bounce: `text` then says what it is)."""
 
     inbound: InboundMessage
-    by: Any  # who files it: the customer, or the agent who files it for them
+    by: Actor  # who files it: the customer, or the agent who files it for them
     customer: Customer | None = None
     identity: Identity | None = None
     ticket: Ticket | None = None
@@ -259,7 +260,7 @@ def add_inbound_message(
     ticket: Ticket,
     inbound: InboundMessage,
     *,
-    by: Any,
+    by: Actor,
     identity: Identity | None = None,
     thread_reason: str = "",
     threading: dict[str, Any] | None = None,

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 class MimeMessage(EmailMessage):
     """A stdlib message that Django's SMTP backend can serialise (it passes `linesep`)."""
 
-    def as_bytes(self, unixfrom: bool = False, policy: Any = None, linesep: str = "\r\n") -> bytes:  # type: ignore[override]
+    def as_bytes(self, unixfrom: bool = False, policy: Any = None, linesep: str = "\r\n") -> bytes:
         return super().as_bytes(unixfrom=unixfrom, policy=(policy or POLICY).clone(linesep=linesep))
 
 
@@ -114,7 +114,7 @@ class _DjangoWrapper(django_mail.EmailMessage):
         super().__init__(from_email=from_email, to=recipients)
         self.mime = mime
 
-    def message(self, *, policy: Any = None) -> MimeMessage:  # type: ignore[override]
+    def message(self, *, policy: Any = None) -> MimeMessage:
         return self.mime
 
 
