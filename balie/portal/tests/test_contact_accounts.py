@@ -89,3 +89,23 @@ def test_an_admin_cannot_save_a_phone_line_without_its_costs_or_with_a_bad_price
     assert bad.status_code == 200 and "niet tien cent" in bad.content.decode()
     assert good.status_code == 302
     assert ChannelAccount.objects.get().config == {"cost_per_minute": "0.10"}
+
+
+def test_with_an_active_chat_account_the_chat_card_has_a_button_that_opens_the_widget(client):
+    account("chat", "website", origins=["self"])
+
+    html = client.get("/contact/").content.decode()
+    card = html[html.index("channel-card-chat") :]
+    card = card[: card.index("</li>")]
+
+    assert re.search(r"<button[^>]*data-balie-chat-open[^>]*>\s*Start een chat\s*</button>", card)
+    assert '<script src="/chat/widget.js" data-account="website" async></script>' in card
+    assert "<script>" not in html  # no inline script: the page's CSP allows none
+
+
+def test_a_switched_off_chat_account_gives_no_chat_button(client):
+    account("chat", "website", active=False, origins=["self"])
+
+    html = client.get("/contact/").content.decode()
+
+    assert "data-balie-chat-open" not in html and "/chat/widget.js" not in html

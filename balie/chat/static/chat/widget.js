@@ -117,6 +117,11 @@
     else launch.focus();
   }
   launch.addEventListener("click", function () { toggle(panel.hidden); });
+  // A button of the page itself (`data-balie-chat-open`, e.g. the contact page's chat card) opens it.
+  document.addEventListener("click", function (e) {
+    var opener = e.target && e.target.closest && e.target.closest("[data-balie-chat-open]");
+    if (opener) { e.preventDefault(); toggle(true); }
+  });
   var inQueue = false; // waiting for an agent: closing the widget may give up the place
   closeBtn.addEventListener("click", function () {
     if (inQueue && window.confirm(T.leave) && frame({ type: "leave" })) inQueue = false;
