@@ -13,20 +13,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from channels.db import database_sync_to_async as _db_call
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from balie.messaging.connectors.chat import group_of
 
 from . import actions, desk, history
 from .actions import ChatError
-
-
-def database_sync_to_async(func):
-    """Database work of a socket in a thread of the pool, not the one thread all sync code
-    of the process shares: one chat's pipeline run does not hold up every other socket."""
-    return _db_call(func, thread_sensitive=False)
-
+from .socket_db import database_sync_to_async
 
 CLOSE_UNAUTHENTICATED = 4401
 

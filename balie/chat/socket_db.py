@@ -1,0 +1,29 @@
+"""Database work of the chat sockets, off the event loop.
+
+Each call runs in a thread of the loop's pool, not in the one thread all synchronous code of
+the process shares, so that one chat's pipeline run does not hold up every other socket. A
+pooled thread keeps no database connection between calls: the connection goes back to the
+process's pool when the call ends, so many sockets and many threads never hold more
+connections than they use at that moment (a kept one per thread emptied the pool).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections, connections
+
+
+def database_sync_to_async(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        close_old_connections()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    return sync_to_async(call, thread_sensitive=False)
