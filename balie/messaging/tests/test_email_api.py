@@ -200,3 +200,28 @@ def test_quarantine_command_lists_shows_and_replays(
         call_command("quarantine", "replay", "--all", stdout=out)
     assert "0 van" in out.getvalue()  # the broken one stays in quarantine
     assert Ticket.objects.count() == 1
+
+
+def test_an_admin_replays_a_quarantined_mail_from_the_admin_list(
+    client, mta_token, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth import get_user_model
+
+    raw = b"From: Carla <carla.jansen@example.nl>\r\nSubject: Meterstand\r\n\r\nMijn stand.\r\n"
+    post(client, raw, "blt_fout")  # refused (wrong token), kept in quarantine
+    item = Quarantine.objects.get()
+    admin = get_user_model().objects.create_superuser("beheerder", "b@voorbeeld-energie.nl", "x")
+    client.force_login(admin)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/messaging/quarantine/",
+            {"action": "replay", "_selected_action": [item.pk]},
+            follow=True,
+        )
+
+    assert response.status_code == 200
+    assert f"{item.pk}: processed" in response.content.decode()
+    assert Ticket.objects.get().subject == "Meterstand"
+    item.refresh_from_db()
+    assert item.replayed_at is not None
