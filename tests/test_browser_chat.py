@@ -7,11 +7,8 @@ in a thread of this process (same test database, same in-memory channel layer)."
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
-import threading
-import time
 
 import pytest
 from django.test import Client
@@ -20,40 +17,18 @@ from balie.messaging.models import ChannelAccount
 from balie.routing.actions import set_presence
 from balie.sla.calendars import forget_calendars
 from balie.sla.models import Calendar
+from tests.asgi_server import serving
 from tests.conftest import CHROMIUM, LAUNCH_ARGS, needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium, pytest.mark.django_db(transaction=True)]
 
-PORT = 8181  # this suite's own range (8180-8189)
-
 
 @pytest.fixture
 def asgi_server():
-    import uvicorn
-
     from config.asgi import application
 
-    config = uvicorn.Config(
-        application,
-        host="127.0.0.1",
-        port=PORT,
-        log_level="warning",
-        lifespan="off",
-        ws="auto",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{PORT}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(application, ws="auto") as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture
