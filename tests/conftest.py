@@ -39,3 +39,15 @@ def browser_page():
             context.close()
             browser.close()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def asgi_server():
+    """The ASGI application (HTTP and WebSockets) served by uvicorn in a thread of this process
+    (tests/asgi_server.py): the same test database and in-memory channel layer. Use it with
+    `django_db(transaction=True)`."""
+    from config.asgi import application
+    from tests.asgi_server import serving
+
+    with serving(application, ws="auto") as port:
+        yield f"http://127.0.0.1:{port}"

@@ -3,7 +3,7 @@ sample company page /chat/demo/ and an agent in the chat workspace, each in a br
 of their own, chat both ways; the customer reloads mid-chat and sees the whole history once.
 
 The test server of pytest-django speaks no WebSocket, so the ASGI application runs in uvicorn
-in a thread of this process (same test database, same in-memory channel layer)."""
+in a thread of this process (`asgi_server` in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -17,18 +17,9 @@ from balie.messaging.models import ChannelAccount
 from balie.routing.actions import set_presence
 from balie.sla.calendars import forget_calendars
 from balie.sla.models import Calendar
-from tests.asgi_server import serving
 from tests.conftest import CHROMIUM, LAUNCH_ARGS, needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def asgi_server():
-    from config.asgi import application
-
-    with serving(application, ws="auto") as port:
-        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture

@@ -170,8 +170,10 @@
         }
         if (offline) {
           body.textContent = "";
-          body.appendChild(el("p", { role: "status", text: fmt(T.left, { t: d.ticket }) }));
+          var thanks = el("p", { role: "status", tabindex: "-1", text: fmt(T.left, { t: d.ticket }) });
+          body.appendChild(thanks);
           if (d.promise) body.appendChild(el("p", { "class": "promise", text: d.promise }));
+          focusFirst(thanks);
           return;
         }
         save({ token: d.token, pending: [] });
@@ -180,6 +182,13 @@
       }).catch(function () { err.textContent = T.reconnect; });
     });
     body.appendChild(form);
+    focusFirst();
+  }
+  // Keyboard users keep their place: each new view puts the focus on its first field.
+  function focusFirst(target) {
+    if (panel.hidden) return;
+    var f = target || panel.querySelector("input:not([disabled]),textarea:not([disabled]),select,button.b");
+    if (f) f.focus();
   }
 
   var log, statusLine, typingLine, box, sock, retry = 0, seen = {}, agentName = "", readUpto = 0,
@@ -187,7 +196,7 @@
   function tok() { return store().token || lastToken; }
   function chatView() {
     body.textContent = "";
-    log = el("ol", { "class": "log", role: "log", "aria-live": "polite", "aria-label": T.title });
+    log = el("ol", { "class": "log" });
     statusLine = el("p", { "class": "note", role: "status" });
     typingLine = el("p", { "class": "note", "aria-live": "polite" });
     box = el("textarea", { rows: "2" });
@@ -198,7 +207,7 @@
     var form = el("form", {}, [field(T.message, box), el("button", { "class": "b", type: "submit", text: T.send })]);
     form.addEventListener("submit", function (e) { e.preventDefault(); send(); });
     body.appendChild(statusLine);
-    body.appendChild(log);
+    body.appendChild(el("div", { role: "log", "aria-live": "polite", "aria-label": T.title }, [log]));
     body.appendChild(typingLine);
     body.appendChild(form);
     body.appendChild(field(T.file, file));
@@ -207,6 +216,7 @@
       el("button", { "class": "b s end", type: "button", text: T.end, onclick: function () { frame({ type: "end" }); } })
     ]));
     (store().pending || []).forEach(function (p) { render({ cid: p.cid, from: "visitor", text: p.text, pending: true }); });
+    focusFirst(box);
   }
 
   function render(m) {
@@ -228,7 +238,7 @@
     });
     if (m.from === "agent") markRead(m.id);
     showRead();
-    log.parentNode.scrollTop = log.parentNode.scrollHeight;
+    body.scrollTop = body.scrollHeight;
   }
   function showRead() {
     if (!log) return;
@@ -354,7 +364,8 @@
     var radios = T.score.map(function (label, i) {
       var id = "r" + (++uid);
       return el("span", {}, [el("input", { type: "radio", name: "score", value: String(i + 1), id: id, style: "width:auto" }),
-        el("label", { "for": id, style: "display:inline;margin:0 8px 0 2px", "aria-label": (i + 1) + " – " + label, text: String(i + 1) })]);
+        el("label", { "for": id, style: "display:inline;margin:0 8px 0 2px" }, [document.createTextNode(String(i + 1)),
+          el("span", { "class": "sr", text: " – " + label })])]);
     });
     var comment = el("textarea", { rows: "2" });
     var form = el("form", { "class": "rating" }, [el("fieldset", {}, [el("legend", { text: T.rate }), el("div", { "class": "row" }, radios)]),
@@ -364,10 +375,13 @@
       var picked = form.querySelector("input[name=score]:checked");
       if (!picked) return;
       api("beoordeling", { rating: +picked.value, comment: comment.value }, token).then(function (d) {
-        form.replaceWith(el("p", { role: "status", text: d.error || T.thanks }));
+        var done = el("p", { role: "status", tabindex: "-1", text: d.error || T.thanks });
+        form.replaceWith(done);
+        focusFirst(done);
       });
     });
     body.appendChild(form);
+    focusFirst(radios[0].firstChild);
     var s = store();
     delete s.token;
     save(s);
