@@ -5,9 +5,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.core.asgi import get_asgi_application  # noqa: E402
 
-django_asgi_app = get_asgi_application()
+from balie.core.asgi_requests import asgi_application  # noqa: E402
+
+# Django's ASGI handler, with the middleware chain and the view in one worker thread.
+django_asgi_app = asgi_application()
 
 from django.conf import settings  # noqa: E402
 

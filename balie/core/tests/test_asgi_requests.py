@@ -1,0 +1,114 @@
+"""Pages and the API as the ASGI server serves them (config/asgi.py): the same answers as
+through Django's test client, with the middleware chain and the view in one worker thread."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from asgiref import sync
+from asgiref.sync import async_to_sync
+from django.test import Client
+
+from balie.accounts.actions import create_api_token
+from balie.accounts.models import TokenScope
+from balie.core.actors import SYSTEM
+from balie.tickets.tests.factories import TicketFactory
+from config.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the requests run in threads of their own
+
+
+def call(path: str, *, headers: list[tuple[bytes, bytes]] = ()) -> tuple[int, dict, bytes]:
+    """One GET through the ASGI application, as uvicorn makes it."""
+    sent: list[dict[str, Any]] = []
+    incoming = [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive() -> dict:
+        if incoming:
+            return incoming.pop(0)
+        await asyncio.Event().wait()  # the client stays connected until it has the answer
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    path, _, query = path.partition("?")
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), *headers],
+        "client": ("127.0.0.1", 40000),
+        "server": ("127.0.0.1", 8000),
+    }
+    async_to_sync(application)(scope, receive, send)
+    start = sent[0]
+    head = {k.decode().lower(): v.decode() for k, v in start["headers"]}
+    body = b"".join(m.get("body", b"") for m in sent[1:])
+    return start["status"], head, body
+
+
+@pytest.fixture
+def trips(monkeypatch) -> list[str]:
+    """Every hand-over of synchronous code to a worker thread, by name."""
+    made: list[str] = []
+    real = sync.SyncToAsync.__call__
+
+    async def counted(self, *args, **kwargs):
+        made.append(getattr(self.func, "__qualname__", repr(self.func)))
+        return await real(self, *args, **kwargs)
+
+    monkeypatch.setattr(sync.SyncToAsync, "__call__", counted)
+    return made
+
+
+def test_the_inbox_page_runs_its_middleware_and_view_in_one_thread_hop(cast, trips):
+    """Given an agent logged in with tickets of their team,
+    when the inbox page is asked through the ASGI application,
+    then it is the page the test client shows (rows, security headers), and the request
+    handed synchronous code to a worker thread three times: the request_started signal,
+    the middleware chain with the view, and closing the response (Django's own handler
+    made 17 such trips for this page)."""
+    ticket = TicketFactory(team=cast.klantenservice, subject="Meterstand doorgeven")
+    client = Client()
+    client.force_login(cast.anna.user)
+    session = client.cookies["sessionid"].value
+
+    status, head, body = call(
+        "/tickets/?view=alle", headers=[(b"cookie", f"sessionid={session}".encode())]
+    )
+
+    assert status == 200
+    assert f"#{ticket.pk}".encode() in body and b"Meterstand doorgeven" in body
+    assert head["x-frame-options"] == "DENY"
+    assert "content-security-policy" in head
+    assert len(trips) <= 3, trips
+    # the same rows as the test client's page
+    assert body.count(b'class="ticket-row"') == client.get("/tickets/?view=alle").content.count(
+        b'class="ticket-row"'
+    )
+
+
+def test_the_api_list_and_its_errors_answer_as_before(cast, trips):
+    """Given an API token, when the ticket list and a missing ticket are asked over ASGI,
+    then the list answers 200 with the ticket, the missing one 404 with its reason, a
+    request without a token 401, each in one trip through the middleware."""
+    ticket = TicketFactory(team=cast.klantenservice)
+    raw = create_api_token(cast.anna, name="asgi", scope=TokenScope.ADMIN, by=SYSTEM)[1]
+    bearer = [(b"authorization", f"Bearer {raw}".encode())]
+
+    status, head, body = call("/api/v1/tickets?view=alle", headers=bearer)
+    assert status == 200 and head["content-type"].startswith("application/json")
+    assert f'"number": {ticket.pk}'.encode() in body
+
+    assert call("/api/v1/tickets/999999", headers=bearer)[0] == 404
+    assert call("/api/v1/tickets?view=alle")[0] == 401
+    assert len(trips) <= 9, trips
