@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from balie.accounts.models import Agent, Team
@@ -285,3 +286,62 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.ticket_id} → {self.agent}: {self.state}"
+
+
+class RoutingChange(models.Model):
+    """The audit trail of the routing settings: who changed a team's routing or an agent's
+    skills, when, and each field from what to what (`changes`: field -> [before, after], as
+    stored; a team as its name). Written by `actions.change_team_routing` and
+    `actions.change_agent_skills` only, shown on Beheer → Routering."""
+
+    at = models.DateTimeField(_("tijdstip"), db_index=True)
+    by = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    by_name = models.CharField(_("door"), max_length=200)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    agent = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject = models.CharField(_("van"), max_length=200)
+    changes = models.JSONField(_("wijzigingen"), default=dict)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("wijziging van de routering")
+        verbose_name_plural = _("wijzigingen van de routering")
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.by_name}, {self.at:%Y-%m-%d %H:%M})"
+
+    def lines(self) -> list[tuple[str, str, str]]:
+        """(field, before, after) in words, in the reader's language."""
+        model: type[models.Model] = (
+            TeamRouting if self.team_id or not self.agent_id else AgentSkills
+        )
+        rows = []
+        for name, (before, after) in self.changes.items():
+            field = model._meta.get_field(name)
+            words = dict(field.choices or ())  # type: ignore[union-attr]
+            if name == "routed_channels":
+                words = dict(Channel.choices)
+            elif name == "languages":
+                words = dict(LANGUAGES)
+            rows.append(
+                (
+                    capfirst(str(getattr(field, "verbose_name", name))),
+                    _in_words(before, words),
+                    _in_words(after, words),
+                )
+            )
+        return rows
+
+
+def _in_words(value: object, words: dict) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(words.get(v, v)) for v in value)
+    return str(words.get(value, value))

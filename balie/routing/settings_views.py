@@ -8,7 +8,6 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -17,9 +16,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from balie.accounts.models import Agent, Team
 from balie.accounts.views import agent_required
 
-from . import engine
+from . import actions
 from .forms import AgentSkillsForm, TeamRoutingForm
-from .models import LIVE_CHANNELS, AgentSkills, TeamRouting, routing_for
+from .models import AgentSkills, RoutingChange, TeamRouting, routing_for
+
+CHANGES_SHOWN = 30
 
 
 def admin_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -43,7 +44,12 @@ def routing_overview(request: HttpRequest) -> HttpResponse:
         (agent, skills.get(agent.pk) or AgentSkills(agent=agent))
         for agent in Agent.objects.active().order_by("display_name")
     ]
-    return render(request, "routing/beheer_overview.html", {"teams": teams, "agents": agents})
+    changes = RoutingChange.objects.select_related("team", "agent")[:CHANGES_SHOWN]
+    return render(
+        request,
+        "routing/beheer_overview.html",
+        {"teams": teams, "agents": agents, "changes": changes},
+    )
 
 
 @admin_required
@@ -52,14 +58,9 @@ def team_routing(request: HttpRequest, slug: str) -> HttpResponse:
     team = get_object_or_404(Team, slug=slug)
     form = TeamRoutingForm(request.POST or None, instance=routing_for(team))
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            saved = form.save()
-            # A higher cap or another mode may let waiting chats through at once.
-            for channel in LIVE_CHANNELS:
-                transaction.on_commit(lambda c=channel: engine.dispatch(team.pk, c))
-        messages.success(
-            request, _("Routering van %(team)s opgeslagen.") % {"team": saved.team.name}
-        )
+        # A higher cap or another mode lets waiting chats through at once.
+        actions.change_team_routing(team, values=form.cleaned_data, by=request.agent)  # type: ignore[attr-defined]
+        messages.success(request, _("Routering van %(team)s opgeslagen.") % {"team": team.name})
         return redirect("routing:beheer")
     return render(
         request,
@@ -76,7 +77,7 @@ def agent_skills(request: HttpRequest, pk: int) -> HttpResponse:
     current = AgentSkills.objects.filter(agent=agent).first() or AgentSkills(agent=agent)
     form = AgentSkillsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        actions.change_agent_skills(agent, values=form.cleaned_data, by=request.agent)  # type: ignore[attr-defined]
         messages.success(
             request, _("Vaardigheden van %(agent)s opgeslagen.") % {"agent": agent.display_name}
         )

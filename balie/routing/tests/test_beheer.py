@@ -8,7 +8,14 @@ from django.urls import reverse
 
 from balie.accounts.models import Role
 from balie.routing import actions
-from balie.routing.models import AgentSkills, Offer, OfferState, RoutingMode, TeamRouting
+from balie.routing.models import (
+    AgentSkills,
+    Offer,
+    OfferState,
+    RoutingChange,
+    RoutingMode,
+    TeamRouting,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -160,3 +167,68 @@ def test_the_pages_read_in_english_for_an_agent_who_switched(as_admin, team):
     assert response.status_code == 400 and "At least 1." in response.content.decode()
     overview = as_admin.get(reverse("routing:beheer")).content.decode()
     assert "Chats per agent" in overview and "Skills" in overview
+
+
+def test_every_change_of_the_settings_is_in_the_audit_trail_with_who_and_what(
+    as_admin, team, make_agent, cast
+):
+    bob = make_agent("Bob")
+    as_admin.post(team_url(team), settings_post(cap="2", mode=RoutingMode.ROUND_ROBIN))
+    as_admin.post(team_url(team), settings_post(cap="2", mode=RoutingMode.ROUND_ROBIN))  # same
+    as_admin.post(team_url(team), settings_post(cap="0"))  # refused: nothing changed
+    as_admin.post(
+        team_url(team),
+        settings_post(
+            cap="2",
+            mode=RoutingMode.ROUND_ROBIN,
+            overflow_action="team",
+            overflow_team=str(cast.techniek.pk),
+            routed_channels=["chat", "email"],
+        ),
+    )
+    as_admin.post(reverse("routing:agent_skills", args=[bob.pk]), {"languages": ["de", "en"]})
+
+    overview = as_admin.get(reverse("routing:beheer")).content.decode()
+    trail = overview[overview.index('id="wijzigingen"') :]
+    rows = trail.split("<tr>")[2:]  # newest first, after the header row
+    assert len(rows) == 3
+    assert "Ada" in rows[0] and "Bob" in rows[0] and "Talen: — → Duits, Engels" in rows[0]
+    assert "Klantenservice" in rows[1]
+    assert "Bij overloop: Blijft in de wachtrij → Naar een ander team" in rows[1]
+    assert "Overloopteam: — → Techniek" in rows[1]
+    assert "Verdeelde kanalen: Chat → Chat, E-mail" in rows[1]
+    assert "Gelijktijdige chats per medewerker: 3 → 2" in rows[2]
+    assert "Verdeling: Minst belast → Om de beurt" in rows[2]
+
+    as_admin.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    overview = as_admin.get(reverse("routing:beheer")).content.decode()
+    assert "Changes" in overview and "Distribution: Least loaded → Round-robin" in overview
+
+
+def test_a_change_in_the_django_admin_is_in_the_audit_trail_too(client, team):
+    from django.contrib.auth import get_user_model
+
+    root = get_user_model().objects.create_superuser("root", "root@voorbeeld-energie.nl", "x")
+    client.force_login(root)
+    row = TeamRouting.objects.get(team=team)
+    response = client.post(
+        f"/admin/routing/teamrouting/{row.pk}/change/",
+        {
+            "team": team.pk,
+            "mode": RoutingMode.MANUAL,
+            "routed_channels": '["chat"]',
+            "cap": "4",
+            "ticket_cap": "",
+            "offer_timeout": "30",
+            "overflow_queue_length": "",
+            "overflow_wait": "",
+            "overflow_action": "none",
+            "overflow_team": "",
+        },
+    )
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert (row.mode, row.cap) == (RoutingMode.MANUAL, 4)
+    change = RoutingChange.objects.get()
+    assert change.by_name == "Django-admin (root)" and change.team == team
+    assert change.changes == {"mode": ["least_loaded", "manual"], "cap": [3, 4]}
