@@ -16,9 +16,16 @@ from django.conf import settings  # noqa: E402
 if not settings.RUNNING_TESTS:
     # The language models (4 s with the interpreter lock held) before the first request, not
     # inside it: the suite's test of this module does not need them.
+    from django.core.cache import cache  # noqa: E402
+    from django.core.validators import validate_email  # noqa: E402
+
     from balie.core.language_detection import warm_up  # noqa: E402
 
     warm_up()
+    # The Redis client (its import and the pool) and the address check's patterns, which
+    # the first requests would otherwise each load while the others wait.
+    cache.get("warm-up")
+    validate_email("warm-up@voorbeeld.nl")
 
 from balie.chat.socket_urls import (  # noqa: E402
     VISITOR_PREFIX,

@@ -274,6 +274,7 @@ def test_mail_stored_on_trust_while_the_worker_stops_is_not_left_behind(
     cast, settings, queued, monkeypatch, django_capture_on_commit_callbacks
 ):
     settings.BALIE_INGEST_AWAKE_HINT = 30
+    settings.BALIE_INGEST_GATHER_SECONDS = 0  # the only wait is the one before the last look
     first, second = received(2, django_capture_on_commit_callbacks)  # the second sees it awake
     stored_meanwhile = []
 
@@ -292,3 +293,36 @@ def test_mail_stored_on_trust_while_the_worker_stops_is_not_left_behind(
     # The last look after the wait finds that mail and wakes a worker for it.
     assert queued == [(first.pk, 0), (stored_meanwhile[0].pk, 0)]
     assert Envelope.objects.get(pk=second.pk).status == EnvelopeStatus.PROCESSED
+
+
+def test_after_a_small_burst_the_drain_waits_for_the_mail_on_its_way_and_files_it_together(
+    cast, settings, queued, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.BALIE_INGEST_GATHER_SECONDS = 0.05
+    settings.BALIE_INGEST_AWAKE_HINT = 0
+    (first,) = received(1, django_capture_on_commit_callbacks)
+    waits = []
+    bursts = []
+    real_process_waiting = ingest.process_waiting
+
+    def process_waiting(first_id, *, limit):
+        done = real_process_waiting(first_id, limit=limit)
+        bursts.append(len(done))
+        return done
+
+    def mail_arrives_meanwhile(seconds):
+        waits.append(seconds)
+        if len(waits) == 1:  # three more mails while the drain waits after its first burst
+            for i in range(3):
+                with django_capture_on_commit_callbacks(execute=True):
+                    ingest.receive(channel="email", raw=mail(sender=f"onderweg{i}@example.nl"))
+
+    monkeypatch.setattr(ingest, "process_waiting", process_waiting)
+    monkeypatch.setattr(ingest.time, "sleep", mail_arrives_meanwhile)
+
+    assert ingest.drain(first.pk, limit=10, seconds=30) == 4
+
+    assert bursts == [1, 3]  # the three that arrived during the wait: one burst
+    assert waits == [0.05, 0.05]
+    assert set(Envelope.objects.values_list("status", flat=True)) == {EnvelopeStatus.PROCESSED}
+    assert queued == [(first.pk, 0)]  # the awake drain took them: no task of their own

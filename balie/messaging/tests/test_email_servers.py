@@ -114,6 +114,42 @@ def test_html_answer_with_attachment_is_multipart(cast, deliver, smtp_server):
     assert attachment.get_content() == b"%PDF-1.4 nota"
 
 
+def test_an_answer_with_a_name_and_subject_outside_ascii_arrives_as_written(
+    cast, deliver, smtp_server
+):
+    deliver(customer_mail())
+    ticket = Ticket.objects.get()
+    from balie.messaging.connectors.base import OutboundMessage, Party
+
+    subject = f"Re: Uw nota für José – € 95 [#{ticket.pk}]"
+    delivery = get_connector("email").send(
+        OutboundMessage(
+            channel="email",
+            ticket_number=ticket.pk,
+            to=(Party("email", "jose.muller@example.nl", "José Müller"),),
+            cc=(Party("email", "partner@example.nl", "Jansen, Piet"),),
+            subject=subject,
+            text="Beste José,\n\nUw voorschot is € 95 per maand.\n",
+            message_id="balie.2.def@voorbeeld-energie.nl",
+        ),
+        None,
+    )
+
+    assert delivery.ok
+    mail = smtp_server.wait_for(2)[-1]
+    message = mail.message
+    assert message["Subject"] == subject
+    assert message["To"].addresses[0].display_name == "José Müller"
+    assert message["To"].addresses[0].addr_spec == "jose.muller@example.nl"
+    assert message["Cc"].addresses[0].display_name == "Jansen, Piet"
+    assert message.get_content().replace("\r\n", "\n") == (
+        "Beste José,\n\nUw voorschot is € 95 per maand.\n"
+    )
+    # Every header line travels as ASCII (the words outside it encoded, RFC 2047).
+    head = bytes(message).split(b"\n\n", 1)[0]
+    assert head.isascii()
+
+
 def test_mailbox_with_its_own_smtp_server_and_a_permanent_refusal(
     cast, deliver, smtp_server, settings, django_capture_on_commit_callbacks
 ):

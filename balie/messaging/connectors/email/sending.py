@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import smtplib
 import ssl
+from email import contentmanager
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formataddr, formatdate
@@ -68,28 +69,28 @@ def build_mime(outbound: OutboundMessage, *, from_address: str, from_name: str) 
     with a CR/LF cannot add headers or break the mail); raises `Unsendable` for an address
     that cannot be one."""
     msg = MimeMessage(policy=POLICY)
-    msg["From"] = _party(from_name, from_address)
-    msg["To"] = ", ".join(_party(p.name, p.value) for p in outbound.to)
+    _set(msg, "From", _party(from_name, from_address))
+    _set(msg, "To", ", ".join(_party(p.name, p.value) for p in outbound.to))
     if outbound.cc:
-        msg["Cc"] = ", ".join(_party(p.name, p.value) for p in outbound.cc)
-    msg["Subject"] = one_line(outbound.subject)
-    msg["Date"] = formatdate(localtime=True)
+        _set(msg, "Cc", ", ".join(_party(p.name, p.value) for p in outbound.cc))
+    _set(msg, "Subject", one_line(outbound.subject))
+    _set(msg, "Date", formatdate(localtime=True))
     if outbound.message_id:
-        msg["Message-ID"] = _angle(outbound.message_id)
+        _set(msg, "Message-ID", _angle(outbound.message_id))
     if outbound.in_reply_to:
-        msg["In-Reply-To"] = _angle(outbound.in_reply_to)
+        _set(msg, "In-Reply-To", _angle(outbound.in_reply_to))
     references = [_angle(r) for r in outbound.references if r.strip("<> ")]
     if outbound.in_reply_to and _angle(outbound.in_reply_to) not in references:
         references.append(_angle(outbound.in_reply_to))
     references = [r for r in references if r]
     if references:
-        msg["References"] = " ".join(references)
-    msg["X-Balie-Instance"] = one_line(settings.BALIE_INSTANCE_ID)
-    msg["X-Balie-Ticket"] = str(outbound.ticket_number)
+        _set(msg, "References", " ".join(references))
+    _set(msg, "X-Balie-Instance", one_line(settings.BALIE_INSTANCE_ID))
+    _set(msg, "X-Balie-Ticket", str(outbound.ticket_number))
     if outbound.automatic:
-        msg["Auto-Submitted"] = "auto-replied"
-        msg["X-Auto-Response-Suppress"] = "All"  # no out-of-office answers to our receipt
-    msg.set_content(outbound.text, charset="utf-8")
+        _set(msg, "Auto-Submitted", "auto-replied")
+        _set(msg, "X-Auto-Response-Suppress", "All")  # no out-of-office answers to our receipt
+    _set_text(msg, outbound.text)
     if outbound.html:
         msg.add_alternative(outbound.html, subtype="html", charset="utf-8")
     for attachment in outbound.attachments:
@@ -103,8 +104,31 @@ def build_mime(outbound: OutboundMessage, *, from_address: str, from_name: str) 
             filename=attachment.filename,
         )
     # Last: set_content and add_alternative move or clear every Content-* header.
-    msg["Content-Language"] = one_line(outbound.language or settings.LANGUAGE_CODE.split("-")[0])
+    _set(
+        msg, "Content-Language", one_line(outbound.language or settings.LANGUAGE_CODE.split("-")[0])
+    )
     return msg
+
+
+def _set(msg: MimeMessage, name: str, value: str) -> None:
+    """`msg[name] = value`, without the header registry's parse for a value that it would
+    write out unchanged: one printable ASCII line without encoded words. (Parsing and folding
+    every header cost most of the time of building an answer: 1.6 ms of the ~2 ms per
+    acknowledgement.) Reading the header back parses it then, as for a received mail."""
+    if value.isascii() and value.isprintable() and "=?" not in value and len(value) < 900:
+        msg.set_raw(name, value)
+    else:
+        msg[name] = value
+
+
+def _set_text(msg: MimeMessage, text: str) -> None:
+    """`msg.set_content(text, charset="utf-8")`: the same headers and body, by the same
+    choice of transfer encoding, with the headers stored as `_set` stores them."""
+    cte, payload = contentmanager._encode_text(text, "utf-8", None, msg.policy)  # type: ignore[attr-defined]
+    msg.set_raw("Content-Type", 'text/plain; charset="utf-8"')
+    msg.set_payload(payload)
+    msg.set_raw("Content-Transfer-Encoding", cte)
+    msg.set_raw("MIME-Version", "1.0")
 
 
 class _DjangoWrapper(django_mail.EmailMessage):
