@@ -32,6 +32,7 @@ from balie.chat.socket_urls import (  # noqa: E402
     agent_urlpatterns,
     visitor_urlpatterns,
 )
+from balie.core.request_bodies import BodyGuard  # noqa: E402
 from balie.core.socket_urls import websocket_urlpatterns  # noqa: E402
 from balie.intake.mail_server import INTAKE  # noqa: E402
 from balie.messaging.connectors.email.asgi import MailServerRoute  # noqa: E402
@@ -52,8 +53,9 @@ async def websocket(scope, receive, send):
 
 application = ProtocolTypeRouter(
     {
-        # Mail servers' deliveries skip Django's request cycle (balie/messaging/connectors/email/asgi.py).
-        "http": MailServerRoute(django_asgi_app, intake=INTAKE),
+        # Mail servers' deliveries skip Django's request cycle (balie/messaging/connectors/email/asgi.py);
+        # every other request's body is read within its size and time (balie/core/request_bodies.py).
+        "http": MailServerRoute(BodyGuard(django_asgi_app), intake=INTAKE),
         "websocket": websocket,
     }
 )

@@ -344,6 +344,9 @@ BALIE_CONNECTORS = {
 # At most this many Cc'd addresses of a ticket's mail are kept as its participants (they get
 # agents' replies when the agent keeps them); the rest are recorded on the message only.
 BALIE_MAX_CC_PARTICIPANTS = int(os.environ.get("BALIE_MAX_CC_PARTICIPANTS", "20"))
+# Of a mail's To and of its Cc only the first this many addresses are read and kept on the
+# message; the rest is counted, and the message records how many there were.
+BALIE_MAX_RECIPIENTS_READ = int(os.environ.get("BALIE_MAX_RECIPIENTS_READ", "100"))
 BALIE_INBOUND_MAX_BYTES = int(os.environ.get("BALIE_INBOUND_MAX_BYTES", 40 * 1024 * 1024))
 # The mail servers' endpoint (balie/messaging/connectors/email/asgi.py): a body must arrive within this many
 # seconds, and at most this many bodies are read at once per process, from clients with a
@@ -358,6 +361,17 @@ BALIE_DB_BUSY_SECONDS = float(os.environ.get("BALIE_DB_BUSY_SECONDS", "2"))
 # The largest body /webhooks/<channel>/<account>/ takes (providers send links to media, not
 # the media itself).
 BALIE_WEBHOOK_MAX_BYTES = int(os.environ.get("BALIE_WEBHOOK_MAX_BYTES", 1024 * 1024))
+# Every other request (balie/core/request_bodies.py): a form with files sends at most this
+# many bytes (five attachments and the form), and every body must arrive within
+# BALIE_REQUEST_READ_SECONDS plus a second per BALIE_REQUEST_MIN_BYTES_PER_SECOND bytes received
+# (413 and 408 otherwise, before any view runs).
+BALIE_MAX_UPLOAD_BYTES = int(
+    os.environ.get("BALIE_MAX_UPLOAD_BYTES", 5 * BALIE_ATTACHMENT_MAX_BYTES + 1024 * 1024)
+)
+BALIE_REQUEST_READ_SECONDS = float(os.environ.get("BALIE_REQUEST_READ_SECONDS", "30"))
+BALIE_REQUEST_MIN_BYTES_PER_SECOND = int(
+    os.environ.get("BALIE_REQUEST_MIN_BYTES_PER_SECOND", 64 * 1024)
+)
 # How many waiting envelopes the ingest worker takes at a time (plain ones are filed together
 # in one transaction, the others each in their own), and for how long one ingest task keeps
 # taking more while mail keeps coming in (mail arriving meanwhile queues no task of its own).

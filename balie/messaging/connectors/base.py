@@ -71,6 +71,10 @@ class EmailDetails:
     references: tuple[str, ...] = ()
     to: tuple[Party, ...] = ()
     cc: tuple[Party, ...] = ()
+    # How many addresses To and Cc listed when that is more than were read (the first
+    # BALIE_MAX_RECIPIENTS_READ of each); 0 when `to` and `cc` are the whole lists.
+    to_listed: int = 0
+    cc_listed: int = 0
     full_html: str = ""  # sanitised HTML as received
     bounced_message_ids: tuple[str, ...] = ()  # for bounces: Message-IDs of the returned mail
     bounce_detail: str = ""

@@ -203,6 +203,9 @@ def _add_others(f: Filing) -> None:
         others,
         sender=f.inbound.sender.value if f.identity is not None else "",
     )
+    mail = f.inbound.mail
+    if mail.cc_listed:  # the addresses not even read are not kept either
+        not_kept += mail.cc_listed - len(mail.cc)
     if not_kept:
         f.message.recipients["cc_not_kept"] = not_kept  # type: ignore[union-attr]
         f.message.save(update_fields=["recipients"])  # type: ignore[union-attr]

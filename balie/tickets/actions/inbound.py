@@ -47,6 +47,9 @@ def inbound_message_row(
         recipients={
             "to": [p.value for p in inbound.mail.to],
             "cc": [p.value for p in inbound.mail.cc],
+            # a long list is read only in part: how many addresses it had in all
+            **({"to_listed": inbound.mail.to_listed} if inbound.mail.to_listed else {}),
+            **({"cc_listed": inbound.mail.cc_listed} if inbound.mail.cc_listed else {}),
             # Where the sender asked answers to go (Reply-To), and the date they wrote it;
             # messages are ordered by arrival, since a sender's clock may be wrong.
             "reply_to": inbound.claims.get("reply_to", ""),

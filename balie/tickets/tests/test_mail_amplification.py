@@ -17,10 +17,12 @@ from balie.tickets.models import Direction, ParticipantRole, Ticket
 CARLA = "carla.jansen@example.nl"
 
 
-def mail(*, cc: list[str] = (), reply_to: str = "", subject: str = "Mijn voorschot") -> bytes:
+def mail(
+    *, cc: list[str] = (), reply_to: str = "", subject: str = "Mijn voorschot", to: str = ""
+) -> bytes:
     msg = EmailMessage()
     msg["From"] = f"Carla Jansen <{CARLA}>"
-    msg["To"] = "klantenservice@voorbeeld-energie.nl"
+    msg["To"] = to or "klantenservice@voorbeeld-energie.nl"
     if reply_to:
         msg["Reply-To"] = reply_to
     msg["Subject"] = subject
@@ -65,15 +67,19 @@ def test_a_mail_with_ten_thousand_cc_is_acknowledged_to_its_sender_alone(
     assert everyone_mailed(mailoutbox) == {CARLA}
     ack = ticket.messages.get(direction=Direction.OUTBOUND, is_automatic=True)
     assert ack.recipients["to"] == [CARLA] and ack.recipients["cc"] == []
-    # and 20 of the Cc's are kept as participants, the rest recorded on the message only
+    # and 20 of the Cc's are kept as participants; the message keeps the first 100 addresses
+    # read and how many there were, the rest is only counted, never parsed or stored
     kept = list(ticket.participants.filter(role=ParticipantRole.CC).values_list("value", flat=True))
     assert kept == flood[:20]
     first = ticket.messages.get(direction=Direction.INBOUND)
-    assert len(first.recipients["cc"]) == 10_000 and first.recipients["cc_not_kept"] == 9_980
+    assert first.recipients["cc"] == flood[:100]
+    assert first.recipients["cc_listed"] == 10_000 and first.recipients["cc_not_kept"] == 9_980
+    assert "to_listed" not in first.recipients
 
     # and the agent is told on the ticket page, with a choice for each kept Cc
     page = agent_client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert "Deze mail had 10000 adressen in Cc. 9980 daarvan zijn niet als deelnemer" in page
+    assert "alleen de eerste 100 zijn gelezen en staan in dit bericht" in page
     assert page.count('name="keep_cc"') == 20
     assert f'value="{flood[0]}" checked' in page and "slachtoffer20@" not in page
 
@@ -90,6 +96,45 @@ def test_a_mail_with_ten_thousand_cc_is_acknowledged_to_its_sender_alone(
     # then the answer goes to the customer and those two only
     assert answer.recipients == {"to": [CARLA], "cc": [flood[3], flood[7]]}
     assert everyone_mailed(mailoutbox) == {CARLA, flood[3], flood[7]}
+
+
+def test_a_long_to_and_cc_are_read_in_part_and_names_with_commas_count_once(
+    cast, deliver, agent_client, settings
+):
+    settings.BALIE_MAX_RECIPIENTS_READ = 3
+    to = ", ".join(
+        [
+            "klantenservice@voorbeeld-energie.nl",
+            *(f'"Buur, nr {i}" <buur{i}@example.org>' for i in range(5)),
+        ]
+    )
+    cc = [
+        '"Jansen, Piet" <piet@example.nl>',
+        "collega@example.nl",
+        "(wie?) x@example.nl",
+        "y@example.nl",
+    ]
+
+    deliver(mail(to=to, cc=cc))
+
+    first = Ticket.objects.get().messages.get(direction=Direction.INBOUND)
+    assert first.recipients["to"] == [
+        "klantenservice@voorbeeld-energie.nl",
+        "buur0@example.org",
+        "buur1@example.org",
+    ]
+    assert first.recipients["to_listed"] == 6
+    assert first.recipients["cc"] == ["piet@example.nl", "collega@example.nl", "x@example.nl"]
+    assert first.recipients["cc_listed"] == 4
+    page = agent_client.get(f"/tickets/{first.ticket_id}/").content.decode()
+    # the three read are kept as participants, the fourth was never read, and the page says so
+    participants = set(first.ticket.participants.values_list("value", flat=True))
+    assert {"piet@example.nl", "collega@example.nl", "x@example.nl"} <= participants
+    assert "y@example.nl" not in participants
+    assert (
+        "Deze mail had 4 adressen in Cc. 1 daarvan zijn niet als deelnemer bewaard" in page
+        and "alleen de eerste 3 zijn gelezen en staan in dit bericht" in page
+    )
 
 
 def test_an_answer_with_every_cc_unticked_goes_to_the_customer_alone(

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from balie.core.client_address import client_address
 from balie.core.database_busy import RETRY_AFTER_SECONDS, DatabaseBusy, busy_message
+from balie.core.request_bodies import language_of
 
 from .mta import Admission, Intake, MtaDelivery, admit, file_delivery
 
@@ -61,7 +62,7 @@ class MailServerRoute:
         headers: dict[str, str] = {}
         for name, value in scope.get("headers", []):
             headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
-        language = _language(headers.get("accept-language", ""))
+        language = language_of(headers.get("accept-language", ""))
         judged = await sync_to_async(_admit, thread_sensitive=False)(scope, headers, language)
         if isinstance(judged, Answer):
             await _answer(send, judged, language)
@@ -203,21 +204,3 @@ def _file(
             return Answer(status, payload)
     finally:
         connection.close()  # back to the pool
-
-
-def _language(accept_language: str) -> str:
-    """The language Django's LocaleMiddleware would choose from the header: Dutch unless the
-    client prefers English."""
-    from django.utils.translation.trans_real import (
-        get_supported_language_variant,
-        parse_accept_lang_header,
-    )
-
-    for code, _quality in parse_accept_lang_header(accept_language):
-        if code == "*":
-            break
-        try:
-            return get_supported_language_variant(code)
-        except LookupError:
-            continue
-    return settings.LANGUAGE_CODE

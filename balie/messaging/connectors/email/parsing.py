@@ -17,6 +17,7 @@ from email.message import Message
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from ...attachment_policy import check_attachment
@@ -146,6 +147,36 @@ def parties(msg: Message, name: str) -> tuple[Party, ...]:
             continue
         found.append(Party("email", address, decode_header_value(display)[:200]))
     return tuple(dict.fromkeys(found))
+
+
+# One address of a list: a quoted name, a comment or an <address> may hold a comma of its own.
+_ADDRESS_PIECE = re.compile(r'"(?:[^"\\]|\\.)*"|\((?:[^()\\]|\\.)*\)|<[^>]*>|,')
+
+
+def listed_parties(msg: Message, name: str, *, limit: int) -> tuple[tuple[Party, ...], int]:
+    """The first `limit` addresses of a recipients header (To, Cc), and how many it lists in
+    all. A mail can list ten thousand addresses; reading them all costs a second and keeping
+    them serves nobody, so the rest is only counted (cheaply, without parsing it)."""
+    raw = ", ".join(_all_raw(msg, name))
+    cut, listed, start = len(raw), 0, 0
+    for piece in _ADDRESS_PIECE.finditer(raw):
+        if piece.group() != ",":
+            continue
+        if "@" in raw[start : piece.start()]:
+            listed += 1
+            if listed == limit:
+                cut = piece.start()
+        start = piece.end()
+    if "@" in raw[start:]:
+        listed += 1
+    if listed <= limit:
+        return parties(msg, name), listed
+    found: list[Party] = []
+    for display, address in getaddresses([re.sub(r"\r?\n[ \t]*", " ", _unsurrogate(raw[:cut]))]):
+        address = address.strip().strip("<>").lower()
+        if "@" in address and not CONTROL_RUN.search(address):
+            found.append(Party("email", address, decode_header_value(display)[:200]))
+    return tuple(dict.fromkeys(found)), listed
 
 
 def message_ids(value: str) -> tuple[str, ...]:
@@ -471,6 +502,9 @@ def parse_email(raw: bytes, *, fallback_id: str) -> InboundMessage:
     if reply_to and reply_to[0].value != sender.value:
         claims["reply_to"] = reply_to[0].value
     subject = header(msg, "Subject")
+    limit = int(settings.BALIE_MAX_RECIPIENTS_READ)
+    to, to_listed = listed_parties(msg, "To", limit=limit)
+    cc, cc_listed = listed_parties(msg, "Cc", limit=limit)
     return InboundMessage(
         channel="email",
         external_id=message_id or fallback_id,
@@ -488,8 +522,10 @@ def parse_email(raw: bytes, *, fallback_id: str) -> InboundMessage:
             message_id=message_id,
             in_reply_to=in_reply_to[:255],
             references=message_ids(header(msg, "References")),
-            to=parties(msg, "To"),
-            cc=parties(msg, "Cc"),
+            to=to,
+            cc=cc,
+            to_listed=to_listed if to_listed > len(to) else 0,
+            cc_listed=cc_listed if cc_listed > len(cc) else 0,
             full_html=full_html,
             bounced_message_ids=verdict.bounced_ids,
             bounce_detail=verdict.detail,

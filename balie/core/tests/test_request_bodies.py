@@ -1,0 +1,214 @@
+"""Slow and oversized request bodies on every inbound HTTP endpoint (webhooks, the API, the
+contact form), on a real uvicorn server with real sockets: a body that trickles in is answered
+408 after its time and runs no view, a declared size over the limit is answered 413 unread,
+and a large body over a slow but honest line still goes through."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import pytest
+
+from balie.accounts.actions import create_api_token
+from balie.accounts.models import TokenScope
+from balie.core.actors import SYSTEM
+from balie.messaging.models import ChannelAccount, Envelope
+from balie.messaging.tests.fake_sms import LINE, FakeSms, sign
+from balie.tickets.models import Ticket
+from tests.asgi_server import serving
+
+SECRET = "geheim-van-de-provider"
+PROMPT = 5.0  # an answer's time on a busy machine, far below a client's patience
+NEVER = 20.0  # how long a client waits for an answer that would never come
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def server(settings):
+    from config.asgi import application
+
+    settings.BALIE_CONNECTORS = {**settings.BALIE_CONNECTORS, **LINE}
+    FakeSms.inbox.clear()
+    with serving(application) as port:
+        yield port
+
+
+@pytest.fixture
+def account(cast) -> ChannelAccount:
+    return ChannelAccount.objects.create(
+        kind="sms",
+        name="Sms-nummer",
+        address="+3197010000000",
+        team=cast.klantenservice,
+        config={"webhook_secret": SECRET, "verify_token": "balie-verifieert"},
+    )
+
+
+def sms_body(text: str, id: str = "SM1") -> bytes:
+    event = {"type": "message", "id": id, "from": "+31612345678", "name": "Carla", "text": text}
+    return json.dumps({"events": [event]}).encode()
+
+
+def request_head(port: int, path: str, *, length: int | None, **headers: str) -> bytes:
+    lines = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
+    if length is not None:
+        lines.append(f"Content-Length: {length}")
+    lines += [f"{name.replace('_', '-')}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def answer_of(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed without an answer: {data!r}"
+        data += chunk
+    top, _sep, body = data.partition(b"\r\n\r\n")
+    lines = top.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _c, v in (line.partition(":") for line in lines[1:])}
+    while len(body) < int(headers.get("content-length", "0")):
+        body += sock.recv(65536)
+    return int(lines[0].split()[1]), headers, body
+
+
+def connect(port: int) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", port), timeout=NEVER)
+
+
+def test_a_webhook_body_that_trickles_in_is_408_and_others_are_served_meanwhile(
+    server, account, settings
+):
+    settings.BALIE_REQUEST_READ_SECONDS = 4
+    body = sms_body("Mijn meter geeft een foutcode E4.")
+    path = f"/webhooks/sms/{account.pk}/"
+    signed = {"Content_Type": "application/json", "X_Signature_256": sign(body, SECRET)}
+
+    # given a client that sends a webhook's headers and the start of its body, then dawdles
+    started = time.monotonic()
+    with connect(server) as slow:
+        slow.sendall(request_head(server, path, length=len(body), **signed) + body[:10])
+
+        # when the provider delivers the same kind of call whole meanwhile
+        with connect(server) as whole:
+            other = sms_body("Nog een vraag.", id="SM2")
+            whole.sendall(
+                request_head(
+                    server,
+                    path,
+                    length=len(other),
+                    Content_Type="application/json",
+                    X_Signature_256=sign(other, SECRET),
+                )
+                + other
+            )
+            status, _headers, answer = answer_of(whole)
+        # then that one is filed without waiting for the slow one
+        assert status == 200 and json.loads(answer) == {"received": 1, "duplicates": 0}
+        assert time.monotonic() - started < 4
+
+        # and the slow one is answered 408 after its four seconds, with the reason
+        status, headers, answer = answer_of(slow)
+    assert 4 <= time.monotonic() - started < 4 + PROMPT
+    assert status == 408 and headers["connection"] == "close"
+    assert json.loads(answer) == {
+        "detail": "Het verzoek kwam niet binnen 4 seconden binnen (10 bytes ontvangen)."
+    }
+    # and nothing of it was kept
+    assert list(Envelope.objects.values_list("external_id", flat=True)) == [f"{account.pk}:SM2"]
+
+
+def test_an_api_post_declaring_more_than_the_limit_is_413_before_its_body(server, cast, settings):
+    token = create_api_token(cast.anna, name="crm", scope=TokenScope.READ_WRITE, by=SYSTEM)[1]
+    started = time.monotonic()
+    with connect(server) as sock:
+        sock.sendall(
+            request_head(
+                server,
+                "/api/v1/tickets",
+                length=10 * 1024**3,  # 10 GB declared, not one byte sent
+                Content_Type="application/json",
+                Authorization=f"Bearer {token}",
+                Accept_Language="en",
+            )
+        )
+        status, headers, answer = answer_of(sock)
+
+    assert status == 413 and headers["connection"] == "close"
+    assert time.monotonic() - started < PROMPT
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert json.loads(answer) == {
+        "detail": f"The request is too large: {10 * 1024**3} bytes, at most {limit}."
+    }
+    assert not Ticket.objects.exists()
+
+
+def test_a_webhook_without_a_length_is_cut_off_at_its_limit(server, account, settings):
+    settings.BALIE_WEBHOOK_MAX_BYTES = 1000
+    with connect(server) as sock:
+        sock.sendall(
+            request_head(
+                server,
+                f"/webhooks/sms/{account.pk}/",
+                length=None,
+                Content_Type="application/json",
+                Transfer_Encoding="chunked",
+            )
+        )
+        for _ in range(3):  # 3 x 600 bytes, no end
+            sock.sendall(b"258\r\n" + b"x" * 600 + b"\r\n")
+        status, _headers, answer = answer_of(sock)
+
+    assert status == 413
+    assert "maximaal 1000" in json.loads(answer)["detail"]
+    assert not Envelope.objects.exists()
+
+
+def test_the_contact_form_sent_too_slowly_is_408_in_the_visitors_language(server, settings):
+    settings.BALIE_REQUEST_READ_SECONDS = 1
+    with connect(server) as sock:
+        sock.sendall(
+            request_head(
+                server,
+                "/contact/",
+                length=100_000,
+                Content_Type="multipart/form-data; boundary=grens",
+                Accept_Language="en-GB,en;q=0.8",
+            )
+            + b"--grens\r\n"
+        )
+        status, headers, answer = answer_of(sock)
+
+    assert status == 408 and headers["content-type"] == "text/plain; charset=utf-8"
+    assert answer.decode() == "The request did not arrive within 1 seconds (9 bytes received)."
+    assert not Ticket.objects.exists()
+
+
+def test_a_large_body_over_a_slow_honest_line_is_read_whole(server, account, settings):
+    # given one second for a body, and a second more for every 1,000 bytes that arrive
+    settings.BALIE_REQUEST_READ_SECONDS = 1
+    settings.BALIE_REQUEST_MIN_BYTES_PER_SECOND = 1000
+    body = sms_body("Mijn meter geeft een foutcode E4. " + "Uitleg. " * 500)
+    assert len(body) > 4000
+
+    # when the provider sends it over about two seconds, faster than 1,000 bytes a second
+    with connect(server) as sock:
+        sock.sendall(
+            request_head(
+                server,
+                f"/webhooks/sms/{account.pk}/",
+                length=len(body),
+                Content_Type="application/json",
+                X_Signature_256=sign(body, SECRET),
+            )
+        )
+        for start in range(0, len(body), 600):
+            sock.sendall(body[start : start + 600])
+            time.sleep(0.25)
+        status, _headers, answer = answer_of(sock)
+
+    # then it is read whole and filed
+    assert status == 200 and json.loads(answer) == {"received": 1, "duplicates": 0}
+    assert Ticket.objects.get().messages.get().body_text.startswith("Mijn meter geeft")
