@@ -536,7 +536,16 @@ def _sent_reply(ticket: Ticket, agent: Agent, text: str) -> Message:
     """An agent's answer that was sent and delivered: the message add_reply would write, with
     its audit entry, but without an outbox row (nothing of the demo is ever sent)."""
     channel = reply_channel(ticket)
-    to, cc = reply_recipients(ticket)
+    if channel == Channel.EMAIL:
+        to, cc = reply_recipients(ticket)
+    else:  # on WhatsApp or in a chat: to where the customer wrote from on that channel
+        wrote_from = (
+            ticket.messages.filter(direction=Direction.INBOUND, channel=channel)
+            .exclude(sender_address="")
+            .values_list("sender_address", flat=True)
+            .last()
+        )
+        to, cc = ([wrote_from] if wrote_from else []), []
     now = timezone.now()
     message = Message.objects.create(
         ticket=ticket,

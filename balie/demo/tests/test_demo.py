@@ -99,6 +99,11 @@ def test_the_demo_is_a_realistic_inbox(tmp_path):
         Message.objects.filter(direction="inbound").values_list("thread_reason", flat=True)
     )
     assert "nieuw ticket" in reasons and "demo" not in reasons
+    # An answer on WhatsApp went to the customer's number, as the ticket page shows it.
+    answer = Message.objects.filter(direction="outbound", channel=Channel.WHATSAPP).first()
+    asked = answer.ticket.messages.filter(direction="inbound", channel=Channel.WHATSAPP).first()
+    assert answer.recipients["to"] == [asked.sender_address]
+    assert asked.sender_address.startswith("+316")
     # Canned replies and a rule are there to try.
     from balie.automation.models import Macro, Rule
 
