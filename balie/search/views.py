@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from balie.accounts.views import agent_required
 from balie.tickets.access import tickets_for
+from balie.tickets.models import hidden_team_ids
 
 from .backends import (
     clean_query,
@@ -42,8 +43,9 @@ def search(request: HttpRequest) -> HttpResponse:
         customer_ids = matching_customer_ids(q)
         visible = tickets_for(request.agent)  # type: ignore[attr-defined]
         numbers, next_below = search_page(
-            visible, q, limit=PAGE_SIZE, below=below, customer_ids=customer_ids
-        )
+            visible, q, limit=PAGE_SIZE, below=below, customer_ids=customer_ids,
+            hidden_teams=hidden_team_ids(request.agent),  # type: ignore[attr-defined]
+        )  # fmt: skip
         tickets = list(
             visible.filter(pk__in=numbers)
             .select_related("customer", "team", "assignee")

@@ -47,7 +47,7 @@ from .inbox import (
     page,
     shown_statuses,
 )
-from .models import Attachment, Message, Ticket
+from .models import Attachment, Message, Ticket, hidden_team_ids
 
 router = Router(auth=agent_auth)
 
@@ -287,6 +287,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
             single_team=one_team(agent, chosen),
             statuses=shown_statuses(chosen),
             search=chosen.q,
+            hidden_teams=hidden_team_ids(agent),
         )
     except (BadCursor, ValueError, OverflowError) as exc:
         raise HttpError(400, _("Ongeldige cursor: %(reason)s") % {"reason": exc}) from None

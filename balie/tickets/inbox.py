@@ -224,6 +224,7 @@ def page(
     single_team: bool = False,
     statuses: Sequence[str] = (),
     search: str = "",
+    hidden_teams: Sequence[int] | None = None,
 ) -> tuple[list[Ticket], str]:
     """One page of tickets after `cursor` in `sort` order, and the cursor of the next page
     ("" when this is the last page).
@@ -243,7 +244,8 @@ def page(
 
     `search`: only tickets matching this query (every one of them). Newest first ("nieuw"), the
     page's numbers come from `balie.search.backends.search_page`, which reads the newest
-    matches in rounds and narrows each to `qs`; in any other order `qs` gets the search's
+    matches in rounds and narrows each to `qs` (`hidden_teams`: the teams `qs` leaves out, which
+    the search then skips while it reads); in any other order `qs` gets the search's
     condition."""
     key = sort if sort in SORTS else DEFAULT_SORT
     ordering = SORTS[key][1]
@@ -257,7 +259,9 @@ def page(
 
         if key == "nieuw":
             below = _cursor_value("id", _decode(cursor, 1)[0]) if cursor else None
-            numbers, _more = search_page(qs, search, limit=limit + 1, below=below)
+            numbers, _more = search_page(
+                qs, search, limit=limit + 1, below=below, hidden_teams=hidden_teams
+            )
         else:
             qs = filter_tickets(qs, search)
     if numbers is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from types import ModuleType
 
 from django.core.exceptions import ValidationError
@@ -30,6 +31,8 @@ MAX_CUSTOMERS_PER_QUERY = 50
 # `search_page` asks for the newest matches in rounds: first CANDIDATES_PER_ROW × the page's
 # rows (at least MIN_CANDIDATES), then four times as many each round (at most MAX_CANDIDATES),
 # below the last one seen, until the page is full of visible tickets or no match is left.
+# When the caller names the agent's hidden teams, the backend skips their tickets while it
+# reads, and the first round asks for just the page's rows: it is usually the only one.
 CANDIDATES_PER_ROW = 2
 MIN_CANDIDATES = 100
 MAX_CANDIDATES = 10_000
@@ -137,29 +140,34 @@ def search_ticket_ids(
     limit: int = 500,
     customer_ids: list[int] | None = None,
     below: int | None = None,
+    hidden_teams: Sequence[int] = (),
 ) -> list[int]:
-    """Ticket numbers matching q, newest first, at most `limit` (of all teams: visibility is
-    the caller's, see `search_page`). `below`: only numbers below it (the next round or page).
-    `customer_ids`: the result of `matching_customer_ids(q)` when the caller already has it."""
+    """Ticket numbers matching q, newest first, at most `limit`, none of the `hidden_teams`
+    (the rest of visibility is the caller's, see `search_page`). `below`: only numbers below
+    it (the next round or page). `customer_ids`: the result of `matching_customer_ids(q)` when
+    the caller already has it."""
     q = clean_query(q)
     limit = max(1, min(int(limit), MAX_CANDIDATES))
     if not q:
         return []
     backend = get_backend()
     found: set[int] = set()
+    hidden = list(hidden_teams)
     number = ticket_number_in(q)
     if (
         number is not None
         and (below is None or number < below)
-        and Ticket.objects.filter(pk=number).exists()
+        and Ticket.objects.filter(pk=number).exclude(team_id__in=hidden).exists()
     ):
         found.add(number)
-    found.update(backend.message_ticket_ids(q, limit=limit, below=below))
-    found.update(backend.subject_ticket_ids(q, limit=limit, below=below))
+    found.update(backend.message_ticket_ids(q, limit=limit, below=below, hidden=hidden))
+    found.update(backend.subject_ticket_ids(q, limit=limit, below=below, hidden=hidden))
     if customer_ids is None:
         customer_ids = matching_customer_ids(q)
     if customer_ids:
         tickets = Ticket.objects.filter(customer_id__in=customer_ids)
+        if hidden:
+            tickets = tickets.exclude(team_id__in=hidden)
         if below is not None:
             tickets = tickets.filter(pk__lt=below)
         found.update(tickets.order_by("-id").values_list("pk", flat=True)[:limit])
@@ -173,14 +181,17 @@ def search_page(
     limit: int = 50,
     below: int | None = None,
     customer_ids: list[int] | None = None,
+    hidden_teams: Sequence[int] | None = None,
 ) -> tuple[list[int], int | None]:
     """The numbers of the newest `limit` tickets of `tickets` (a queryset with the agent's
     visibility and any filters) that match q, below `below`, and the number to continue
     below for the next page (None when there is none).
 
-    Complete: the newest matches of all teams are read in growing rounds and each round is
-    narrowed to `tickets`, until the page is full or no match is left, so an agent finds every
-    ticket they may see however many newer matches other teams have."""
+    Complete: the newest matches are read in growing rounds and each round is narrowed to
+    `tickets`, until the page is full or no match is left, so an agent finds every ticket they
+    may see however many newer matches other teams have. `hidden_teams`: the teams whose
+    tickets `tickets` leaves out (`hidden_team_ids(agent)`); the backend then skips them while
+    it reads, so one round of the page's size usually fills the page."""
     q = clean_query(q)
     if not q:
         return [], None
@@ -188,9 +199,15 @@ def search_page(
         customer_ids = matching_customer_ids(q)
     wanted = limit + 1  # one more tells whether there is a next page
     found: list[int] = []
-    size = min(max(CANDIDATES_PER_ROW * wanted, MIN_CANDIDATES), MAX_CANDIDATES)
+    hidden = list(hidden_teams or ())
+    if hidden_teams is None:
+        size = min(max(CANDIDATES_PER_ROW * wanted, MIN_CANDIDATES), MAX_CANDIDATES)
+    else:
+        size = min(wanted, MAX_CANDIDATES)
     while len(found) < wanted:
-        candidates = search_ticket_ids(q, limit=size, customer_ids=customer_ids, below=below)
+        candidates = search_ticket_ids(
+            q, limit=size, customer_ids=customer_ids, below=below, hidden_teams=hidden
+        )
         if candidates:
             found += list(
                 tickets.filter(pk__in=candidates)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.models import Q
 
 from balie.customers.models import Customer
@@ -21,11 +23,15 @@ def _all_words(field: str, q: str) -> Q | None:
     return condition
 
 
-def message_ticket_ids(q: str, *, limit: int, below: int | None = None) -> list[int]:
+def message_ticket_ids(
+    q: str, *, limit: int, below: int | None = None, hidden: Sequence[int] = ()
+) -> list[int]:
     condition = _all_words("body_text", q)
     if condition is None:
         return []
     messages = Message.objects.filter(condition)
+    if hidden:
+        messages = messages.exclude(ticket__team_id__in=list(hidden))
     if below is not None:
         messages = messages.filter(ticket_id__lt=below)
     return list(
@@ -33,11 +39,15 @@ def message_ticket_ids(q: str, *, limit: int, below: int | None = None) -> list[
     )
 
 
-def subject_ticket_ids(q: str, *, limit: int, below: int | None = None) -> list[int]:
+def subject_ticket_ids(
+    q: str, *, limit: int, below: int | None = None, hidden: Sequence[int] = ()
+) -> list[int]:
     condition = _all_words("subject", q)
     if condition is None:
         return []
     tickets = Ticket.objects.filter(condition)
+    if hidden:
+        tickets = tickets.exclude(team_id__in=list(hidden))
     if below is not None:
         tickets = tickets.filter(pk__lt=below)
     return list(tickets.order_by("-id").values_list("pk", flat=True)[:limit])

@@ -1,7 +1,7 @@
-"""PostgreSQL: full-text search with the `dutch` configuration. Messages are searched through
-their stored vector (`tickets_message.search_vector`, kept by a trigger: tickets migration 0005;
-GIN index: search migration 0002), ticket subjects through a GIN index on the expression
-`to_tsvector('dutch', subject)`, which the query repeats word for word.
+"""PostgreSQL: full-text search with the `dutch` configuration. Messages and ticket subjects are
+searched through their stored vectors (`tickets_message.search_vector`, kept by a trigger:
+tickets migration 0005, GIN index: search migration 0002; `tickets_ticket.search_vector`: search
+migration 0004).
 
 "Newest first, LIMIT n" has two good plans and the planner's choice between them is often
 wrong: for a common word, walking the tickets newest first and testing each row stops after a
@@ -12,12 +12,17 @@ probe's share of hits, or, when it saw too few, from the planner's estimate (EXP
 lexeme statistics ANALYZE keeps), and `choose_plan` compares the measured costs of both plans.
 Each plan has a budget and hands over to the other when the estimate proves wrong. See
 docs/performance.md ("Search and inbox at 1M").
+
+Every plan skips the tickets of the teams an agent may not see (`hidden`: a handful of team
+ids) while it reads, so that the newest matches it returns are the agent's own: a message's
+ticket is looked up for each hit only, a subject's team is on the ticket row itself.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -51,7 +56,7 @@ Plan = Literal["walk", "gin", "slice"]
 # a walk would need.
 BITMAP_US_PER_HIT = 0.2
 RANGE_US_PER_ROW = 0.035
-SLICE_MARGIN = 2.0
+SLICE_MARGIN = 3.0
 
 
 @dataclass(frozen=True)
@@ -67,16 +72,26 @@ class Target:
     gin_us_per_hit: float
     per_key: float  # rows per distinct key among the hits
     probe_rows: int  # newest rows tested first (about 2 ms)
+    team: str | None  # the row's team column, when the row is the ticket itself
 
 
 MESSAGES = Target(
     "tickets_message", "search_vector", "ticket_id",
     walk_us_per_row=0.5, gin_us_per_hit=4.0, per_key=MESSAGES_PER_TICKET, probe_rows=4_000,
+    team=None,
 )  # fmt: skip
 SUBJECTS = Target(
-    "tickets_ticket", f"to_tsvector('{CONFIG}'::regconfig, subject)", "id",
-    walk_us_per_row=2.0, gin_us_per_hit=1.5, per_key=1.0, probe_rows=1_000,
+    "tickets_ticket", "search_vector", "id",
+    walk_us_per_row=0.5, gin_us_per_hit=1.5, per_key=1.0, probe_rows=1_000,
+    team="team_id",
 )  # fmt: skip
+# A query the planner expects in at most RARE_HITS rows is answered through the GIN index
+# without a probe (fetching 2,000 hits costs about what probing 4,000 rows does; a word not
+# among ANALYZE's most common lexemes is estimated at about 1,700 hits at 3.2M messages),
+# fetching at least RARE_BUDGET hits before it reconsiders: the planner's estimate for several
+# words, which assumes they occur independently, can be far too low.
+RARE_HITS = 2_000.0
+RARE_BUDGET = 2_000
 # A probe with at least this many hits measures the share of matching rows better than the
 # planner, whose estimate for several words assumes they occur independently.
 PROBE_TRUSTED_HITS = 5
@@ -147,7 +162,8 @@ def _key_range(cursor, target: Target) -> tuple[int, int]:
     return low, high
 
 
-def _estimate(cursor, target: Target, q: str) -> tuple[float, float]:
+def _estimate(cursor, target: Target, q: str) -> float:
+    """The planner's estimate of the rows matching q (from ANALYZE's lexeme statistics)."""
     cursor.execute(
         f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {target.table} "  # noqa: S608 - constants
         f"WHERE {target.document} @@ {TSQUERY}",
@@ -155,7 +171,7 @@ def _estimate(cursor, target: Target, q: str) -> tuple[float, float]:
     )
     raw = cursor.fetchone()[0]
     plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
-    return float(plan["Plan Rows"]), _rows_in(cursor, target.table)
+    return float(plan["Plan Rows"])
 
 
 def _below(target: Target, below: int | None) -> tuple[str, list[int]]:
@@ -165,113 +181,184 @@ def _below(target: Target, below: int | None) -> tuple[str, list[int]]:
     return f" AND {target.key} < %s", [below]
 
 
+def _visible(
+    target: Target, hidden: Sequence[int], *, key: str | None = None
+) -> tuple[str, list[object]]:
+    """The condition "not a ticket of a hidden team" on the rows being read, or nothing. `key`:
+    the column or alias holding the ticket number when the row's own columns are not at hand
+    (a subquery's output); the ticket is then looked up, for hits only."""
+    if not hidden:
+        return "", []
+    if key is None and target.team is not None:
+        return f" AND NOT COALESCE({target.team} = ANY(%s), false)", [list(hidden)]
+    # A scalar subquery, not NOT EXISTS: the planner keeps it a lookup per hit, where it would
+    # turn NOT EXISTS into an anti join reading every ticket of the hidden teams.
+    return (
+        " AND NOT COALESCE((SELECT vis.team_id = ANY(%s) FROM tickets_ticket AS vis "  # noqa: S608 - constants
+        f"WHERE vis.id = {key or target.key}), false)",
+        [list(hidden)],
+    )
+
+
 def _gin(
-    cursor, target: Target, q: str, *, limit: int, budget: int | None, below: int | None = None
+    cursor,
+    target: Target,
+    q: str,
+    *,
+    limit: int,
+    budget: int | None,
+    below: int | None = None,
+    hidden: Sequence[int] = (),
 ) -> list[int] | None:
-    """Every hit through the GIN index (at most `budget`), then the newest `limit` keys. None
-    when the budget ran out (the newest keys may be among the hits not fetched)."""
+    """Every hit through the GIN index (at most `budget`), then the newest `limit` visible keys.
+    None when the budget ran out (the newest keys may be among the hits not fetched)."""
     # MATERIALIZED keeps the ORDER BY … LIMIT outside, so the planner cannot turn the query
-    # into a backwards walk.
+    # into a backwards walk. The budget counts every hit, the agent's or not; the ticket of
+    # each distinct key is looked up once. The first row (key -1) is the number of hits.
     cap = "" if budget is None else " LIMIT %s"
     under, under_params = _below(target, below)
+    seen, seen_params = _visible(target, hidden, key="key")
     cursor.execute(
         f"WITH hits AS MATERIALIZED (SELECT {target.key} AS key FROM {target.table} "  # noqa: S608
         f"WHERE {target.document} @@ {TSQUERY}{under}{cap}) "
-        "SELECT key, (SELECT count(*) FROM hits) FROM "
-        "(SELECT DISTINCT key FROM hits ORDER BY key DESC LIMIT %s) AS newest ORDER BY key DESC",
-        [q, *under_params, limit] if budget is None else [q, *under_params, budget, limit],
+        "SELECT -1, count(*) FROM hits UNION ALL (SELECT key, 0 FROM "
+        f"(SELECT DISTINCT key FROM hits) AS distinct_hits WHERE TRUE{seen} "
+        "ORDER BY key DESC LIMIT %s)",
+        [q, *under_params, *([] if budget is None else [budget]), *seen_params, limit],
     )
     rows = cursor.fetchall()
-    if budget is not None and rows and rows[0][1] >= budget:
+    hits = next(count for key, count in rows if key == -1)
+    if budget is not None and hits >= budget:
         return None
-    return [row[0] for row in rows]
+    return sorted((key for key, _count in rows if key != -1), reverse=True)
+
+
+def _newest(
+    cursor,
+    target: Target,
+    q: str,
+    *,
+    limit: int,
+    rows: int,
+    below: int | None = None,
+    hidden: Sequence[int] = (),
+) -> list[int]:
+    """The newest `limit` visible keys among the newest `rows` rows, testing them backwards
+    along the key's btree: the executor stops as soon as it has `limit` keys."""
+    under, under_params = _below(target, below)
+    seen, seen_params = _visible(target, hidden, key="key")
+    # The inner LIMIT has no condition, so no plan but the walk serves it.
+    cursor.execute(
+        f"SELECT DISTINCT key FROM (SELECT {target.key} AS key, {target.document} AS document "  # noqa: S608
+        f"FROM {target.table} WHERE TRUE{under} ORDER BY {target.key} DESC LIMIT %s) AS newest "
+        f"WHERE document @@ {TSQUERY}{seen} ORDER BY key DESC LIMIT %s",
+        [*under_params, rows, q, *seen_params, limit],
+    )
+    return [row[0] for row in cursor.fetchall()]
 
 
 def _walk(
-    cursor, target: Target, q: str, *, limit: int, budget: int | None, below: int | None = None
+    cursor,
+    target: Target,
+    q: str,
+    *,
+    limit: int,
+    budget: int | None,
+    below: int | None = None,
+    hidden: Sequence[int] = (),
 ) -> list[int] | None:
-    """The newest `limit` keys, testing the rows backwards along the key's btree (the newest
-    `budget` rows at most). None when the budget ran out first."""
-    under, under_params = _below(target, below)
+    """The newest `limit` visible keys, testing the rows backwards along the key's btree (the
+    newest `budget` rows at most). None when the budget ran out first."""
     if budget is None:
+        under, under_params = _below(target, below)
+        seen, seen_params = _visible(target, hidden)
         # Bitmap scans off for this statement only, so the planner walks the key's btree
         # backwards and stops at the limit instead of fetching every hit.
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute(
             f"SELECT DISTINCT {target.key} FROM {target.table} "  # noqa: S608
-            f"WHERE {target.document} @@ {TSQUERY}{under} ORDER BY {target.key} DESC LIMIT %s",
-            [q, *under_params, limit],
+            f"WHERE {target.document} @@ {TSQUERY}{under}{seen} "
+            f"ORDER BY {target.key} DESC LIMIT %s",
+            [q, *under_params, *seen_params, limit],
         )
         found = [row[0] for row in cursor.fetchall()]
         cursor.execute("SET LOCAL enable_bitmapscan = DEFAULT")
         return found
-    # The inner LIMIT has no condition, so no plan but the walk serves it; the executor stops
-    # as soon as `limit` keys are found.
-    cursor.execute(
-        f"SELECT DISTINCT key FROM (SELECT {target.key} AS key, {target.document} AS document "  # noqa: S608
-        f"FROM {target.table} WHERE TRUE{under} ORDER BY {target.key} DESC LIMIT %s) AS newest "
-        f"WHERE document @@ {TSQUERY} ORDER BY key DESC LIMIT %s",
-        [*under_params, budget, q, limit],
-    )
-    found = [row[0] for row in cursor.fetchall()]
+    found = _newest(cursor, target, q, limit=limit, rows=budget, below=below, hidden=hidden)
     return found if len(found) >= limit else None
 
 
 def _slice(
-    cursor, target: Target, q: str, *, limit: int, rows: float, below: int | None = None
-) -> list[int] | None:
-    """The newest `limit` keys among the hits whose key lies in the newest range of about
-    SLICE_MARGIN × `rows` rows (below `below`). None when the range held fewer."""
+    cursor,
+    target: Target,
+    q: str,
+    *,
+    limit: int,
+    rows: float,
+    below: int | None = None,
+    hidden: Sequence[int] = (),
+) -> list[int]:
+    """The newest `limit` visible keys: the hits whose key lies in the newest range of about
+    SLICE_MARGIN × `rows` rows (below `below`); when that range held fewer, a walk below it,
+    as long as the density of the hits in the range says the rest needs (with the margin);
+    when that too falls short, every hit below the range through the GIN index."""
     low, high = _key_range(cursor, target)
-    under, under_params = _below(target, below)
     if below is not None:
         high = min(high, below - 1)
+    seen, seen_params = _visible(target, hidden)
+    under, under_params = _below(target, below)
     table_rows = max(_rows_in(cursor, target.table), 1.0)
-    span = int(SLICE_MARGIN * rows * max(high - low, 1) / table_rows) + 1
+    rows_per_key = table_rows / max(high - low, 1)
+    span = int(SLICE_MARGIN * rows / rows_per_key) + 1
+    bottom = high - span
     with transaction.atomic():
         # No plain index scans for this statement: the planner ANDs the GIN bitmap with the
-        # key range's bitmap instead of walking the key's btree.
+        # key range's bitmap instead of walking the key's btree. The range is open upwards:
+        # the key range read is a few minutes old, and the newest keys are above it.
         cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute(
             f"SELECT DISTINCT {target.key} FROM {target.table} "  # noqa: S608
-            f"WHERE {target.document} @@ {TSQUERY} AND {target.key} >= %s{under} "
+            f"WHERE {target.document} @@ {TSQUERY} AND {target.key} >= %s{under}{seen} "
             f"ORDER BY {target.key} DESC LIMIT %s",
-            [q, high - span, *under_params, limit],
+            [q, bottom, *under_params, *seen_params, limit],
         )
         found = [row[0] for row in cursor.fetchall()]
         cursor.execute("SET LOCAL enable_indexscan = DEFAULT")
-    return found if len(found) >= limit else None
+    if len(found) >= limit or bottom <= low:
+        return found
+    rest = limit - len(found)
+    if found:
+        walk = int(SLICE_MARGIN * rest * span * rows_per_key / len(found)) + 1
+        more = _newest(cursor, target, q, limit=rest, rows=walk, below=bottom, hidden=hidden)
+        if len(more) >= rest:
+            return found + more
+    more = _gin(cursor, target, q, limit=rest, budget=None, below=bottom, hidden=hidden) or []
+    return found + more
 
 
 @dataclass(frozen=True)
 class Probe:
-    rows: int  # rows read
-    hits: int  # rows that matched
-    keys: list[int]  # distinct keys of the matching rows, newest first
+    rows: int  # newest rows tested
+    hits: float  # about how many visible matching rows were among them
 
 
-def _probe(cursor, target: Target, q: str, *, below: int | None = None) -> Probe:
-    """Test the newest `target.probe_rows` rows (below `below`): for a common word that
-    already gives the answer, otherwise it measures how common the query is among recent
-    rows."""
+def _rows_newest(cursor, target: Target, rows: int, below: int | None) -> int:
+    """How many rows the newest `rows` (below `below`) are: fewer in a small table."""
     under, under_params = _below(target, below)
     cursor.execute(
-        "SELECT count(*), count(*) FILTER (WHERE hit), "  # noqa: S608 - constants
-        "COALESCE(array_agg(DISTINCT key) FILTER (WHERE hit), '{}') FROM "
-        f"(SELECT {target.key} AS key, {target.document} @@ {TSQUERY} AS hit "
-        f"FROM {target.table} WHERE TRUE{under} ORDER BY {target.key} DESC LIMIT %s) AS newest",
-        [q, *under_params, target.probe_rows],
+        f"SELECT count(*) FROM (SELECT 1 FROM {target.table} WHERE TRUE{under} "  # noqa: S608
+        f"ORDER BY {target.key} DESC LIMIT %s) AS newest",
+        [*under_params, rows],
     )
-    rows, hits, keys = cursor.fetchone()
-    return Probe(rows=rows, hits=hits, keys=sorted(keys, reverse=True))
+    return int(cursor.fetchone()[0])
 
 
 def expected_hits(*, planner: float, probe: Probe, table_rows: float, words: int) -> float:
-    """Hits in the whole table: from the probe's share when it saw enough hits; else, for one
-    word, the planner's estimate (its statistics per word are good, and the newest rows need
-    not be typical: a burst of mails about one outage); for several words, whose estimate
-    assumes they occur independently, the planner's estimate capped by what the probe makes
-    plausible."""
+    """Hits in the whole table: from the probe's share when it saw enough hits (of the agent's
+    visible tickets, as the probe counts them); else, for one word, the planner's estimate (its
+    statistics per word are good, and the newest rows need not be typical: a burst of mails
+    about one outage); for several words, whose estimate assumes they occur independently, the
+    planner's estimate capped by what the probe makes plausible."""
     if probe.rows <= 0:
         return planner
     scale = max(table_rows, probe.rows) / probe.rows
@@ -291,41 +378,68 @@ def _share_below(cursor, target: Target, below: int | None) -> float:
 
 
 def _ids(
-    target: Target, q: str, *, limit: int, plan: Plan | None = None, below: int | None = None
+    target: Target,
+    q: str,
+    *,
+    limit: int,
+    plan: Plan | None = None,
+    below: int | None = None,
+    hidden: Sequence[int] = (),
 ) -> list[int]:
     with connection.cursor() as cursor:
-        planner, rows = _estimate(cursor, target, q)
         # Below a page's last ticket only that part of the table counts.
         share = _share_below(cursor, target, below)
-        planner, rows = planner * share, max(rows * share, 1.0)
-        hits = planner
+        rows = max(_rows_in(cursor, target.table) * share, 1.0)
+        planner = _estimate(cursor, target, q) * share
+        if plan is None and planner <= RARE_HITS:
+            plan = "gin"  # the planner's statistics say rare: no probe
         if plan is None:
-            probe = _probe(cursor, target, q, below=below)
-            if len(probe.keys) >= limit or probe.rows < target.probe_rows:
-                return probe.keys[:limit]  # enough, or the probe read the whole table
+            # A probe: the newest rows, tested until `limit` visible keys are found (for a
+            # common word that is the answer, after a few hundred rows).
+            keys = _newest(
+                cursor, target, q, limit=limit, rows=target.probe_rows, below=below, hidden=hidden
+            )
+            if len(keys) >= limit:
+                return keys
+            probed = target.probe_rows
+            if rows < 2 * probed:  # a small table: the probe may have read all of it
+                probed = _rows_newest(cursor, target, probed, below)
+                if probed < target.probe_rows:
+                    return keys
+            probe = Probe(rows=probed, hits=len(keys) * target.per_key)
             words = len(query_words(q))
             hits = expected_hits(planner=planner, probe=probe, table_rows=rows, words=words)
             plan = _plan(target, hits=hits, rows=rows, limit=limit)
+        else:
+            hits = planner
         expected = walk_rows(
             estimated_hits=hits, table_rows=rows, limit=limit, per_key=target.per_key
         )
         if plan == "slice":
-            found = _slice(cursor, target, q, limit=limit, rows=expected, below=below)
-            if found is None:  # rarer than expected
-                found = _gin(cursor, target, q, limit=limit, budget=None, below=below) or []
-            return found
+            return _slice(cursor, target, q, limit=limit, rows=expected, below=below, hidden=hidden)
         if plan == "walk":
             budget = int(max(expected * BUDGET_FACTOR, WALK_MIN_BUDGET))
-            found = _walk(cursor, target, q, limit=limit, budget=budget, below=below)
+            found = _walk(cursor, target, q, limit=limit, budget=budget, below=below, hidden=hidden)
             if found is None:  # rarer than expected
-                found = _gin(cursor, target, q, limit=limit, budget=None, below=below) or []
+                found = (
+                    _gin(cursor, target, q, limit=limit, budget=None, below=below, hidden=hidden)
+                    or []
+                )
             return found
-        budget = int(max(hits * BUDGET_FACTOR, GIN_MIN_BUDGET))
-        while (found := _gin(cursor, target, q, limit=limit, budget=budget, below=below)) is None:
+        least = GIN_MIN_BUDGET if hits > RARE_HITS else min(GIN_MIN_BUDGET, RARE_BUDGET)
+        budget = int(max(hits * BUDGET_FACTOR, least))
+        while (
+            found := _gin(cursor, target, q, limit=limit, budget=budget, below=below, hidden=hidden)
+        ) is None:
             # At least `budget` hits: walk once the GIN plan is no longer the cheapest.
             if _plan(target, hits=budget, rows=rows, limit=limit) != "gin":
                 with transaction.atomic():  # for SET LOCAL
-                    return _walk(cursor, target, q, limit=limit, budget=None, below=below) or []
+                    return (
+                        _walk(
+                            cursor, target, q, limit=limit, budget=None, below=below, hidden=hidden
+                        )
+                        or []
+                    )
             budget *= 4
         return found
 
@@ -338,15 +452,27 @@ def _plan(target: Target, *, hits: float, rows: float, limit: int) -> Plan:
 
 
 def message_ticket_ids(
-    q: str, *, limit: int, plan: Plan | None = None, below: int | None = None
+    q: str,
+    *,
+    limit: int,
+    plan: Plan | None = None,
+    below: int | None = None,
+    hidden: Sequence[int] = (),
 ) -> list[int]:
-    return _ids(MESSAGES, q, limit=limit, plan=plan, below=below)
+    """The newest `limit` tickets with a message matching q, none of a `hidden` team."""
+    return _ids(MESSAGES, q, limit=limit, plan=plan, below=below, hidden=hidden)
 
 
 def subject_ticket_ids(
-    q: str, *, limit: int, plan: Plan | None = None, below: int | None = None
+    q: str,
+    *,
+    limit: int,
+    plan: Plan | None = None,
+    below: int | None = None,
+    hidden: Sequence[int] = (),
 ) -> list[int]:
-    return _ids(SUBJECTS, q, limit=limit, plan=plan, below=below)
+    """The newest `limit` tickets whose subject matches q, none of a `hidden` team."""
+    return _ids(SUBJECTS, q, limit=limit, plan=plan, below=below, hidden=hidden)
 
 
 def ticket_condition(q: str) -> Q:
@@ -355,7 +481,7 @@ def ticket_condition(q: str) -> Q:
     return Q(
         pk__in=RawSQL(  # noqa: S611 - constants; the query is a parameter
             f"SELECT ticket_id FROM tickets_message WHERE search_vector @@ {TSQUERY} "  # noqa: S608
-            f"UNION SELECT id FROM tickets_ticket WHERE {SUBJECTS.document} @@ {TSQUERY}",
+            f"UNION SELECT id FROM tickets_ticket WHERE search_vector @@ {TSQUERY}",
             [q, q],
         )
     )

@@ -6,6 +6,8 @@ reaches the parser."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
@@ -29,16 +31,26 @@ def match_expression(q: str) -> str:
     return " AND ".join(quoted)
 
 
-def message_ticket_ids(q: str, *, limit: int, below: int | None = None) -> list[int]:
+def message_ticket_ids(
+    q: str, *, limit: int, below: int | None = None, hidden: Sequence[int] = ()
+) -> list[int]:
     expression = match_expression(q)
     if not expression:
         return []
     under = "" if below is None else " AND m.ticket_id < %s"
+    # Not a ticket of a hidden team (the ids are integers, so they are written in the SQL).
+    teams = ", ".join(str(int(pk)) for pk in hidden)
+    seen = (
+        " AND NOT EXISTS (SELECT 1 FROM tickets_ticket t WHERE t.id = m.ticket_id "  # noqa: S608 - integers
+        f"AND t.team_id IN ({teams}))"
+        if teams
+        else ""
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT DISTINCT m.ticket_id FROM {FTS_TABLE} f "  # noqa: S608 - constant name
             "JOIN tickets_message m ON m.id = f.rowid "
-            f"WHERE {FTS_TABLE} MATCH %s{under} ORDER BY m.ticket_id DESC LIMIT %s",
+            f"WHERE {FTS_TABLE} MATCH %s{under}{seen} ORDER BY m.ticket_id DESC LIMIT %s",
             [expression, *([] if below is None else [below]), limit],
         )
         return [row[0] for row in cursor.fetchall()]
@@ -54,11 +66,15 @@ def _subject_condition(q: str) -> Q | None:
     return condition
 
 
-def subject_ticket_ids(q: str, *, limit: int, below: int | None = None) -> list[int]:
+def subject_ticket_ids(
+    q: str, *, limit: int, below: int | None = None, hidden: Sequence[int] = ()
+) -> list[int]:
     condition = _subject_condition(q)
     if condition is None:
         return []
     tickets = Ticket.objects.filter(condition)
+    if hidden:
+        tickets = tickets.exclude(team_id__in=list(hidden))
     if below is not None:
         tickets = tickets.filter(pk__lt=below)
     return list(tickets.order_by("-id").values_list("pk", flat=True)[:limit])

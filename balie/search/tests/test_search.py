@@ -198,6 +198,9 @@ def test_both_postgresql_plans_find_the_same_newest_tickets(write_in, monkeypatc
         monkeypatch.setattr(postgresql, "WALK_MIN_BUDGET", 2)
         monkeypatch.setattr(postgresql, "GIN_MIN_BUDGET", 2)
         monkeypatch.setattr(postgresql, "SLICE_MARGIN", 0.01)
+    else:
+        # No word is rare enough to skip the probe: plan None probes the newest rows first.
+        monkeypatch.setattr(postgresql, "RARE_HITS", -1.0)
     tickets = [
         write_in(f"Vraag {i}", "Mijn meterstand klopt niet." if i % 3 else "Zonnepanelen?")
         for i in range(12)
@@ -212,6 +215,42 @@ def test_both_postgresql_plans_find_the_same_newest_tickets(write_in, monkeypatc
             t.pk for t in reversed(tickets[-3:])
         ]
         assert postgresql.message_ticket_ids("kolibrie", limit=5, plan=plan) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="plans of the PostgreSQL backend")
+@pytest.mark.parametrize("budgets", ["roomy", "exhausted"])
+def test_every_postgresql_plan_leaves_out_the_tickets_of_hidden_teams(
+    write_in, cast, monkeypatch, budgets
+):
+    from balie.search.backends import postgresql
+
+    if budgets == "exhausted":
+        monkeypatch.setattr(postgresql, "BUDGET_FACTOR", 0.0)
+        monkeypatch.setattr(postgresql, "WALK_MIN_BUDGET", 2)
+        monkeypatch.setattr(postgresql, "GIN_MIN_BUDGET", 2)
+        monkeypatch.setattr(postgresql, "SLICE_MARGIN", 0.01)
+    else:
+        # No word is rare enough to skip the probe: plan None probes the newest rows first.
+        monkeypatch.setattr(postgresql, "RARE_HITS", -1.0)
+    # Every other ticket is Techniek's, and the newest two of all are.
+    tickets = [
+        write_in(f"Vraag {i}", "Mijn meterstand klopt niet.", team=cast.techniek if i % 2 else None)
+        for i in range(11)
+    ] + [write_in("Vraag", "Meterstand?", team=cast.techniek) for _ in range(2)]
+    visible = sorted((t.pk for t in tickets if t.team_id != cast.techniek.pk), reverse=True)
+    assert len(visible) == 6
+    hidden = [cast.techniek.pk]
+
+    for plan in (None, "walk", "gin", "slice"):
+        found = postgresql.message_ticket_ids("meterstand", limit=3, plan=plan, hidden=hidden)
+        assert found == visible[:3]
+        assert (
+            postgresql.message_ticket_ids("meterstand", limit=50, plan=plan, hidden=hidden)
+            == visible
+        )
+        assert (
+            postgresql.subject_ticket_ids("vraag", limit=4, plan=plan, hidden=hidden) == visible[:4]
+        )
 
 
 def test_plan_follows_the_expected_number_of_hits():
