@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from balie.core.actors import SYSTEM
 from balie.core.bulk_updates import update_each
+from balie.core.language_detection import answer_language
 
 from .connectors import UnknownChannel, get_connector
 from .connectors.base import Delivery, DeliveryState, OutboundAttachment, OutboundMessage, Party
@@ -94,7 +95,9 @@ def build_outbound(item: OutboxItem) -> OutboundMessage:
         in_reply_to=message.in_reply_to,
         references=tuple(message.references.split()),
         attachments=tuple(attachments),
-        language=ticket.language,
+        # an automatic message is written in the customer's language only where Balie has
+        # its texts (German and French customers read English), an agent's in theirs
+        language=answer_language(ticket.language) if message.is_automatic else ticket.language,
         automatic=message.is_automatic,
     )
 

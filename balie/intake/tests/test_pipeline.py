@@ -356,7 +356,9 @@ def test_a_known_customer_writing_english_is_answered_in_english(cast, deliver):
     assert "Thank you for your message" in ack.body_text
 
 
-def test_a_german_mail_is_answered_in_english_while_balie_has_no_german_texts(cast, deliver):
+def test_a_german_mail_is_answered_in_english_while_balie_has_no_german_texts(
+    cast, deliver, mailoutbox
+):
     deliver(
         mail(
             sender="hans.mueller@example.de",
@@ -370,6 +372,9 @@ def test_a_german_mail_is_answered_in_english_while_balie_has_no_german_texts(ca
     assert (
         "Thank you for your message" in ticket.messages.get(direction=Direction.OUTBOUND).body_text
     )
+    # and the mail says it is in English, the language it is written in
+    (ack,) = mailoutbox
+    assert ack.message()["Content-Language"] == "en"
 
 
 def test_a_dutch_mail_is_still_answered_in_dutch(cast, deliver):
