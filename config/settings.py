@@ -396,6 +396,8 @@ BALIE_CHAT_MESSAGE_RATE_LIMIT = os.environ.get("BALIE_CHAT_MESSAGE_RATE_LIMIT", 
 BALIE_CHAT_UPLOAD_RATE_LIMIT = os.environ.get("BALIE_CHAT_UPLOAD_RATE_LIMIT", "5/60")
 BALIE_CHAT_IDLE_WARN_SECONDS = int(os.environ.get("BALIE_CHAT_IDLE_WARN_SECONDS", "300"))
 BALIE_CHAT_IDLE_CLOSE_SECONDS = int(os.environ.get("BALIE_CHAT_IDLE_CLOSE_SECONDS", "120"))
+# A waiting chat whose visitor's page went away (no socket open) this long gives up its place.
+BALIE_CHAT_GONE_SECONDS = int(os.environ.get("BALIE_CHAT_GONE_SECONDS", "60"))
 BALIE_CONTACT_MIN_SECONDS = float(os.environ.get("BALIE_CONTACT_MIN_SECONDS", "2"))
 # A contact form can be sent once, within this many seconds of being shown.
 BALIE_CONTACT_MAX_SECONDS = float(os.environ.get("BALIE_CONTACT_MAX_SECONDS", 4 * 3600))

@@ -66,6 +66,9 @@ class ChatSession(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=20, blank=True)
     last_visitor_at = models.DateTimeField(null=True, blank=True)
+    # Set when the visitor's last socket closed while waiting (leaving.py): gone for long, the
+    # chat gives up its place in the queue.
+    visitor_gone_at = models.DateTimeField(null=True, blank=True)
     idle_warned_at = models.DateTimeField(null=True, blank=True)
     # The last message id each side has read (read receipts).
     visitor_read_upto = models.BigIntegerField(default=0)
@@ -79,6 +82,11 @@ class ChatSession(models.Model):
         verbose_name_plural = _("chatgesprekken")
         indexes = [
             models.Index(fields=["state", "started_at"], name="chat_state_started"),
+            models.Index(
+                fields=["visitor_gone_at"],
+                name="chat_visitor_gone",
+                condition=models.Q(visitor_gone_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

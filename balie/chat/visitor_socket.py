@@ -21,8 +21,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils.translation import gettext as _
 
 from balie.messaging.connectors.chat import group_of
+from balie.routing.engine import ticket_group
 
-from . import actions, history, queue
+from . import actions, history, leaving, queue
 from .models import ChatSession, ChatState
 from .socket_db import database_sync_to_async
 
@@ -76,6 +77,14 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             timer.cancel()
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
+        session = self.session
+        if session is None or session.state != ChatState.WAITING:
+            return
+        # A closed tab gives up the place, unless another tab of the chat is still open.
+        if await database_sync_to_async(leaving.went_away)(session):
+            await self.channel_layer.group_send(
+                ticket_group(session.ticket_id), {"type": "chat.still_here"}
+            )
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
@@ -110,12 +119,16 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             return
         self.session = session
         self.hello_timer.cancel()
-        groups = [group_of(session.ticket_id), f"routing.ticket.{session.ticket_id}"]
+        groups = [group_of(session.ticket_id), ticket_group(session.ticket_id)]
         if session.team_id:
             groups.append(f"routing.queue.{session.team_id}")
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
         self.groups_joined = groups
+        if session.state == ChatState.WAITING:
+            # After joining the groups: a tab closing at this moment either marked the chat
+            # before this clears it, or asks this socket after (leaving.py).
+            await database_sync_to_async(leaving.still_here)(session)
         try:
             after = max(0, int(content.get("after") or 0))
         except (TypeError, ValueError):
@@ -250,6 +263,11 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
 
     async def chat_changed(self, message: dict[str, Any]) -> None:
         asyncio.ensure_future(self._send_new())
+
+    async def chat_still_here(self, message: dict[str, Any]) -> None:
+        """Another socket of this chat closed while waiting; this one is open (leaving.py)."""
+        if self.session is not None and self.session.state == ChatState.WAITING:
+            await database_sync_to_async(leaving.still_here)(self.session)
 
     async def chat_ended(self, message: dict[str, Any]) -> None:
         await self._send_new()
