@@ -17,17 +17,13 @@ def _warm_up(**_kwargs: object) -> None:
     (4 s per process that loads them itself) and the e-mail address check (Django compiles
     its domain pattern, with its Unicode ranges, on first use: 20 ms, more on a busy machine,
     inside the first burst of every forked process)."""
-    from datetime import date
-
     from django.core.validators import validate_email
     from django.template.loader import get_template
 
     from balie.core.language_detection import warm_up
-    from balie.sla.business_time import dutch_public_holidays
+    from balie.sla.business_time import load_public_holidays
 
     warm_up()
-
-    for year in (date.today().year, date.today().year + 1):
-        dutch_public_holidays(year)
+    load_public_holidays()
     get_template("tickets/email/acknowledgement.txt")
     validate_email("warm-up@voorbeeld.nl")

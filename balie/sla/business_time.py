@@ -11,6 +11,7 @@ Every function takes aware datetimes only and returns them in the calendar's tim
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -64,6 +65,15 @@ def dutch_public_holidays(year: int) -> dict[date, Reason]:
                 " en ".join(p[0] for p in pairs), " and ".join(p[1] for p in pairs)
             )
     return result
+
+
+def load_public_holidays(today: date | None = None) -> None:
+    """Compute this year's and next year's holidays now (a worker at start, before the first
+    clock needs them): the `holidays` package imports the data of every country it knows on
+    first use, 0.1–0.4 s of one process's time, once."""
+    year = (today or date.today()).year
+    for each in (year, year + 1):
+        dutch_public_holidays(each)
 
 
 @dataclass(frozen=True)
@@ -298,3 +308,83 @@ def closes_at(calendar: Any, at: datetime) -> datetime | None:
         if end is None or (not touched and day > cal.local_date(end)):
             break
     return end.astimezone(cal.tz) if end else None
+
+
+# --- many clocks on one calendar ------------------------------------------------------------
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+# Days a table covers at first, and at least per extension.
+TABLE_DAYS = 64
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - EPOCH) // MICROSECOND
+
+
+class BusinessTimeTable:
+    """A calendar's open windows from one local date on, as whole microseconds since 1970, with
+    the business time before each window: `add` answers `add_business_time` with two binary
+    searches instead of a walk over the windows, for recomputing thousands of clocks at once.
+    The same answers, to the microsecond (a test compares them across closures, holidays,
+    daylight-saving changes and windows that touch at midnight). The table grows to the dates
+    asked for; a calendar that stays closed longer than `MAX_DAYS` is left to
+    `add_business_time`, which says so."""
+
+    def __init__(self, cal: BusinessCalendar, first_day: date) -> None:
+        self.cal = cal
+        self._build(first_day, TABLE_DAYS)
+
+    def _build(self, first_day: date, days: int) -> None:
+        self.first_day = first_day
+        self.next_day = first_day  # the first date not covered yet
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.before: list[int] = []  # business time before each window
+        self.through: list[int] = []  # business time up to each window's end
+        self.days: list[date] = []  # the local date each window belongs to
+        self._extend(days)
+
+    def _extend(self, days: int) -> None:
+        total = self.through[-1] if self.through else 0
+        day = self.next_day
+        for _i in range(days):
+            for window_start, window_end in self.cal.windows(day):
+                start, end = _micros(window_start), _micros(window_end)
+                self.starts.append(start)
+                self.ends.append(end)
+                self.before.append(total)
+                total += end - start
+                self.through.append(total)
+                self.days.append(day)
+            day += ONE_DAY
+        self.next_day = day
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        """`add_business_time(cal, start, duration)`."""
+        if duration < ZERO:
+            raise ValueError("duration must not be negative")
+        moment = _utc(start)
+        day = self.cal.local_date(moment)
+        if day < self.first_day:
+            # Start again from further back (at least twice as many days: rarely rebuilt).
+            covered = (self.next_day - self.first_day).days
+            earlier = min(day, self.first_day - timedelta(days=covered))
+            self._build(earlier, (self.next_day - earlier).days)
+        m, d = _micros(moment), duration // MICROSECOND
+        while True:
+            k = bisect_left(self.ends, m)  # the first window that ends at or after `moment`
+            # A window of an earlier date ending at this very moment (open until midnight) is
+            # not this date's: a zero duration then gives this date's opening.
+            if k < len(self.ends) and d == 0 and self.ends[k] == m and self.days[k] < day:
+                k += 1
+            if k < len(self.ends):
+                position = self.before[k] + max(0, m - self.starts[k])
+                target = position + d
+                i = bisect_left(self.through, target, lo=k)
+                if i < len(self.through):
+                    result = self.starts[i] + (target - self.before[i])
+                    return (EPOCH + result * MICROSECOND).astimezone(self.cal.tz)
+            if (self.next_day - day).days > MAX_DAYS:
+                return add_business_time(self.cal, start, duration)
+            self._extend(max(TABLE_DAYS, (self.next_day - self.first_day).days))

@@ -9,11 +9,12 @@ from dataclasses import replace
 from typing import Any
 
 import nh3
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router
 from ninja.errors import HttpError
+from ninja.renderers import JSONRenderer
 
 from balie.accounts.api_auth import agent_auth
 from balie.accounts.models import Agent, Team
@@ -127,26 +128,56 @@ def ticket_summary(
     }
 
 
-def ticket_summaries(tickets: list[Ticket]) -> list[dict[str, Any]]:
-    """Summaries of a page of tickets, with their tags and customers' addresses in two plain
-    queries (Django's prefetch builds a related manager per ticket, which cost more than the
-    rest of a list)."""
+def ticket_summaries(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Summaries of a page of tickets read as `SUMMARY_COLUMNS` values, with their tags and
+    customers' addresses in two plain queries (Django's prefetch builds a related manager per
+    ticket, and a model instance per ticket, team, agent and customer, which cost more than
+    the rest of a list). The same dictionaries as `ticket_summary` makes of a ticket."""
     tags: dict[int, list[str]] = defaultdict(list)
     for ticket_id, name in Ticket.tags.through.objects.filter(
-        ticket_id__in=[t.pk for t in tickets]
+        ticket_id__in=[row["id"] for row in rows]
     ).values_list("ticket_id", "tag__name"):
         tags[ticket_id].append(name)
     emails: dict[int, str] = {}
     for customer_id, value in (
         Identity.objects.filter(
-            customer_id__in={t.customer_id for t in tickets}, kind=IdentityKind.EMAIL
+            customer_id__in={row["customer__id"] for row in rows}, kind=IdentityKind.EMAIL
         )
         .order_by("id")
         .values_list("customer_id", "value")
     ):
         emails.setdefault(customer_id, value)
     return [
-        ticket_summary(t, tags=tags[t.pk], email=emails.get(t.customer_id, "")) for t in tickets
+        {
+            "number": row["id"],
+            "subject": row["subject"],
+            "status": row["status"],
+            "priority": row["priority"],
+            "type": row["type"],
+            "channel": row["channel"],
+            "team": (
+                {"id": row["team__id"], "name": row["team__name"]}
+                if row["team__id"] is not None
+                else None
+            ),
+            "assignee": (
+                {"id": row["assignee__id"], "name": row["assignee__display_name"]}
+                if row["assignee__id"] is not None
+                else None
+            ),
+            "customer": {
+                "id": row["customer__id"],
+                "number": row["customer__number"],
+                "name": row["customer__name"],
+                "email": emails.get(row["customer__id"], ""),
+                "tier": row["customer__tier"],
+            },
+            "tags": sorted(tags[row["id"]]),
+            "created_at": row["created_at"],
+            "updated_at": row["updated_at"],
+            "last_message_at": row["last_message_at"],
+        }
+        for row in rows
     ]
 
 
@@ -254,7 +285,7 @@ def _customer(customer_id: int) -> Customer:
 
 
 @router.get("", response={200: TicketList, **ERRORS}, summary="Tickets (gefilterd, gepagineerd)")
-def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[str, Any]:
+def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> HttpResponse:
     agent = _agent(request)
     chosen = Filters(
         view=_value(filters.view),
@@ -272,12 +303,10 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
     sort = (
         _value(filters.sort) if filters.sort else ("nieuw" if filters.q.strip() else DEFAULT_SORT)
     )
-    qs = filtered_tickets(agent, replace(chosen, q="")).select_related(
-        "team", "assignee", "customer"
-    )
-    # Only the columns a summary shows (and the sort keys of the cursor): building 51 rows
-    # with every column of four tables was most of the time of a list (docs/performance.md).
-    qs = qs.only(*SUMMARY_COLUMNS)
+    # Only the columns a summary shows (and the sort keys of the cursor), as plain values:
+    # building 51 rows with every column of four tables, then a model instance for each
+    # ticket, team, agent and customer, was most of the time of a list (docs/performance.md).
+    qs = filtered_tickets(agent, replace(chosen, q="")).values(*SUMMARY_COLUMNS)
     try:
         rows, next_cursor = page(
             qs,
@@ -291,7 +320,15 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
         )
     except (BadCursor, ValueError, OverflowError) as exc:
         raise HttpError(400, _("Ongeldige cursor: %(reason)s") % {"reason": exc}) from None
-    return {"items": ticket_summaries(rows), "next_cursor": next_cursor or None}
+    # The summaries are the schema's shape already (a test checks them against it): answered
+    # as django-ninja renders a validated TicketList, without validating 50 rows field by
+    # field through its attribute getter (a quarter of a list's time).
+    answer = {"items": ticket_summaries(rows), "next_cursor": next_cursor or None}
+    renderer = JSONRenderer()
+    return HttpResponse(
+        renderer.render(request, answer, response_status=200),
+        content_type=f"{renderer.media_type}; charset={renderer.charset}",
+    )
 
 
 @router.get("/{number}", response={200: TicketOut, **ERRORS}, summary="Eén ticket met berichten")

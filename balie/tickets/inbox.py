@@ -216,7 +216,7 @@ def _after(ordering: Sequence[str], values: list[Any]) -> Q:
 
 
 def page(
-    qs: QuerySet[Ticket],
+    qs: QuerySet[Ticket, Any],
     *,
     sort: str = DEFAULT_SORT,
     cursor: str = "",
@@ -225,9 +225,10 @@ def page(
     statuses: Sequence[str] = (),
     search: str = "",
     hidden_teams: Sequence[int] | None = None,
-) -> tuple[list[Ticket], str]:
+) -> tuple[list[Any], str]:
     """One page of tickets after `cursor` in `sort` order, and the cursor of the next page
-    ("" when this is the last page).
+    ("" when this is the last page). The rows are what `qs` yields: tickets, or dictionaries
+    of a `.values()` queryset.
 
     `single_team`: every ticket of `qs` has the same team (`one_team`). The page's numbers are
     then read first, from the team's own index alone (number, last message and status are in
@@ -277,7 +278,10 @@ def page(
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = _encode([getattr(last, f) for f in fields])
+        # Rows are tickets, or dictionaries of values (the API list reads only its columns).
+        next_cursor = _encode(
+            [last[f] if isinstance(last, dict) else getattr(last, f) for f in fields]
+        )
     return rows, next_cursor
 
 

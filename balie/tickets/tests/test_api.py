@@ -13,7 +13,7 @@ from django.utils import timezone
 from balie.accounts.actions import create_api_token, revoke_api_token
 from balie.core.actors import SYSTEM
 from balie.tickets.actions import UploadedFile, add_note, store_attachments
-from balie.tickets.models import Activity, Direction, Status
+from balie.tickets.models import Activity, Direction, Status, Ticket
 from balie.tickets.tests.api_client import Api
 from balie.tickets.tests.factories import MessageFactory, TicketFactory
 
@@ -141,6 +141,38 @@ def test_list_shows_the_inbox_rows_with_customer_team_and_tags(as_anna, cast, bi
     assert row["customer"]["name"] == "Carla Jansen"
     assert row["customer"]["email"] == cast.carla_email
     assert row["tags"] == ["jaarafrekening"]
+
+
+def test_list_answers_what_the_schema_makes_of_each_ticket(as_anna, cast, billing_ticket):
+    """Given tickets with and without team, assignee, tags, customer number, e-mail address and
+    a last message, when the list is asked, then its body is, byte for byte, the TicketList
+    schema validated from each ticket's summary (as the ticket page of the API builds it) and
+    rendered by django-ninja: the list reads plain values, the answer is the same."""
+    from ninja.renderers import JSONRenderer
+
+    from balie.customers.tests.factories import CustomerFactory
+    from balie.tickets.api import ticket_summary
+    from balie.tickets.api_schemas import TicketList
+
+    billing_ticket.tags.create(name="voorschot")
+    billing_ticket.tags.create(name="jaarafrekening")
+    stranger = CustomerFactory(number=None, name="")
+    TicketFactory(customer=stranger, assignee=cast.bram, last_message_at=None, priority="urgent")
+    TicketFactory(
+        customer=cast.carla, team=cast.klantenservice, assignee=cast.anna, type="complaint"
+    )
+
+    response = as_anna.get("/tickets", {"view": "alle"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    numbers = [row["number"] for row in response.json()["items"]]
+    assert len(numbers) == 3
+    tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=numbers)}
+    expected = TicketList.model_validate(
+        {"items": [ticket_summary(tickets[n]) for n in numbers], "next_cursor": None}
+    ).model_dump()
+    assert response.content.decode() == JSONRenderer().render(None, expected, response_status=200)
 
 
 def test_list_filters_by_status_assignee_and_channel(as_anna, cast):
