@@ -107,15 +107,18 @@ class AgentSessionAuth(SessionAuth):
 agent_auth = [TokenAuth(), AgentSessionAuth()]
 
 
-def ingest_token(authorization: str) -> ApiToken | None:
+def ingest_token(
+    authorization: str, *, tokens: dict[str, ApiToken] | None = None
+) -> ApiToken | None:
     """The token of a mail server or integration allowed to deliver raw messages, from the
     Authorization header. Read on every delivery: the few ingest tokens are kept per process
     (see `ProcessCache`); revoking a token, or deactivating its agent's user, shows in every
-    process within a second."""
+    process within a second. `tokens`: what `ingest_tokens.peek()` gave (an event loop that
+    may not wait for Redis or the database)."""
     scheme, _sep, raw = authorization.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         return None
-    return ingest_tokens.get().get(hash_token(raw.strip()))
+    return (ingest_tokens.get() if tokens is None else tokens).get(hash_token(raw.strip()))
 
 
 def _load_ingest_tokens() -> dict[str, ApiToken]:

@@ -47,6 +47,14 @@ class ProcessCache(Generic[T]):
             self._checked = now
         return self._value  # type: ignore[return-value]
 
+    def peek(self) -> T | None:
+        """The value when `get` would return it without asking the shared cache or loading
+        it (loaded, and its version checked within `check_every`), else None: for code that
+        must not wait on I/O, such as an event loop, which then calls `get` in a thread."""
+        if self._loaded and time.monotonic() - self._checked < self.check_every:
+            return self._value
+        return None
+
     def drop(self) -> None:
         """Forget the value in this process only."""
         self._loaded = False

@@ -17,7 +17,9 @@ from . import pipeline as ingest
 
 # How the e-mail package stores a delivery and keeps refused input: also given to the ASGI
 # route by config/asgi.py.
-INTAKE = Intake(receive=ingest.receive, quarantine=ingest.quarantine)
+INTAKE = Intake(
+    receive=ingest.receive, quarantine=ingest.quarantine, receive_many=ingest.receive_many
+)
 
 router = Router()
 

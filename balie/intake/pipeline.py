@@ -162,6 +162,41 @@ def receive(
     return envelope, True
 
 
+def receive_many(deliveries: list[dict[str, Any]]) -> list[tuple[Envelope, bool]]:
+    """`receive(**delivery)` for each of deliveries that arrived together (a web process's
+    concurrent deliveries): stored with one INSERT and one commit, so that they share one
+    write to the log on disk. A repeated delivery among them (or one already stored) makes
+    them go one by one, as `receive` stores each."""
+    if len(deliveries) < 2 or connection.in_atomic_block:
+        return [receive(**delivery) for delivery in deliveries]
+    rows = []
+    for delivery in deliveries:
+        meta = dict(delivery.get("meta") or {})
+        raw = delivery["raw"]
+        external_id = (
+            delivery.get("external_id") or get_connector(delivery["channel"]).envelope_id(raw, meta)
+        )[:255]
+        rows.append(
+            Envelope(
+                channel=delivery["channel"],
+                account=delivery.get("account"),
+                external_id=external_id,
+                raw=raw,
+                meta=meta,
+            )
+        )
+    if len({(row.channel, row.external_id) for row in rows}) == len(rows):
+        try:
+            stored = Envelope.objects.bulk_create(rows)  # one INSERT in one transaction
+        except IntegrityError:
+            pass  # one of them was delivered before: each on its own, below
+        else:
+            for envelope in stored:  # past the first, a drain is awake: each costs nothing
+                wake_worker(envelope.pk)
+            return [(envelope, True) for envelope in stored]
+    return [receive(**delivery) for delivery in deliveries]
+
+
 WAKE_KEY = "ingest:awake"
 
 

@@ -28,6 +28,53 @@ def token(cast) -> str:
     return create_api_token(cast.anna, name="postfix", scope=TokenScope.INGEST, by=SYSTEM)[1]
 
 
+def scope_for(body: bytes, token: str) -> dict:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": PATH,
+        "raw_path": PATH.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"message/rfc822"),
+            (b"content-length", str(len(body)).encode()),
+            (b"authorization", f"Bearer {token}".encode()),
+        ],
+        "client": ("127.0.0.1", 40000),
+        "server": ("127.0.0.1", 8000),
+    }
+
+
+def call_together(bodies: list[bytes], *, token: str) -> list[tuple[int, dict]]:
+    """Several mail servers' requests arriving at the same moment: (status, answer) each."""
+
+    async def one(body: bytes) -> tuple[int, dict]:
+        sent: list[dict] = []
+        incoming = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive() -> dict:
+            if incoming:
+                return incoming.pop(0)
+            await asyncio.Event().wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        await application(scope_for(body, token), receive, send)
+        return sent[0]["status"], json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+
+    async def all_of_them() -> list[tuple[int, dict]]:
+        return list(await asyncio.gather(*(one(body) for body in bodies)))
+
+    return async_to_sync(all_of_them)()
+
+
 def call(
     body: bytes,
     *,
@@ -166,3 +213,55 @@ def test_everything_else_still_goes_to_django(cast):
     assert status == 405  # Django's view: only POST
     status, _headers, body = call(b"", path="/healthz", method="GET")
     assert status in (200, 503) and b"database" in body
+
+
+def test_deliveries_arriving_together_are_stored_together_and_each_is_answered(token, monkeypatch):
+    from dataclasses import replace
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from balie.accounts.api_auth import ingest_tokens
+    from balie.intake.pipeline import receive_many
+
+    route = application.application_mapping["http"]
+    inserts: list[tuple[int, int]] = []  # (deliveries, INSERT statements) per group
+
+    def counting_receive_many(deliveries):
+        with CaptureQueriesContext(connection) as queries:
+            stored = receive_many(deliveries)
+        made = [q for q in queries if q["sql"].startswith('INSERT INTO "messaging_envelope"')]
+        inserts.append((len(deliveries), len(made)))
+        return stored
+
+    intake = replace(route.intake, receive_many=counting_receive_many)
+    monkeypatch.setattr(route.writer, "intake", intake)
+    monkeypatch.setattr(ingest_tokens, "check_every", 3600)  # judged in the event loop
+
+    def mail(n: int) -> bytes:
+        return MAIL.read_bytes().replace(b"Message-ID: <", f"Message-ID: <{n}.".encode(), 1)
+
+    first = mail(0)
+    assert call(first, token=token)[0] == 202  # alone (and the tokens are read)
+
+    answers = call_together([mail(n) for n in range(1, 6)], token=token)
+
+    assert [status for status, _answer in answers] == [202] * 5
+    assert [answer["status"] for _status, answer in answers] == ["received"] * 5
+    assert len({answer["envelope"] for _status, answer in answers}) == 5
+    assert inserts == [(5, 1)]  # one INSERT for the five
+    assert set(Envelope.objects.values_list("status", flat=True)) == {"processed"}
+
+    # A mail server delivers one again among new ones: it is told so, the others are stored.
+    answers = call_together([mail(6), first, mail(7)], token=token)
+
+    assert [answer["status"] for _status, answer in answers] == [
+        "received",
+        "duplicate",
+        "received",
+    ]
+    assert answers[1][1]["envelope"] == Envelope.objects.order_by("pk").first().pk
+    assert inserts[1][0] == 3
+    assert Envelope.objects.count() == 8
+    assert set(Envelope.objects.values_list("status", flat=True)) == {"processed"}
+    assert Ticket.objects.count() == 8

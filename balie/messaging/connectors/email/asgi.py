@@ -8,8 +8,11 @@ answers that one path itself: it checks the host, the declared length and the to
 headers (`admit`, the first half of what the Django view calls), then reads the body in the
 event loop, so that a slow client holds no thread: within BALIE_INBOUND_READ_SECONDS, at most
 16 KB without a valid token, with a bound on how many bodies are read at once (per process,
-for token holders and for strangers apart). Then `file_delivery` (the second half) stores it in
-a thread. Everything else goes to Django unchanged.
+for token holders and for strangers apart). Then `file_deliveries` (the second half) stores it
+in a thread, together with the deliveries of the requests that arrived meanwhile (`Writer`:
+one thread hand-over, one INSERT and one commit for all of them, so that concurrent
+deliveries share one write to disk). While the process's ingest tokens are fresh, the
+headers are judged in the event loop itself. Everything else goes to Django unchanged.
 """
 
 from __future__ import annotations
@@ -27,11 +30,13 @@ from django.http.request import split_domain_port, validate_host
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from balie.accounts.api_auth import ingest_tokens
+from balie.accounts.models import ApiToken
 from balie.core.client_address import client_address
 from balie.core.database_busy import RETRY_AFTER_SECONDS, DatabaseBusy, busy_message
 from balie.core.request_bodies import language_of
 
-from .mta import Admission, Intake, MtaDelivery, admit, file_delivery
+from .mta import Admission, Intake, MtaDelivery, admit, file_deliveries
 
 PATH = "/api/v1/inbound/email"
 
@@ -51,6 +56,7 @@ class MailServerRoute:
         # clients without one: each bounded on its own, so that strangers never take the
         # places of the mail servers.
         self.reading = {"readers": 0, "strangers": 0}
+        self.writer = Writer(intake)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == PATH and scope["method"] == "POST":
@@ -63,7 +69,11 @@ class MailServerRoute:
         for name, value in scope.get("headers", []):
             headers.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
         language = language_of(headers.get("accept-language", ""))
-        judged = await sync_to_async(_admit, thread_sensitive=False)(scope, headers, language)
+        tokens = ingest_tokens.peek()
+        if tokens is not None:  # nothing to ask Redis or the database: no thread needed
+            judged = _judge_headers(scope, headers, language, tokens)
+        else:
+            judged = await sync_to_async(_admit, thread_sensitive=False)(scope, headers, language)
         if isinstance(judged, Answer):
             await _answer(send, judged, language)
             return
@@ -91,10 +101,69 @@ class MailServerRoute:
                 self.reading[kind] -= 1
         if outcome == "gone" and admission.token is not None:
             return  # the mail server hung up: nothing was accepted, it delivers again
-        answer = await sync_to_async(_file, thread_sensitive=False)(
-            delivery, admission, raw, outcome == "late", language, self.intake
-        )
+        if outcome == "late" and admission.refusal is None:
+            with translation.override(language):
+                admission = replace(
+                    admission,
+                    refusal=(
+                        408,
+                        _("bericht niet binnen %(s)s seconden ontvangen (%(n)s bytes gelezen)")
+                        % {"s": f"{settings.BALIE_INBOUND_READ_SECONDS:g}", "n": len(raw)},
+                    ),
+                )
+        answer = await self.writer.file(delivery, admission, raw, language)
         await _answer(send, answer, language)
+
+
+class Writer:
+    """Stores deliveries in a worker thread, one group at a time: the deliveries that arrive
+    while a group is being written make the next group. Alone, a delivery is written at once,
+    as before; under load the concurrent ones share one thread hand-over, one INSERT and one
+    commit (one write to the log on disk) instead of one each."""
+
+    def __init__(self, intake: Intake) -> None:
+        self.intake = intake
+        self.waiting: list[tuple[Pending, asyncio.Future[Answer]]] = []
+        self.task: asyncio.Task[None] | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    async def file(
+        self, delivery: MtaDelivery, admission: Admission, raw: bytes, language: str
+    ) -> Answer:
+        loop = asyncio.get_running_loop()
+        if loop is not self.loop:  # a new event loop (a test's): nothing of the old one is left
+            self.loop, self.waiting, self.task = loop, [], None
+        future: asyncio.Future[Answer] = loop.create_future()
+        self.waiting.append((Pending(delivery, admission, raw, language), future))
+        if self.task is None or self.task.done():
+            self.task = loop.create_task(self._write())
+        return await future
+
+    async def _write(self) -> None:
+        while self.waiting:
+            group, self.waiting = self.waiting, []
+            try:
+                answers = await sync_to_async(_file_group, thread_sensitive=False)(
+                    [pending for pending, _future in group], self.intake
+                )
+            except BaseException as exc:
+                for _pending, future in group:
+                    if not future.done():
+                        future.set_exception(exc)
+                if not isinstance(exc, Exception):
+                    raise
+                continue
+            for (_pending, future), answer in zip(group, answers, strict=True):
+                if not future.done():
+                    future.set_result(answer)
+
+
+@dataclass(frozen=True)
+class Pending:
+    delivery: MtaDelivery
+    admission: Admission
+    raw: bytes
+    language: str
 
 
 @dataclass(frozen=True)
@@ -150,57 +219,56 @@ async def _read_body(receive: Receive, size: int, seconds: float) -> tuple[bytes
 def _admit(
     scope: Scope, headers: dict[str, str], language: str
 ) -> Answer | tuple[MtaDelivery, Admission]:
-    """In a worker thread, from the headers alone: the checks Django's request cycle makes
-    for this endpoint (host), then `admit` (declared length, token)."""
+    """`_judge_headers` in a worker thread, for when the ingest tokens must be (re)read."""
     try:
-        with translation.override(language):
-            host = headers.get("host", "")
-            domain, _port = split_domain_port(host)
-            if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
-                return Answer(400, {"detail": _("Onbekende host: %(host)s") % {"host": host[:100]}})
-            try:
-                declared = max(0, int(headers.get("content-length") or 0))
-            except ValueError:
-                return Answer(400, {"detail": _("Ongeldige Content-Length.")})
-            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-            client = scope.get("client") or ("", 0)
-            delivery = MtaDelivery(
-                authorization=headers.get("authorization", ""),
-                content_type=headers.get("content-type", "").split(";")[0].strip().lower(),
-                declared_size=declared,
-                mailbox=(query.get("mailbox") or [""])[0],
-                remote_addr=client_address(client[0] or "", headers.get("x-forwarded-for", "")),
-            )
-            return delivery, admit(delivery)
+        return _judge_headers(scope, headers, language, None)
     finally:
         connection.close()  # back to the pool
 
 
-def _file(
-    delivery: MtaDelivery,
-    admission: Admission,
-    raw: bytes,
-    late: bool,
-    language: str,
-    intake: Intake,
-) -> Answer:
-    """In a worker thread: store (or refuse and quarantine) what was read."""
+def _judge_headers(
+    scope: Scope, headers: dict[str, str], language: str, tokens: dict[str, ApiToken] | None
+) -> Answer | tuple[MtaDelivery, Admission]:
+    """From the headers alone: the checks Django's request cycle makes for this endpoint
+    (host), then `admit` (declared length, token)."""
+    with translation.override(language):
+        host = headers.get("host", "")
+        domain, _port = split_domain_port(host)
+        if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+            return Answer(400, {"detail": _("Onbekende host: %(host)s") % {"host": host[:100]}})
+        try:
+            declared = max(0, int(headers.get("content-length") or 0))
+        except ValueError:
+            return Answer(400, {"detail": _("Ongeldige Content-Length.")})
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        client = scope.get("client") or ("", 0)
+        delivery = MtaDelivery(
+            authorization=headers.get("authorization", ""),
+            content_type=headers.get("content-type", "").split(";")[0].strip().lower(),
+            declared_size=declared,
+            mailbox=(query.get("mailbox") or [""])[0],
+            remote_addr=client_address(client[0] or "", headers.get("x-forwarded-for", "")),
+        )
+        return delivery, admit(delivery, tokens=tokens)
+
+
+def _file_group(group: list[Pending], intake: Intake) -> list[Answer]:
+    """In a worker thread: store (or refuse and quarantine) what was read, the deliveries of
+    one language together (the reasons of refusals are in the client's language)."""
+    answers: dict[int, Answer] = {}
     try:
-        with translation.override(language):
-            if late and admission.refusal is None:
-                seconds = settings.BALIE_INBOUND_READ_SECONDS
-                admission = replace(
-                    admission,
-                    refusal=(
-                        408,
-                        _("bericht niet binnen %(s)s seconden ontvangen (%(n)s bytes gelezen)")
-                        % {"s": f"{seconds:g}", "n": len(raw)},
-                    ),
-                )
-            try:
-                status, payload = file_delivery(delivery, admission, raw, intake=intake)
-            except DatabaseBusy:
-                return _busy(language)
-            return Answer(status, payload)
+        for language in dict.fromkeys(pending.language for pending in group):
+            positions = [i for i, pending in enumerate(group) if pending.language == language]
+            with translation.override(language):
+                try:
+                    filed = file_deliveries(
+                        [(group[i].delivery, group[i].admission, group[i].raw) for i in positions],
+                        intake=intake,
+                    )
+                except DatabaseBusy:
+                    filed = [(503, {})] * len(positions)
+            for i, (status, payload) in zip(positions, filed, strict=True):
+                answers[i] = _busy(language) if status == 503 else Answer(status, payload)
     finally:
         connection.close()  # back to the pool
+    return [answers[i] for i in range(len(group))]

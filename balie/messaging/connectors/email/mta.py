@@ -52,6 +52,8 @@ class Intake:
 
     receive: Callable[..., tuple[Any, bool]]
     quarantine: Callable[..., Any]
+    # intake.pipeline.receive_many: store deliveries that arrived together in one INSERT.
+    receive_many: Callable[[list[dict[str, Any]]], list[tuple[Any, bool]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,16 +78,17 @@ class Admission:
     refusal: tuple[int, str] | None = None
 
 
-def admit(delivery: MtaDelivery) -> Admission:
+def admit(delivery: MtaDelivery, *, tokens: dict[str, ApiToken] | None = None) -> Admission:
     """Judge a delivery by its headers. A declared length over the limit is refused at once,
     without waiting for any of the body (quarantine records who sent what size); without a
     valid token at most UNAUTHENTICATED_KEEP_BYTES of the body are read (what is kept in
-    quarantine), whatever the declared length; with one, the whole body."""
+    quarantine), whatever the declared length; with one, the whole body. `tokens`: the
+    ingest tokens as `ingest_tokens.peek()` gave them (see `ingest_token`)."""
     limit = int(settings.BALIE_INBOUND_MAX_BYTES)
     if delivery.declared_size > limit:
         reason = _too_big(delivery.declared_size, limit)
         return Admission(token=None, read=0, refusal=(413, reason))
-    token = ingest_token(delivery.authorization)
+    token = ingest_token(delivery.authorization, tokens=tokens)
     if token is None:
         reason = (
             _("ontbrekend token: gebruik Authorization: Bearer <token>")
@@ -109,46 +112,82 @@ def file_delivery(
     """Store and acknowledge a delivery admitted by `admit`, with the body read as far as
     `admission.read`: (202, envelope and status) or (4xx, reason), the refused kept in
     quarantine. Raises DatabaseBusy when SQLite stays locked (answer 503)."""
+    return file_deliveries([(delivery, admission, raw)], intake=intake)[0]
+
+
+def file_deliveries(
+    deliveries: list[tuple[MtaDelivery, Admission, bytes]], *, intake: Intake
+) -> list[tuple[int, dict[str, Any]]]:
+    """`file_delivery` for each of deliveries that arrived together: the refused are
+    quarantined one by one, those to store go in together (`intake.receive_many`: one INSERT,
+    one commit). Raises DatabaseBusy when SQLite stays locked (answer 503 to all)."""
+    answers: list[tuple[int, dict[str, Any]] | None] = []
+    storing: list[tuple[int, dict[str, Any]]] = []
+    for delivery, admission, raw in deliveries:
+        judged = _judge(delivery, admission, raw)
+        if isinstance(judged, Refusal):
+            answers.append(
+                _refuse(
+                    intake,
+                    delivery,
+                    raw,
+                    status=judged.status,
+                    reason=judged.reason,
+                    size=judged.size,
+                )
+            )
+            continue
+        storing.append((len(answers), judged))
+        answers.append(None)
+    if storing:
+        fields = [fields for _position, fields in storing]
+        if intake.receive_many is not None and len(fields) > 1:
+            receive_many = intake.receive_many
+            stored = retry_while_locked(lambda: receive_many(fields))
+        else:
+            stored = [retry_while_locked(lambda f=f: intake.receive(**f)) for f in fields]  # type: ignore[misc]
+        for (position, _fields), (envelope, created) in zip(storing, stored, strict=True):
+            answers[position] = (
+                202,
+                {"envelope": envelope.pk, "status": "received" if created else "duplicate"},
+            )
+    return [answer for answer in answers if answer is not None]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    reason: str
+    size: int | None = None
+
+
+def _judge(delivery: MtaDelivery, admission: Admission, raw: bytes) -> Refusal | dict[str, Any]:
+    """What to do with a delivery admitted by `admit`: the refusal, or the fields of
+    `intake.receive` to store it with."""
     if admission.refusal is not None:
         status, reason = admission.refusal
-        return _refuse(
-            intake, delivery, raw, status=status, reason=reason, size=delivery.declared_size
-        )
+        return Refusal(status, reason, delivery.declared_size)
     assert admission.token is not None
     limit = admission.read - 1
     if len(raw) > limit:
-        return _refuse(intake, delivery, raw, status=413, reason=_too_big(len(raw), limit))
+        return Refusal(413, _too_big(len(raw), limit))
     if not raw.strip():
-        return _refuse(intake, delivery, raw, status=400, reason=_("leeg bericht"))
+        return Refusal(400, _("leeg bericht"))
     if delivery.content_type not in MAIL_CONTENT_TYPES:
-        return _refuse(
-            intake,
-            delivery,
-            raw,
-            status=400,
-            reason=_("verwacht Content-Type message/rfc822, niet %(type)s")
+        return Refusal(
+            400,
+            _("verwacht Content-Type message/rfc822, niet %(type)s")
             % {"type": delivery.content_type},
         )
     sender, recipients = _headers_only(raw)
     if not sender:
-        return _refuse(
-            intake, delivery, raw, status=400, reason=_("geen e-mail: geen geldig From-adres")
-        )
+        return Refusal(400, _("geen e-mail: geen geldig From-adres"))
     mailbox = delivery.mailbox
     account = _account(mailbox, recipients)
     if mailbox and account is None:
-        return _refuse(
-            intake,
-            delivery,
-            raw,
-            status=400,
-            reason=_("onbekende mailbox: %(m)s") % {"m": mailbox[:254]},
-        )
+        return Refusal(400, _("onbekende mailbox: %(m)s") % {"m": mailbox[:254]})
     meta = {"source": "mta", "token": admission.token.prefix, "mailbox": mailbox[:254]}
-    envelope, created = retry_while_locked(
-        lambda: intake.receive(channel="email", account=account, raw=raw, meta=meta)
-    )
-    return 202, {"envelope": envelope.pk, "status": "received" if created else "duplicate"}
+    return {"channel": "email", "account": account, "raw": raw, "meta": meta}
 
 
 def deliver_mail(
