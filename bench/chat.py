@@ -50,12 +50,14 @@ async def _visitor(http, url: str, origin: str, token: str, refused: list[str]):
         return None
 
 
-async def _read(ws, flow: Flow, side: str) -> None:  # type: ignore[no-untyped-def]
+async def _read(ws, flow: Flow, side: str, errors: list[str] | None = None) -> None:  # type: ignore[no-untyped-def]
     async for msg in ws:
         if msg.type != aiohttp.WSMsgType.TEXT:
             continue
         now = time.perf_counter()
         frame = json.loads(msg.data)
+        if frame.get("type") == "error" and errors is not None:
+            errors.append(str(frame.get("message") or frame.get("code") or "")[:80])
         if frame.get("type") != "messages":
             continue
         for m in frame.get("messages") or []:
@@ -88,7 +90,8 @@ async def visitor_socket(base: str, made: dict, *, rate: float, seconds: float) 
             headers={"Origin": origin, "Cookie": f"sessionid={made['agent_session']}"},
         )
         readers = [asyncio.create_task(_read(ws, to_visitor, "agent")) for ws, _n in talkers]
-        readers.append(asyncio.create_task(_read(desk, to_agent, "visitor")))
+        desk_errors: list[str] = []
+        readers.append(asyncio.create_task(_read(desk, to_agent, "visitor", desk_errors)))
         await asyncio.sleep(2)  # the workspace has opened every chat
         each = rate / 2
         count = int(each * seconds)
@@ -131,6 +134,8 @@ async def visitor_socket(base: str, made: dict, *, rate: float, seconds: float) 
         f"{len(talkers)} talking chats, {count} messages each way at {rate:.0f}/s together, "
         f"with {still_open} visitor sockets open"
     )
+    if desk_errors:
+        flow_note += f"; {len(desk_errors)} errors on the workspace socket: {desk_errors[0]}"
     return [
         Result("chat_concurrent_sessions", still_open, "count", SESSIONS_TARGET if n >= 5000 else "",
                note=f"{still_open} of {n} visitor sockets open to the end ({len(refused)} refused), "

@@ -29,6 +29,11 @@ def chat(count: int, talkers: int) -> dict[str, Any]:
     account, _ = ChannelAccount.objects.get_or_create(
         kind="chat", address=ACCOUNT, defaults={"name": "Bench", "config": {"origins": ["self"]}}
     )
+    # A run with --reuse: the chats of earlier runs are over (the agent's workspace would
+    # otherwise open every one of them while this run measures).
+    ChatSession.objects.filter(account=account).exclude(state="ended").update(
+        state="ended", ended_at=timezone.now(), end_reason="bench"
+    )
     team = Team.objects.get(slug="klantenservice")
     agent = Agent.objects.filter(teams=team).order_by("id").first()
     assert agent is not None

@@ -127,6 +127,7 @@ EVENT_CONSUMERS = (
     "balie.automation.triggers.consume_events",  # trigger rules of the event, in order
     "balie.automation.outgoing_webhooks.consume_events",  # outgoing webhook subscriptions per kind
     "balie.routing.engine.consume_events",  # queues per team, offers and assignments
+    "balie.chat.live.consume_events",  # a chat's new messages to its open sockets
 )
 # What the outbox (messaging, below tickets) calls with the messages it sent or gave up on.
 BALIE_DELIVERY_RECORDER = "balie.tickets.actions.mark_deliveries"

@@ -1,9 +1,12 @@
 """What happens in a live chat: start, a visitor's message, an agent's answer, the end.
 
-Every visitor message is stored as an envelope first and filed by the intake pipeline into the
-chat's ticket (given: the ticket of this chat, so it never threads by the address typed), all in
-one transaction; only then is it announced to the chat's sockets. A message the widget sends
-again (same client id after a reconnect) finds its envelope and is not filed twice.
+A visitor's message on the socket is stored with one INSERT, as an envelope that says which
+ticket it goes to and the id it will have there (`store_visitor_message`), and is shown at
+once; the ingest worker files it into the chat's ticket in a batch behind, through the one
+intake pipeline (audit trail, SLA, rules). A message the widget sends again (same client id
+after a reconnect) finds its envelope and is stored and filed once. The first message and a
+file are filed by the pipeline before the answer (they make the ticket, or need the checks).
+An agent's answer is stored and shown by the web process after commit (`live`).
 """
 
 from __future__ import annotations
@@ -12,10 +15,9 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -29,8 +31,11 @@ from balie.messaging.connectors.chat import build_envelope, envelope_key, group_
 from balie.messaging.models import ChannelAccount, Envelope
 from balie.routing import actions as routing_actions
 from balie.tickets import actions as ticket_actions
+from balie.tickets.message_ids import reserve_message_id
 from balie.tickets.models import Direction, Message, Ticket
 
+from . import history
+from .live import send_after_commit
 from .models import ChatSession, ChatState, new_token, token_hash
 
 logger = logging.getLogger(__name__)
@@ -82,10 +87,12 @@ def origin_allowed(account: ChannelAccount, origin: str, host: str) -> bool:
 
 
 def session_for(account: ChannelAccount, token: str) -> ChatSession | None:
+    """The chat of a visitor token: one indexed read (the token's hash), with what the
+    socket's welcome shows."""
     if not token or len(token) > 200:
         return None
     return (
-        ChatSession.objects.select_related("ticket", "agent", "account")
+        ChatSession.objects.select_related("ticket", "ticket__assignee", "agent", "account")
         .filter(account=account, token_hash=token_hash(token))
         .first()
     )
@@ -175,9 +182,82 @@ def visitor_message(
             ChatSession.objects.filter(pk=session.pk).update(
                 last_visitor_at=timezone.now(), idle_warned_at=None
             )
-    if new:
-        announce(session)
-    return message, new
+    return message, new  # shown by `live` once filed
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A visitor's message stored by `store_visitor_message`: the id it is shown with (and
+    will have in the ticket), whether it is new, and (new) the message as the sockets show it."""
+
+    id: int
+    new: bool
+    item: dict[str, Any] | None = None
+
+
+# How long the visitor's last activity may lag in the database (read by the idle check).
+ACTIVITY_LAG = timedelta(seconds=20)
+
+
+def store_visitor_message(session: ChatSession, *, client_id: str, text: str) -> Stored:
+    """A visitor's text message from the socket: stored durably with one INSERT (its
+    envelope, which names the chat's ticket and the message's id), then filed by the ingest
+    worker behind. The same client id again gives the id stored the first time and stores
+    nothing. Raises RateLimited over the chat's limit (nothing stored), ChatError for a chat
+    that has ended."""
+    check_client_id(client_id)
+    text = check_text(text)
+    key = envelope_key(session.public_id, client_id)
+    existing = Envelope.objects.filter(channel="chat", external_id=key).first()
+    if existing is not None:
+        return Stored(id=_shown_id(existing), new=False)
+    if session.state == ChatState.ENDED:
+        raise ChatError(_("Dit gesprek is beëindigd."))
+    if _over_limit(session):
+        raise RateLimited(
+            _("U stuurt te veel berichten achter elkaar. Wacht even en stuur het opnieuw.")
+        )
+    number = reserve_message_id()
+    external_id, raw = _envelope(session, client_id=client_id, text=text)
+    envelope, created = ingest.receive(
+        channel="chat",
+        raw=raw,
+        account=session.account,
+        external_id=external_id,
+        meta={
+            ingest.FILED_IN: {
+                "ticket": session.ticket_id,
+                "message": number,
+                "reason": _thread_reason(session),
+            }
+        },
+    )
+    if not created:
+        return Stored(id=_shown_id(envelope), new=False)
+    now = timezone.now()
+    if (
+        session.idle_warned_at
+        or not session.last_visitor_at
+        or (now - session.last_visitor_at > ACTIVITY_LAG)
+    ):
+        ChatSession.objects.filter(pk=session.pk).update(last_visitor_at=now, idle_warned_at=None)
+        session.last_visitor_at, session.idle_warned_at = now, None
+    return Stored(id=number, new=True, item=history.stored_item(envelope, number))
+
+
+def _shown_id(envelope: Envelope) -> int:
+    """The id a stored visitor message was shown with."""
+    filed_in = (envelope.meta or {}).get(ingest.FILED_IN) or {}
+    if filed_in.get("message"):
+        return int(filed_in["message"])
+    found = Message.objects.filter(envelope=envelope, direction=Direction.INBOUND).first()
+    if found is None:
+        raise ChatError(envelope.reason or _("Het bericht kon niet worden bewaard."))
+    return found.pk
+
+
+def _thread_reason(session: ChatSession) -> str:
+    return _("chatgesprek %(id)s") % {"id": session.public_id[:8]}
 
 
 def over_limit(session: ChatSession, client_id: str, *, uploads: bool = False) -> bool:
@@ -186,6 +266,10 @@ def over_limit(session: ChatSession, client_id: str, *, uploads: bool = False) -
     counted, so a message accepted once is never refused later."""
     if _filed(session, client_id) is not None:
         return False
+    return _over_limit(session, uploads=uploads)
+
+
+def _over_limit(session: ChatSession, *, uploads: bool = False) -> bool:
     name = "BALIE_CHAT_UPLOAD_RATE_LIMIT" if uploads else "BALIE_CHAT_MESSAGE_RATE_LIMIT"
     limit = rate_limits.RateLimit.parse(str(getattr(settings, name)))
     scope = "chat-upload" if uploads else "chat-visitor-message"
@@ -212,22 +296,7 @@ def _file(
     """Store the envelope and file it, in the caller's transaction (so the ingest worker, woken
     after commit, finds it done); (message, new). The same client id again finds the envelope
     stored the first time and its message."""
-    claims = {
-        "customer_number": session.customer_number,
-        "topic": session.topic,
-        "language": session.language,
-        "page": session.page_url,
-    }
-    external_id, raw = build_envelope(
-        chat=session.public_id,
-        client_id=client_id,
-        name=session.name,
-        email=session.email,
-        text=text,
-        claims=claims,
-        attachments=attachments,
-        sent_at=timezone.now().isoformat(),
-    )
+    external_id, raw = _envelope(session, client_id=client_id, text=text, attachments=attachments)
     envelope, created = ingest.receive(
         channel="chat", raw=raw, account=session.account, external_id=external_id
     )
@@ -240,7 +309,7 @@ def _file(
         given = {
             "ticket": ticket,
             "customer": ticket.customer,
-            "thread_reason": _("chatgesprek %(id)s") % {"id": session.public_id[:8]},
+            "thread_reason": _thread_reason(session),
         }
     envelope = ingest.process_envelope(envelope.pk, given=given)
     message = Message.objects.filter(envelope=envelope, direction=Direction.INBOUND).first()
@@ -249,9 +318,34 @@ def _file(
     return message, created
 
 
+def _envelope(
+    session: ChatSession,
+    *,
+    client_id: str,
+    text: str,
+    attachments: tuple[tuple[str, str, bytes], ...] = (),
+) -> tuple[str, bytes]:
+    claims = {
+        "customer_number": session.customer_number,
+        "topic": session.topic,
+        "language": session.language,
+        "page": session.page_url,
+    }
+    return build_envelope(
+        chat=session.public_id,
+        client_id=client_id,
+        name=session.name,
+        email=session.email,
+        text=text,
+        claims=claims,
+        attachments=attachments,
+        sent_at=timezone.now().isoformat(),
+    )
+
+
 def agent_reply(session: ChatSession, *, by: Agent, text: str, attachments: Any = ()) -> Message:
-    """An agent's answer: stored on the ticket and sent by the outbox through the chat
-    connector (over the socket while live, by e-mail after)."""
+    """An agent's answer: stored on the ticket and shown on the chat's sockets after commit
+    (`live`); the outbox records it, and sends it by e-mail once the chat has ended."""
     text = check_text(text)
     assert session.ticket is not None
     return ticket_actions.add_reply(session.ticket, by=by, text=text, attachments=attachments)
@@ -260,9 +354,7 @@ def agent_reply(session: ChatSession, *, by: Agent, text: str, attachments: Any 
 def agent_note(session: ChatSession, *, by: Agent, text: str) -> Message:
     """An internal note beside the chat: agents see it, the visitor never."""
     assert session.ticket is not None
-    note = ticket_actions.add_note(session.ticket, by=by, text=check_text(text))
-    transaction.on_commit(lambda: announce(session))
-    return note
+    return ticket_actions.add_note(session.ticket, by=by, text=check_text(text))  # shown by `live`
 
 
 def end_chat(session: ChatSession, *, reason: str) -> bool:
@@ -307,17 +399,3 @@ def announce(session: ChatSession, *, event: str = "chat.changed") -> None:
         return
     number = session.ticket_id
     send_after_commit(group_of(number), {"type": event, "ticket": number})
-
-
-def send_after_commit(group: str, message: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-
-    def send() -> None:
-        try:
-            async_to_sync(layer.group_send)(group, message)
-        except Exception:  # live updates are best effort: the sockets read the database
-            logger.warning("chat announce to %s failed", group, exc_info=True)
-
-    transaction.on_commit(send)

@@ -8,6 +8,8 @@ the customer gave.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -23,17 +25,16 @@ from .models import ChatSession
 
 
 def transcript_text(session: ChatSession) -> str:
-    rows = history.new_messages(session, after=0, sent=set(), late=False, limit=5000)
+    items = history.new_messages(session, after=0, sent=set(), late=False, limit=5000)
     lines = [
         _("Uw chatgesprek van %(date)s")
         % {"date": date_format(timezone.localtime(session.started_at), "j F Y")},
         "",
     ]
-    for row in rows:
-        data = history.serialise(row, session)
-        at = date_format(timezone.localtime(row.created_at), "H:i")
+    for data in items:
+        at = date_format(timezone.localtime(datetime.fromisoformat(data["at"])), "H:i")
         who = data["name"] or (_("U") if data["from"] == "visitor" else _("Medewerker"))
-        lines.append(f"[{at}] {who}: {row.body_text}")
+        lines.append(f"[{at}] {who}: {data['text']}")
         for item in data["attachments"]:
             lines.append(f"        ({_('bijlage')}: {item['name']})")
     lines += ["", _("U kunt op deze e-mail antwoorden; uw antwoord komt bij hetzelfde gesprek.")]

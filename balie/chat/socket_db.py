@@ -4,11 +4,14 @@ Each call runs in a thread of the loop's pool, not in the one thread all synchro
 the process shares, so that one chat's pipeline run does not hold up every other socket. A
 pooled thread keeps no database connection between calls: the connection goes back to the
 process's pool when the call ends, so many sockets and many threads never hold more
-connections than they use at that moment (a kept one per thread emptied the pool).
+connections than they use at that moment (a kept one per thread emptied the pool). What the
+call publishes after commit is handed to the socket's loop (`realtime.handed_to`): the thread
+does not wait for the channel layer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -16,14 +19,22 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections, connections
 
+from balie.core import realtime
+
 
 def database_sync_to_async(func: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(func)
-    def call(*args: Any, **kwargs: Any) -> Any:
+    def call(loop: asyncio.AbstractEventLoop, *args: Any, **kwargs: Any) -> Any:
         close_old_connections()
         try:
-            return func(*args, **kwargs)
+            with realtime.handed_to(loop):
+                return func(*args, **kwargs)
         finally:
             connections.close_all()
 
-    return sync_to_async(call, thread_sensitive=False)
+    in_thread = sync_to_async(call, thread_sensitive=False)
+
+    @functools.wraps(func)
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        return await in_thread(asyncio.get_running_loop(), *args, **kwargs)
+
+    return run

@@ -8,8 +8,11 @@ site). The socket then joins the chat's group and sends every message after `aft
 Frames from the widget: `message` (`cid`: the widget's own id, `text`), `typing` (`on`),
 `read` (`upto`), `end`, `leave` (the widget closed while waiting: ends a chat still in the
 queue), `ping`. Frames to it: `welcome`, `messages`, `ack` (`cid`, `id`), `typing`, `read`, `queue` (`position`, `wait`), `agent` (`name`), `idle`, `ended`, `error`.
-A message is acknowledged only after it is stored; the widget sends unacknowledged messages
-again (same `cid`) after a reconnect, and they are filed once.
+A message is acknowledged only after it is stored (its envelope, one INSERT), and shown to the
+chat's sockets at once, with the id it will have in the ticket; the ingest worker files it into
+the ticket behind. The widget sends unacknowledged messages again (same `cid`) after a
+reconnect, and they are stored and filed once. New messages of the chat come on the channel
+layer with their content (`live`): passing one on reads nothing from the database.
 """
 
 from __future__ import annotations
@@ -18,12 +21,12 @@ import asyncio
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
 from balie.messaging.connectors.chat import group_of
 from balie.routing.engine import ticket_group
 
-from . import actions, history, leaving, queue
+from . import actions, history, leaving, live, queue
 from .models import ChatSession, ChatState
 from .socket_db import database_sync_to_async
 
@@ -175,19 +178,24 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
     def _read_new(self, late: bool) -> list[dict[str, Any]]:
         session = self.session
         assert session is not None
-        rows = history.new_messages(session, after=self.last_sent, sent=self.sent, late=late)
-        for row in rows:
-            self.sent.add(row.pk)
-            self.last_sent = max(self.last_sent, row.pk)
+        items = history.new_messages(session, after=self.last_sent, sent=self.sent, late=late)
+        for item in items:
+            self._mark_sent(item["id"])
+        return items
+
+    def _mark_sent(self, number: int) -> None:
+        self.sent.add(number)
+        self.last_sent = max(self.last_sent, number)
         if len(self.sent) > MAX_SENT_REMEMBERED:
             self.sent = set(sorted(self.sent)[-MAX_SENT_REMEMBERED // 2 :])
-        return [history.serialise(row, session) for row in rows]
 
     async def _message(self, content: dict[str, Any]) -> None:
         cid = str(content.get("cid") or "")
+        session = self.session
+        assert session is not None
         try:
-            message, _new = await database_sync_to_async(self._file)(
-                cid, str(content.get("text") or "")
+            stored = await database_sync_to_async(actions.store_visitor_message)(
+                session, client_id=cid, text=str(content.get("text") or "")
             )
         except actions.RateLimited as exc:
             await self.send_json(
@@ -197,17 +205,12 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         except actions.ChatError as exc:
             await self.send_json({"type": "error", "cid": cid, "message": str(exc)})
             return
-        await self.send_json({"type": "ack", "cid": cid, "id": message.pk})
-
-    def _file(self, cid: str, text: str) -> Any:
-        session = self.session
-        assert session is not None
-        session.refresh_from_db(fields=["state"])
-        if actions.over_limit(session, cid):
-            raise actions.RateLimited(
-                _("U stuurt te veel berichten achter elkaar. Wacht even en stuur het opnieuw.")
+        await self.send_json({"type": "ack", "cid": cid, "id": stored.id})
+        if stored.new:
+            number = session.ticket_id
+            await self.channel_layer.group_send(
+                group_of(number), live.frame(number, agents=stored.item, visitor=stored.item)
             )
-        return actions.visitor_message(session, client_id=cid, text=text)
 
     async def _typing(self, content: dict[str, Any]) -> None:
         assert self.session is not None
@@ -269,6 +272,14 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         if self.session is not None and self.session.state == ChatState.WAITING:
             await database_sync_to_async(leaving.still_here)(self.session)
 
+    async def chat_message(self, message: dict[str, Any]) -> None:
+        """A new message of the chat, with its content (`live.frame`)."""
+        item = message.get("visitor")
+        if not item or item["id"] in self.sent or self.session is None:
+            return
+        self._mark_sent(item["id"])
+        await self.send_json({"type": "messages", "messages": [item]})
+
     async def chat_ended(self, message: dict[str, Any]) -> None:
         await self._send_new()
         assert self.session is not None
@@ -301,6 +312,8 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         pass
 
     async def chat_idle(self, message: dict[str, Any]) -> None:
+        if self.session is not None:
+            self.session.idle_warned_at = timezone.now()  # the next message clears it
         await self.send_json({"type": "idle", "seconds": message.get("seconds", 0)})
 
     async def balie_event(self, message: dict[str, Any]) -> None:

@@ -212,11 +212,11 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
     def _read_new(self, number: int) -> list[dict[str, Any]]:
         state = self.chats[number]
         session = state["session"]
-        rows = history.new_messages(session, after=state["last"], sent=state["sent"], agents=True)
-        for row in rows:
-            state["sent"].add(row.pk)
-            state["last"] = max(state["last"], row.pk)
-        return [history.serialise(row, session, agents=True) for row in rows]
+        items = history.new_messages(session, after=state["last"], sent=state["sent"], agents=True)
+        for item in items:
+            state["sent"].add(item["id"])
+            state["last"] = max(state["last"], item["id"])
+        return items
 
     async def _send_waiting(self) -> None:
         chats = await database_sync_to_async(
@@ -230,6 +230,18 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
         # Read in the background (one read at a time per chat, see _send_new): the socket's
         # other chats are not kept waiting.
         asyncio.ensure_future(self._send_new(int(message.get("ticket") or 0)))
+
+    async def chat_message(self, message: dict[str, Any]) -> None:
+        """A new message of a chat open here, with its content (`live.frame`): passed on as
+        it comes, without reading the database."""
+        number = int(message.get("ticket") or 0)
+        item = message.get("agents")
+        state = self.chats.get(number)
+        if not item or state is None or item["id"] in state["sent"]:
+            return
+        state["sent"].add(item["id"])
+        state["last"] = max(state["last"], item["id"])
+        await self.send_json({"type": "messages", "ticket": number, "messages": [item]})
 
     async def chat_ended(self, message: dict[str, Any]) -> None:
         number = int(message.get("ticket") or 0)

@@ -7,8 +7,10 @@ Groups: `inbox` for all agents (every change in the audit trail goes there, once
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -47,11 +49,61 @@ def send(groups: Iterable[str], event: str, data: dict[str, Any]) -> None:
     _send_all([(list(groups), event, data)])
 
 
-def _send_all(items: list[tuple[list[str], str, dict[str, Any]]]) -> None:
+_handoff = threading.local()
+
+
+@contextmanager
+def handed_to(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+    """Inside (a socket's database call, run in a pooled thread for that socket's event loop):
+    what is sent is handed to `loop` and sent there, in order, while this thread goes on.
+    Waiting for each trip from the thread held the thread, and its database connection,
+    until the busy loop got round to it: an agent's answers queued behind each other's."""
+    previous = getattr(_handoff, "loop", None)
+    _handoff.loop = loop
+    try:
+        yield
+    finally:
+        _handoff.loop = previous
+
+
+_queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Queue[Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _queue_on(loop: asyncio.AbstractEventLoop, messages: list[tuple[str, dict[str, Any]]]) -> None:
+    """In `loop`: queue a trip for the loop's one sender (trips go out in the order queued)."""
+    queue = _queues.get(loop)
+    if queue is None:
+        queue = _queues[loop] = asyncio.Queue()
+        loop.create_task(_sender(queue))
+    queue.put_nowait(messages)
+
+
+async def _sender(queue: asyncio.Queue[Any]) -> None:
     layer = get_channel_layer()
-    if layer is None:
+    while True:
+        messages = await queue.get()
+        for group, message in messages:
+            try:
+                await layer.group_send(group, message)
+            except Exception:  # live updates are best effort; the database is the truth
+                logger.warning("realtime publish to %s failed", group, exc_info=True)
+
+
+def send_messages(messages: list[tuple[str, dict[str, Any]]]) -> None:
+    """Channel-layer messages to their groups, in order: handed to the socket's loop inside
+    `handed_to`, else sent before returning."""
+    layer = get_channel_layer()
+    if layer is None or not messages:
         return
-    messages = trip_messages(items)
+    loop = getattr(_handoff, "loop", None)
+    if loop is not None and not loop.is_closed():
+        try:
+            loop.call_soon_threadsafe(_queue_on, loop, messages)
+            return
+        except RuntimeError:  # the loop closed meanwhile: send from here
+            pass
 
     async def send_in_order() -> None:
         for group, message in messages:
@@ -64,6 +116,10 @@ def _send_all(items: list[tuple[list[str], str, dict[str, Any]]]) -> None:
         async_to_sync(send_in_order)()
     except Exception:
         logger.warning("realtime publish failed", exc_info=True)
+
+
+def _send_all(items: list[tuple[list[str], str, dict[str, Any]]]) -> None:
+    send_messages(trip_messages(items))
 
 
 def trip_messages(

@@ -30,6 +30,7 @@ from balie.customers.identities import normalise
 from balie.messaging.connectors import get_connector
 from balie.messaging.connectors.base import DeliveryReceipt, InboundMessage, RejectedInput
 from balie.messaging.models import ChannelAccount, Envelope, EnvelopeStatus, Quarantine
+from balie.tickets.models import Ticket
 
 from .receipts import file_receipts
 from .steps import (  # noqa: F401  (the pipeline's names, for its callers)
@@ -303,6 +304,41 @@ def quarantine(
     )
 
 
+# In an envelope's meta, where Balie's own code (a chat) said, as it stored the envelope, that
+# its message goes: {"ticket": number, "message": the id it was shown with, "reason": why}.
+FILED_IN = "filed_in"
+
+
+def given_by_envelopes(envelopes: list[Envelope]) -> dict[int, dict[str, Any]]:
+    """Per envelope id, what its meta says the filer knows (`FILED_IN`: the ticket, its
+    customer, the message's id and arrival), for the channels whose envelopes only Balie's own
+    code stores (`Connector.own_envelopes`); an envelope without it is threaded as usual."""
+    wanted: dict[int, tuple[Envelope, dict[str, Any]]] = {}
+    for envelope in envelopes:
+        filed_in = (envelope.meta or {}).get(FILED_IN)
+        if isinstance(filed_in, dict) and get_connector(envelope.channel).own_envelopes:
+            wanted[envelope.pk] = (envelope, filed_in)
+    if not wanted:
+        return {}
+    tickets = Ticket.objects.select_related("customer", "sla_policy").in_bulk(
+        {int(f.get("ticket") or 0) for _e, f in wanted.values()}
+    )
+    given: dict[int, dict[str, Any]] = {}
+    for pk, (envelope, filed_in) in wanted.items():
+        ticket = tickets.get(int(filed_in.get("ticket") or 0))
+        if ticket is None:
+            continue
+        message_id = filed_in.get("message")
+        given[pk] = {
+            "ticket": ticket,
+            "customer": ticket.customer,
+            "thread_reason": str(filed_in.get("reason") or ticket.pk),
+            "message_id": int(message_id) if message_id else None,
+            "received_at": envelope.received_at,
+        }
+    return given
+
+
 DONE = (EnvelopeStatus.PROCESSED, EnvelopeStatus.SKIPPED)
 BURST_ROUNDS = 4
 
@@ -340,6 +376,8 @@ def _process(
             if locked.status in DONE and not force:
                 return locked
             connector = get_connector(locked.channel)
+            if given is None:
+                given = given_by_envelopes([locked]).get(locked.pk)
             parsed = connector.parse(locked)
             if not parsed:
                 raise RejectedInput(_("geen bericht gevonden in de invoer"))
@@ -457,13 +495,19 @@ def file_together(envelope_ids: list[int]) -> tuple[list[Envelope], list[int]]:
         runs: list[Run] = []
         alone: list[int] = []
         senders: set[Any] = set()  # what the envelopes processed alone take
+        given = given_by_envelopes([e for e in locked.values() if e.status not in DONE and e.meta])
         for envelope_id in envelope_ids:
             envelope = locked.get(envelope_id)
             if envelope is None or envelope.status in DONE:
                 continue
             parsed = _readable(envelope)
             run = (
-                Run(inbound=parsed[0], envelope=envelope, account=envelope.account)
+                Run(
+                    inbound=parsed[0],
+                    envelope=envelope,
+                    account=envelope.account,
+                    **given.get(envelope.pk, {}),
+                )
                 if len(parsed) == 1
                 else None
             )

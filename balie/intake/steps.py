@@ -66,6 +66,9 @@ class Run:
     acknowledge: bool = True
     # A bounce: filed as Balie's own message in `ticket`, then the run stops with `outcome`.
     bounce: dict[str, Any] | None = None
+    # The message's id and arrival, taken when it was stored (a chat message shown at once).
+    message_id: int | None = None
+    received_at: Any = None
 
     def stop(self, reason: str) -> Run:
         self.stopped = reason
@@ -378,6 +381,8 @@ def file_message(runs: list[Run]) -> None:
                 author=run.by if run.logged else None,
                 logged=run.logged,
                 acknowledge=run.acknowledge,
+                message_id=run.message_id,
+                received_at=run.received_at,
             )
         filings.append((run, filing))
     ticket_actions.file_messages([filing for _run, filing in filings])

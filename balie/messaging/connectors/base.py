@@ -229,6 +229,15 @@ class Connector:
     # Whether the provider calls `/webhooks/<kind>/<account>/` (then `verify` must be written):
     # for any other channel that route answers 404.
     receives_webhooks: ClassVar[bool] = False
+    # Whether only Balie's own code stores this channel's envelopes (never an outside request),
+    # so that their meta may say where the message is filed (`intake.pipeline.FILED_IN`).
+    own_envelopes: ClassVar[bool] = False
+
+    def shown_when_stored(self, ticket_number: int) -> bool:
+        """Whether an answer in this ticket reaches the customer the moment it is stored,
+        without the outbox (a live chat: its sockets are told after commit): the answer then
+        gets no outbox entry and counts as sent."""
+        return False
 
     def verify(self, request: WebhookRequest, account: ChannelAccount) -> str | None:
         """Check that a webhook call comes from the provider, before anything is stored: raise

@@ -69,6 +69,10 @@ class Filing:
     author: Any = None  # the agent who logged a call, visit or letter
     logged: bool = False
     acknowledge: bool = True  # a new ticket is acknowledged (not a contact an agent logged)
+    # The message's id and arrival when they were taken as it was stored, before filing (a
+    # chat message, shown at once: `tickets.message_ids`); None: new ones now.
+    message_id: int | None = None
+    received_at: datetime | None = None
     # What filing made: the message, and whether its ticket is new.
     message: Message | None = None
     created: bool = False
@@ -96,8 +100,29 @@ def file_messages(filings: Sequence[Filing]) -> None:
             send_acknowledgement(f.ticket, to_message=f.message)  # type: ignore[arg-type]
 
 
+def _lock_continued(filings: Sequence[Filing]) -> None:
+    """Lock the tickets the batch continues, in id order, and read them afresh: two filers of
+    one ticket (two ingest drains filing a chat's messages, or a drain and an agent's answer)
+    then take turns instead of deadlocking or starting its SLA clock twice, and neither writes
+    back what it read before the other's change."""
+    held_tickets: dict[int, list[Ticket]] = defaultdict(list)
+    for f in filings:
+        if f.ticket is not None:
+            held_tickets[f.ticket.pk].append(f.ticket)
+    if not held_tickets:
+        return
+    names = [field.attname for field in Ticket._meta.concrete_fields]
+    for row in (
+        Ticket.objects.select_for_update(of=("self",)).filter(pk__in=held_tickets).order_by("pk")
+    ):
+        for ticket in held_tickets[row.pk]:
+            for name in names:
+                setattr(ticket, name, getattr(row, name))
+
+
 def _file(filings: Sequence[Filing]) -> datetime:
     now = timezone.now()
+    _lock_continued(filings)
     people = [f for f in filings if not f.system]
     clocks = _new_tickets([f for f in people if f.ticket is None], at=now)
     reopening = [f for f in people if not f.created and f.ticket.status in REOPENABLE]  # type: ignore[union-attr]
@@ -123,10 +148,12 @@ def _file(filings: Sequence[Filing]) -> datetime:
             identity=f.identity,
             thread_reason=f.thread_reason,
             envelope=f.envelope,
-            at=now,
+            at=f.received_at or now,
             author=f.author,
             threading=f.threading,
         )
+        if f.message_id is not None:
+            f.message.pk = f.message_id
         refused[position] = [
             {"filename": r.filename, "content_type": r.content_type, "size": r.size,
              "reason": r.reason}

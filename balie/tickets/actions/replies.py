@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from balie.accounts.models import Agent
 from balie.core.actors import actor_fields
 from balie.customers.models import IdentityKind
-from balie.messaging.connectors import can_send, get_connector
+from balie.messaging.connectors import UnknownChannel, can_send, get_connector
 from balie.messaging.connectors.base import Addressing, Party, ReplyContext
 from balie.messaging.connectors.email.addresses import own_email_addresses
 from balie.sla import actions as sla_actions
@@ -233,6 +233,7 @@ def add_reply(
 ) -> Message:
     """An answer to the customer on the ticket's channel (`via="email"`: by e-mail instead):
     stored and put in the outbox in one transaction; sent (and retried) by the outbox task.
+    An answer its channel shows the moment it is stored (a live chat) gets no outbox entry.
     An agent's answer on a channel that cannot send is refused (CannotSend, with the reason
     and the customer's e-mail address to answer on instead). `keep_cc`: the Cc'd participants
     the agent keeps on this answer (None: all of them); `cc`: addresses added to it.
@@ -258,11 +259,16 @@ def add_reply(
     )
     agent = message.author
     cc_list = message.recipients["cc"]
+    # A live chat's answer is shown on its sockets after commit: no outbox entry, sent.
+    at_once = not automatic and _shown_when_stored(message.channel, ticket.pk)
+    if at_once:
+        message.delivery_status = DeliveryStatus.SENT
     with transaction.atomic():
         message.save(force_insert=True)
         add_participants(ticket, [Party("email", c) for c in cc_list])
         store_uploads(message, attachments)
-        enqueue_outbound(message, account=ticket.account)
+        if not at_once:
+            enqueue_outbound(message, account=ticket.account)
         fields = ["last_message_at", "updated_at"]
         ticket.last_message_at = message.created_at
         if agent and not ticket.first_response_at:
@@ -281,6 +287,13 @@ def add_reply(
         if status and status != ticket.status:
             update_ticket(ticket, by=by, status=status)
     return message
+
+
+def _shown_when_stored(channel: str, ticket_number: int) -> bool:
+    try:
+        return get_connector(channel).shown_when_stored(ticket_number)
+    except UnknownChannel:
+        return False
 
 
 def outbound_message_row(

@@ -5,10 +5,9 @@ id is the chat's id and the widget's own id of the message, so a message the wid
 after a reconnect is the same envelope and is filed once. This connector turns it into an
 `InboundMessage`; it knows nothing of tickets or of the chat's sessions.
 
-An answer goes back over the visitor's socket while the chat is live (the chat app marks it
-live in the cache, `mark_live`): the connector tells the chat's group on the channel layer that
-there is a new message, and every open socket of that chat sends what the visitor has not seen
-yet, read from the database. After the chat ends, the answer goes by e-mail to the address the
+An answer reaches the visitor's socket while the chat is live (the chat app marks it live in
+the cache, `mark_live`) from the web process that stored it (`balie.chat.live`, right after
+commit), without an outbox entry (`shown_when_stored`). After the chat ends, the answer goes by e-mail to the address the
 visitor gave, with the ticket number in the subject, so their reply continues the same ticket.
 """
 
@@ -100,6 +99,7 @@ class ChatConnector(Connector):
     kind = "chat"
     identity_kind = "email"  # the address the visitor gave: where answers go after the chat
     can_send = True
+    own_envelopes = True  # stored by the chat app only (`balie.chat.actions`)
 
     def envelope_id(self, raw: bytes, meta: Mapping[str, Any]) -> str:
         try:
@@ -148,22 +148,14 @@ class ChatConnector(Connector):
             )
         ]
 
+    def shown_when_stored(self, ticket_number: int) -> bool:
+        return is_live(ticket_number)  # `balie.chat.live` shows it on the chat's sockets
+
     def send(self, outbound: OutboundMessage, account: ChannelAccount | None) -> Delivery:
         if is_live(outbound.ticket_number):
-            _announce(outbound.ticket_number)
+            # Shown on the chat's sockets by the web process as it was stored.
             return Delivery(ok=True, provider_id=f"chat:{outbound.ticket_number}")
         return _send_by_email(outbound)
-
-
-def _announce(ticket_number: int) -> None:
-    from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
-
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(
-            group_of(ticket_number), {"type": "chat.changed", "ticket": ticket_number}
-        )
 
 
 def _send_by_email(outbound: OutboundMessage) -> Delivery:
