@@ -229,6 +229,7 @@ def store_visitor_message(session: ChatSession, *, client_id: str, text: str) ->
                 "ticket": session.ticket_id,
                 "message": number,
                 "reason": _thread_reason(session),
+                "threading": _threading(session),
             }
         },
     )
@@ -258,6 +259,11 @@ def _shown_id(envelope: Envelope) -> int:
 
 def _thread_reason(session: ChatSession) -> str:
     return _("chatgesprek %(id)s") % {"id": session.public_id[:8]}
+
+
+def _threading(session: ChatSession) -> dict[str, Any]:
+    """The thread reason as data (`balie.tickets.threading_words`)."""
+    return {"how": "chat", "session": session.public_id[:8]}
 
 
 def over_limit(session: ChatSession, client_id: str, *, uploads: bool = False) -> bool:
@@ -302,7 +308,10 @@ def _file(
     )
     ticket = session.ticket
     if ticket is None:
-        given: dict[str, Any] = {"thread_reason": _("nieuw chatgesprek")}
+        given: dict[str, Any] = {
+            "thread_reason": _("nieuw chatgesprek"),
+            "threading": {"how": "chat"},
+        }
         if team is not None:
             given["ticket_fields"] = {"team": team}
     else:
@@ -310,6 +319,7 @@ def _file(
             "ticket": ticket,
             "customer": ticket.customer,
             "thread_reason": _thread_reason(session),
+            "threading": _threading(session),
         }
     envelope = ingest.process_envelope(envelope.pk, given=given)
     message = Message.objects.filter(envelope=envelope, direction=Direction.INBOUND).first()

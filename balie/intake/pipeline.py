@@ -305,7 +305,8 @@ def quarantine(
 
 
 # In an envelope's meta, where Balie's own code (a chat) said, as it stored the envelope, that
-# its message goes: {"ticket": number, "message": the id it was shown with, "reason": why}.
+# its message goes: {"ticket": number, "message": the id it was shown with, "reason": why,
+# "threading": why as data (`balie.tickets.threading_words`)}.
 FILED_IN = "filed_in"
 
 
@@ -333,6 +334,9 @@ def given_by_envelopes(envelopes: list[Envelope]) -> dict[int, dict[str, Any]]:
             "ticket": ticket,
             "customer": ticket.customer,
             "thread_reason": str(filed_in.get("reason") or ticket.pk),
+            "threading": filed_in.get("threading")
+            if isinstance(filed_in.get("threading"), dict)
+            else {},
             "message_id": int(message_id) if message_id else None,
             "received_at": envelope.received_at,
         }

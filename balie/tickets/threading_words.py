@@ -12,9 +12,11 @@ The intake records the reason as data in `Message.threading`:
     {"how": "automatic", "via": {…}}                 an auto-reply filed quietly
     {"how": "bounce", "message_id": "<id>"}          a bounce about one of our messages
     {"how": "logged" | "api", "agent": "Anna de Vries"}          filed by an agent
+    {"how": "chat", "session": "3f2a9c1d"}           a chat (without session: a new chat)
 
 The message referred to is looked up in the ticket's conversation, already loaded for the page:
-no query. Older messages without this data show the reason as it was recorded.
+no query. Messages filed before this data was kept got it from their recorded sentence (tickets
+migration 0009); one whose sentence had no known format shows it as it was recorded.
 """
 
 from __future__ import annotations
@@ -110,6 +112,10 @@ def _words(basis: dict[str, Any], by_id: dict[str, Any]) -> str:
         return _("vastgelegd door %(agent)s") % {"agent": basis.get("agent", "")}
     if how == "api":
         return _("vastgelegd via de API door %(agent)s") % {"agent": basis.get("agent", "")}
+    if how == "chat":
+        if basis.get("session"):
+            return _("chatgesprek %(id)s") % {"id": basis["session"]}
+        return _("nieuw chatgesprek")
     return ""
 
 

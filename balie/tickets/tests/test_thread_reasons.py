@@ -167,3 +167,90 @@ def test_a_message_filed_before_reasons_were_data_shows_its_recorded_reason(cast
     )
 
     assert reasons(as_anna, ticket) == ["Gekoppeld aan dit ticket: [#12] in het onderwerp"]
+
+
+def _migration():
+    import importlib
+
+    return importlib.import_module("balie.tickets.migrations.0009_threading_from_recorded_reasons")
+
+
+def test_messages_filed_before_reasons_were_data_say_them_in_words_after_the_migration(
+    cast, deliver, as_anna
+):
+    from django.apps import apps
+
+    deliver(mail())
+    ticket = Ticket.objects.get()
+    when = datetime(
+        timezone.localdate().year, 12, 2, 17, 13, tzinfo=timezone.get_current_timezone()
+    )
+    sent = our_answer_at(ticket, cast.anna, when)
+    deliver(mail(subject="Re: voorschot", in_reply_to=f"<{sent.message_id}>"))
+    # As an older Balie stored them: only the Dutch sentence.
+    Message.objects.filter(ticket=ticket).update(threading={})
+    assert reasons(as_anna, ticket, "en") == [
+        "Linked to this ticket: nieuw ticket",
+        f"Linked to this ticket: In-Reply-To <{sent.message_id}>",
+    ]
+
+    _migration().forwards(apps, None)
+
+    assert reasons(as_anna, ticket, "en") == [
+        "Linked to this ticket: new ticket: no ongoing conversation found",
+        "Linked to this ticket: reply to our message of 2 December 17:13",
+    ]
+    assert reasons(as_anna, ticket) == [
+        "Gekoppeld aan dit ticket: nieuw ticket: geen lopend gesprek gevonden",
+        "Gekoppeld aan dit ticket: antwoord op ons bericht van 2 december 17:13",
+    ]
+    assert ticket.messages.filter(thread_reason="nieuw ticket").exists()  # the sentence is kept
+
+
+@pytest.mark.parametrize(
+    ("recorded", "data"),
+    [
+        ("[#10012] in het onderwerp", {"how": "subject", "number": 10012}),
+        ("[#10001] in onderwerp", {"how": "subject", "number": 10001}),
+        ("[#10012] in the subject", {"how": "subject", "number": 10012}),
+        (
+            "References <a1@voorbeeld.nl>",
+            {"how": "header", "header": "References", "message_id": "a1@voorbeeld.nl"},
+        ),
+        ("lopend gesprek op whatsapp", {"how": "conversation", "channel": "whatsapp"}),
+        ("lopend gesprek op telefoon", {"how": "conversation", "channel": "phone"}),
+        (
+            "automatisch antwoord; [#10012] in het onderwerp",
+            {"how": "automatic", "via": {"how": "subject", "number": 10012}},
+        ),
+        (
+            "lopend gesprek op sms, maar #10044 is al langer dan 30 dagen gesloten: "
+            "nieuw ticket als vervolg",
+            {
+                "how": "follow_up",
+                "via": {"how": "conversation", "channel": "sms"},
+                "number": 10044,
+                "days": 30,
+            },
+        ),
+        (
+            "[#10012] in het onderwerp wijst naar #10012, maar piet@example.nl is geen "
+            "deelnemer van dat ticket; nieuw ticket",
+            {"how": "new", "refused": [{"number": 10012, "sender": "piet@example.nl"}]},
+        ),
+        (
+            "onbestelbaar-melding over bericht <x9@balie>",
+            {"how": "bounce", "message_id": "x9@balie"},
+        ),
+        ("vastgelegd door Anna de Vries", {"how": "logged", "agent": "Anna de Vries"}),
+        ("vastgelegd via de API door Bram", {"how": "api", "agent": "Bram"}),
+        ("logged by Anna de Vries", {"how": "logged", "agent": "Anna de Vries"}),
+        ("nieuw chatgesprek", {"how": "chat"}),
+        ("chatgesprek 3f2a9c1d", {"how": "chat", "session": "3f2a9c1d"}),
+        ("new ticket", {"how": "new"}),
+        ("demo", None),
+        ("automatisch antwoord; iets anders", None),
+    ],
+)
+def test_each_recorded_sentence_of_the_intake_becomes_its_data(recorded, data):
+    assert _migration().reason_as_data(recorded) == data
