@@ -1,3 +1,4 @@
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -59,3 +60,11 @@ application = ProtocolTypeRouter(
         "websocket": websocket,
     }
 )
+
+if not settings.RUNNING_TESTS:
+    # What the process loaded to start (modules, URL patterns, the language models' Python
+    # side) stays for its whole life: kept out of the garbage collector's full passes, which
+    # otherwise walk those 150,000 objects in the middle of some request (20-300 ms on a
+    # shared machine; docs/performance.md, "Inbox and SLA on a fresh database").
+    gc.collect()
+    gc.freeze()

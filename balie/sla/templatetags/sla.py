@@ -5,14 +5,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
-from balie.core.templatetags.balie_ui import date_format
+from balie.core.html import escaped
+from balie.core.templatetags.balie_ui import Moments, formatted_moment, moments
 
 register = template.Library()
 
@@ -68,13 +69,27 @@ def sla_state(due_at: datetime | None, now: datetime | None = None) -> str:
 def sla_due(due_at: datetime | None) -> str:
     """The coloured countdown with the exact Amsterdam moment as its title, in one tag (the
     inbox renders it for every row)."""
+    return due_badge(due_at, moments())
+
+
+def due_badge(due_at: datetime | None, at: Moments) -> str:
+    """`sla_due` with the page's `Moments`."""
     if due_at is None:
         return ""
-    now = timezone.now()
-    exact = date_format(timezone.localtime(due_at), pgettext("datumnotatie", "j b Y H:i"))
-    return format_html(
-        '<span class="sla sla-{}" title="{}">{}</span>',
-        sla_state(due_at, now),
-        exact,
-        countdown(due_at, now),
+    local = timezone.localtime(due_at).replace(second=0, microsecond=0)
+    exact = formatted_moment(local, at.moment, at.language)
+    late = due_at < at.now
+    span = at.now - due_at if late else due_at - at.now
+    state = "late" if late else ("soon" if span <= SOON else "ok")
+    text = _countdown_words(late, int(span.total_seconds() // 60), at.language)
+    # As format_html('<span class="sla sla-{}" title="{}">{}</span>', …) builds it.
+    return mark_safe(  # noqa: S308 (every value is escaped)
+        f'<span class="sla sla-{state}" title="{escaped(exact)}">{escaped(text)}</span>'
     )
+
+
+@lru_cache(maxsize=4096)
+def _countdown_words(late: bool, minutes: int, language: str) -> str:
+    """`countdown` of a span of whole minutes, per language once."""
+    span = format_span(timedelta(minutes=minutes))
+    return _("%(span)s te laat") % {"span": span} if late else _("nog %(span)s") % {"span": span}

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
 
 from balie.tickets.inbox import (
     BadCursor,
@@ -167,3 +167,66 @@ def test_inbox_shows_the_deadline_countdown_and_sorts_by_it(cast, client):
 
     assert html.index(soon.subject) < html.index(later.subject) < html.index("Zonder deadline")
     assert "te laat" in html and "nog 5 u" in html
+
+
+def _row(html: str, number: int) -> str:
+    start = html.index(f'<a href="/tickets/{number}/">#{number}</a>')
+    return html[html.rindex("<tr", 0, start) : html.index("</tr>", start)]
+
+
+def test_an_inbox_row_shows_each_cell_with_its_whole_text_and_exact_moments(cast, client):
+    """Given an assigned ticket due in a little over two hours whose customer wrote five
+    minutes ago, and an unassigned one of no team, due yesterday and last written to in an
+    earlier year, when the inbox is shown in Dutch and in English, then each row shows its
+    number, subject, customer, channel, status, priority, team, assignee, countdown and
+    relative time, the exact moments in the titles."""
+    now = timezone.now()
+    due = now + timedelta(hours=2, minutes=15, seconds=30)
+    wrote = now - timedelta(minutes=5, seconds=20)
+    mine = TicketFactory(
+        customer=cast.carla,
+        subject='Meterstand <doorgeven> & "vraag"',
+        team=cast.klantenservice,
+        assignee=cast.anna,
+        priority="high",
+        status="open",
+        sla_next_due_at=due,
+        last_message_at=wrote,
+    )
+    old = timezone.localtime(now).replace(year=timezone.localtime(now).year - 1, month=3, day=2)
+    loose = TicketFactory(
+        customer=cast.carla,
+        channel="whatsapp",
+        sla_next_due_at=now - timedelta(days=1, hours=3, seconds=10),
+        last_message_at=old,
+    )
+    client.force_login(cast.anna.user)
+
+    html = client.get("/tickets/", {"view": "alle", "sort": "nieuw"}).content.decode()
+
+    row = _row(html, mine.pk)
+    subject = "Meterstand &lt;doorgeven&gt; &amp; &quot;vraag&quot;"
+    assert f'title="{subject}">{subject}</a>' in row
+    assert 'title="Carla Jansen">Carla Jansen</td>' in row
+    assert '<span class="badge status-open">Open</span>' in row
+    assert '<span class="prio prio-high">Hoog</span>' in row
+    assert 'title="Klantenservice">Klantenservice</td>' in row
+    assert 'title="Anna de Vries">Anna de Vries</td>' in row
+    with translation.override("nl"):
+        exact_due = dateformat.format(timezone.localtime(due), "j b Y H:i")
+    assert f'<span class="sla sla-ok" title="{exact_due}">nog 2 u 15 min</span>' in row
+    local = timezone.localtime(wrote)
+    assert f'<time datetime="{local.isoformat()}" title="' in row
+    assert ">5 minuten geleden</time>" in row
+
+    other = _row(html, loose.pk)
+    assert "WhatsApp</span>" in other
+    assert 'data-label="Team" title="—">—</td>' in other
+    assert '<span class="muted">niet toegewezen</span>' in other
+    assert ">1 d 3 u te laat</span>" in other and 'class="sla sla-late"' in other
+    assert f">2 mrt {old.year}</time>" in other
+
+    client.post("/i18n/setlang/", {"language": "en", "next": "/tickets/"})
+    english = client.get("/tickets/", {"view": "alle", "sort": "nieuw"}).content.decode()
+    assert ">5 minutes ago</time>" in _row(english, mine.pk)
+    assert ">1 d 3 h overdue</span>" in _row(english, loose.pk)
