@@ -226,3 +226,55 @@ def test_the_widget_speaks_the_pages_language(chat_open, asgi_server, browser_pa
     page.get_by_role("button", name="Chat met ons").click()
     for label in ("Naam", "E-mail", "Klantnummer (optioneel)", "Onderwerp", "Uw bericht"):
         page.get_by_label(label, exact=True).wait_for()
+
+
+def test_a_chat_that_waits_too_long_becomes_a_left_message_with_its_promise(
+    cast, asgi_server, browser_page, monkeypatch
+):
+    import threading
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from balie.chat.tests.conftest import TUESDAY_MORNING
+    from balie.routing.actions import tick
+    from balie.routing.models import OverflowAction, TeamRouting
+
+    ChannelAccount.objects.create(
+        kind="chat", name="Demo", address="demo", config={"origins": ["self"]}
+    )
+    demo_hours = import_module("balie.sla.migrations.0002_demo_calendar_and_policies")
+    demo_hours.create(django_apps, None)
+    forget_calendars()
+    monkeypatch.setattr(timezone, "now", lambda: TUESDAY_MORNING)  # open
+    set_presence(cast.anna, "online")
+    page = browser_page
+    page.goto(f"{asgi_server}/chat/demo/")
+    page.get_by_role("button", name="Chat met ons").click()
+    page.get_by_label("Naam").fill("Carla de Vries")
+    page.get_by_label("E-mail").fill("carla@example.nl")
+    page.get_by_label("Uw bericht").fill("Is mijn storing al bekend?")
+    page.get_by_role("button", name="Verstuur").click()
+    page.get_by_text("U bent nummer 1 in de wachtrij").wait_for()
+
+    set_presence(cast.anna, "away", reason="pauze")  # nobody takes it now
+    # and the team waits at most a minute, then leave-a-message (set now: with that limit
+    # and no handling times yet, the chat would not have started)
+    TeamRouting.objects.update_or_create(
+        team=cast.klantenservice,
+        defaults={"overflow_wait": 60, "overflow_action": OverflowAction.MESSAGE},
+    )
+
+    later = TUESDAY_MORNING + timedelta(seconds=61)
+    worker = threading.Thread(target=tick, kwargs={"now": later})  # as Celery beat runs it
+    worker.start()
+    worker.join()
+
+    told = page.get_by_role("status").filter(has_text="Het is nu te druk")
+    told.wait_for()
+    ticket = ChatSession.objects.get().ticket
+    assert f"ticket #{ticket.pk}" in told.inner_text()
+    assert "U krijgt uiterlijk dinsdag 2 juni" in told.inner_text()
+    assert page.get_by_label("Uw bericht").is_disabled()
+    assert page.get_by_role("group", name="Hoe tevreden bent u over dit gesprek?").count() == 0
+    assert_no_violations(page, "the chat turned into a left message")

@@ -42,11 +42,12 @@ def open_chats(agent: Agent) -> list[ChatSession]:
 
 
 def waiting_chats(agent: Agent) -> list[ChatSession]:
-    """Chats nobody has yet, of the teams the agent may see, oldest first."""
+    """Chats nobody has yet, of the agent's teams, oldest first: by the ticket's team, which
+    follows a transfer or routing's overflow to another team."""
     visible = tickets_for(agent).filter(assignee__isnull=True, chat__state=ChatState.WAITING)
     return list(
         ChatSession.objects.select_related("ticket")
-        .filter(ticket__in=visible, team_id__in=agent.team_ids() or [0])
+        .filter(ticket__in=visible, ticket__team_id__in=agent.team_ids() or [0])
         .order_by("started_at")[:50]
     )
 

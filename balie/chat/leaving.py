@@ -1,4 +1,5 @@
-"""A visitor whose tab closed while waiting gives up the place in the queue.
+"""Leaving the queue without an agent: a visitor whose tab closed while waiting gives up the
+place, and a chat that overflowed to leave-a-message becomes a left message.
 
 A page that goes away closes the visitor's socket without a word (the widget's own close
 button says `leave`). The socket marks the waiting chat (`visitor_gone_at`) and asks the chat's
@@ -14,12 +15,17 @@ has taken is never ended this way.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from .actions import leave_queue
+from balie.tickets.models import Ticket
+
+from .actions import end_chat, leave_queue
 from .models import ChatSession, ChatState
+from .offline import promise_now
 
 
 def went_away(session: ChatSession) -> bool:
@@ -46,3 +52,32 @@ def give_up_places(now: datetime | None = None) -> int:
         state=ChatState.WAITING, visitor_gone_at__lt=cutoff, ticket__assignee__isnull=True
     ).select_related("ticket", "agent")
     return sum(bool(leave_queue(session)) for session in gone)
+
+
+def overflowed(session: ChatSession) -> dict[str, Any] | None:
+    """Routing took the waiting chat out of the queue (`routing.overflowed`, action `message`):
+    the chat ends as a left message (its ticket stays open in the team's inbox and is answered
+    by e-mail); the widget is told so, with the promised answer time. None when an agent has
+    the chat after all."""
+    session.refresh_from_db(fields=["state", "end_reason"])
+    if session.ticket_id is None:
+        return None
+    assigned = Ticket.objects.filter(pk=session.ticket_id, assignee__isnull=False).exists()
+    if session.state == ChatState.WAITING and not assigned:
+        end_chat(session, reason=OVERFLOW)
+    elif session.end_reason != OVERFLOW:
+        return None
+    with translation.override(session.language):
+        return {
+            "type": "overflow",
+            "ticket": session.ticket_id,
+            "text": _(
+                "Het is nu te druk om u live te helpen. Uw bericht is bewaard als ticket "
+                "#%(ticket)s; we antwoorden per e-mail."
+            )
+            % {"ticket": session.ticket_id},
+            "promise": promise_now(),
+        }
+
+
+OVERFLOW = "overflow"

@@ -7,7 +7,7 @@ site). The socket then joins the chat's group and sends every message after `aft
 
 Frames from the widget: `message` (`cid`: the widget's own id, `text`), `typing` (`on`),
 `read` (`upto`), `end`, `leave` (the widget closed while waiting: ends a chat still in the
-queue), `ping`. Frames to it: `welcome`, `messages`, `ack` (`cid`, `id`), `typing`, `read`, `queue` (`position`, `wait`), `agent` (`name`), `idle`, `ended`, `error`.
+queue), `ping`. Frames to it: `welcome`, `messages`, `ack` (`cid`, `id`), `typing`, `read`, `queue` (`position`, `wait`), `agent` (`name`), `idle`, `overflow` (`text`, `promise`), `ended`, `error`.
 A message is acknowledged only after it is stored (its envelope, one INSERT), and shown to the
 chat's sockets at once, with the id it will have in the ticket; the ingest worker files it into
 the ticket behind. The widget sends unacknowledged messages again (same `cid`) after a
@@ -331,6 +331,13 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             and self.session.state != ChatState.ENDED
         ):
             await self._send_queue()
+        elif event == "routing.overflowed" and self.session is not None:
+            if data.get("action") == "message":  # no live help now: a left message
+                frame = await database_sync_to_async(leaving.overflowed)(self.session)
+                if frame is not None:
+                    await self.send_json(frame)
+            else:  # another team's queue now
+                await self._send_queue()
 
     async def balie_events(self, message: dict[str, Any]) -> None:
         for item in message.get("events") or []:

@@ -192,12 +192,12 @@
   }
 
   var log, statusLine, typingLine, box, sock, retry = 0, seen = {}, agentName = "", readUpto = 0,
-    pingTimer, typingSent = 0, typingTimer, ended = false, lastToken = "", lastSeen = 0;
+    pingTimer, typingSent = 0, typingTimer, ended = false, overflowed = false, lastToken = "", lastSeen = 0;
   function tok() { return store().token || lastToken; }
   function chatView() {
     body.textContent = "";
     log = el("ol", { "class": "log" });
-    statusLine = el("p", { "class": "note", role: "status" });
+    statusLine = el("p", { "class": "note", role: "status", tabindex: "-1" });
     typingLine = el("p", { "class": "note", "aria-live": "polite" });
     box = el("textarea", { rows: "2" });
     box.addEventListener("input", typing);
@@ -315,6 +315,11 @@
     } else if (d.type === "read") {
       readUpto = Math.max(readUpto, d.upto || 0);
       showRead();
+    } else if (d.type === "overflow") {
+      // Too busy for live help: the message is kept as a ticket, answered by e-mail.
+      overflowed = true;
+      inQueue = false;
+      statusLine.textContent = d.text + (d.promise ? " " + d.promise : "");
     } else if (d.type === "idle") {
       statusLine.textContent = T.idle;
     } else if (d.type === "ended") {
@@ -357,9 +362,10 @@
   function endView() {
     if (ended) return;
     ended = true;
-    statusLine.textContent = T.ended;
     typingLine.textContent = "";
     box.disabled = true;
+    if (overflowed) { forget(); focusFirst(statusLine); return; }
+    statusLine.textContent = T.ended;
     var token = tok();
     var radios = T.score.map(function (label, i) {
       var id = "r" + (++uid);
@@ -382,6 +388,9 @@
     });
     body.appendChild(form);
     focusFirst(radios[0].firstChild);
+    forget();
+  }
+  function forget() {
     var s = store();
     delete s.token;
     save(s);
