@@ -22,7 +22,7 @@ from balie.messaging.connectors.base import InboundAttachment, InboundMessage, P
 from balie.tickets.actions import UploadedFile, check_uploads
 from balie.tickets.models import LOGGED_CHANNELS, Message, Priority, Ticket, TicketType
 
-from .pipeline import Run, run_pipeline
+from .pipeline import Run, run_batch
 
 
 def first_line(text: str) -> str:
@@ -86,7 +86,31 @@ def log_contact(
 ) -> Ticket:
     """An agent logs a phone call, a visit at the office or a letter: a new ticket assigned to
     them. Refused files refuse the whole contact."""
-    run = _log(
+    run = contact_run(
+        customer, by=by, channel=channel, subject=subject, text=text, team=team, type=type,
+        priority=priority, attachments=attachments,
+    )  # fmt: skip
+    with transaction.atomic():
+        file_runs([run])
+        _filed(run)
+    assert run.ticket is not None
+    return run.ticket
+
+
+def contact_run(
+    customer: Customer,
+    *,
+    by: Agent,
+    channel: str,
+    subject: str,
+    text: str,
+    team: Team | None = None,
+    type: str = TicketType.QUESTION,
+    priority: str = Priority.NORMAL,
+    attachments: Sequence[UploadedFile] = (),
+) -> Run:
+    """The pipeline's run for `log_contact` (not filed yet)."""
+    return logged_run(
         customer,
         by=by,
         channel=channel,
@@ -101,8 +125,6 @@ def log_contact(
             "language": customer.language or "nl",
         },
     )
-    assert run.ticket is not None
-    return run.ticket
 
 
 def _log(
@@ -116,31 +138,60 @@ def _log(
     ticket: Ticket | None = None,
     ticket_fields: dict[str, Any] | None = None,
 ) -> Run:
+    run = logged_run(
+        customer, by=by, channel=channel, subject=subject, text=text, attachments=attachments,
+        ticket=ticket, ticket_fields=ticket_fields,
+    )  # fmt: skip
+    with transaction.atomic():
+        file_runs([run])
+        return _filed(run)
+
+
+def logged_run(
+    customer: Customer,
+    *,
+    by: Agent,
+    channel: str,
+    subject: str,
+    text: str,
+    attachments: Sequence[UploadedFile] = (),
+    ticket: Ticket | None = None,
+    ticket_fields: dict[str, Any] | None = None,
+) -> Run:
+    """The pipeline's run for a call, visit or letter an agent logs (not filed yet)."""
     if channel not in LOGGED_CHANNELS:
         raise ValueError(_("Alleen telefoon, balie of brief kan handmatig worden vastgelegd."))
     if not text.strip():
         raise ValueError(_("Beschrijf het contact."))
     check_uploads(attachments)
-    with transaction.atomic():
-        return _filed(
-            run_pipeline(
-                _inbound(
-                    channel=channel,
-                    sender=Party(kind="", value="", name=customer.name),
-                    subject=subject,
-                    text=text,
-                    attachments=attachments,
-                ),
-                customer=customer,
-                ticket=ticket,
-                by=by,
-                logged=True,
-                acknowledge=False,
-                ticket_fields=dict(ticket_fields or {}),
-                thread_reason=_("vastgelegd door %(agent)s") % {"agent": by.display_name},
-                threading={"how": "logged", "agent": by.display_name},
-            )
-        )
+    return Run(
+        inbound=_inbound(
+            channel=channel,
+            sender=Party(kind="", value="", name=customer.name),
+            subject=subject,
+            text=text,
+            attachments=attachments,
+        ),
+        customer=customer,
+        ticket=ticket,
+        by=by,
+        logged=True,
+        acknowledge=False,
+        ticket_fields=dict(ticket_fields or {}),
+        thread_reason=_("vastgelegd door %(agent)s") % {"agent": by.display_name},
+        threading={"how": "logged", "agent": by.display_name},
+    )
+
+
+def file_runs(runs: list[Run]) -> None:
+    """File runs made here through PIPELINE as one batch, inside the caller's transaction:
+    what an earlier run of the batch must be filed for first (the same customer) goes in the
+    next round. A run that stops says why in `stopped`."""
+    while runs:
+        left = run_batch(runs)
+        if len(left) >= len(runs):
+            raise RuntimeError("the pipeline deferred every run of the batch")
+        runs = left
 
 
 def file_for_customer(
@@ -156,27 +207,44 @@ def file_for_customer(
 ) -> Run:
     """A customer's e-mail or web-form message that reached the agent another way: a new
     ticket (acknowledged like any other) or, with `ticket`, a message in that one."""
+    run = customer_run(
+        customer, by=by, channel=channel, text=text, subject=subject, identity=identity,
+        ticket=ticket, ticket_fields=ticket_fields,
+    )  # fmt: skip
+    with transaction.atomic():
+        file_runs([run])
+        return _filed(run)
+
+
+def customer_run(
+    customer: Customer,
+    *,
+    by: Agent,
+    channel: str,
+    text: str,
+    subject: str = "",
+    identity: Identity | None = None,
+    ticket: Ticket | None = None,
+    ticket_fields: dict[str, Any] | None = None,
+) -> Run:
+    """The pipeline's run for `file_for_customer` (not filed yet)."""
     if not text.strip():
         raise ValueError(_("Beschrijf het contact."))
-    with transaction.atomic():
-        return _filed(
-            run_pipeline(
-                _inbound(
-                    channel=channel,
-                    sender=_sender(customer, identity),
-                    subject=subject.strip() or (ticket.subject if ticket else first_line(text)),
-                    text=text,
-                ),
-                customer=customer,
-                identity=identity,
-                ticket=ticket,
-                by=by,
-                ticket_fields=dict(ticket_fields or {}),
-                thread_reason=_("vastgelegd via de API door %(agent)s")
-                % {"agent": by.display_name},
-                threading={"how": "api", "agent": by.display_name},
-            )
-        )
+    return Run(
+        inbound=_inbound(
+            channel=channel,
+            sender=_sender(customer, identity),
+            subject=subject.strip() or (ticket.subject if ticket else first_line(text)),
+            text=text,
+        ),
+        customer=customer,
+        identity=identity,
+        ticket=ticket,
+        by=by,
+        ticket_fields=dict(ticket_fields or {}),
+        thread_reason=_("vastgelegd via de API door %(agent)s") % {"agent": by.display_name},
+        threading={"how": "api", "agent": by.display_name},
+    )
 
 
 def add_customer_message(

@@ -9,31 +9,20 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Field
 from ninja.errors import HttpError
 
-from balie.accounts.models import Agent
-from balie.core import realtime
-from balie.customers.actions import find_customer, find_or_create_customer
+from balie.customers.actions import find_customer
 from balie.customers.api_schemas import IdentityIn, InputSchema, text
-from balie.customers.models import Customer, Identity
-from balie.tickets.api import (
-    ERRORS,
-    _agent,
-    _customer,
-    _number,
-    _team,
-    _ticket,
-    _value,
-    message_out,
-    router,
-    ticket_out,
-)
+from balie.customers.identities import normalise
+from balie.customers.models import Identity
+from balie.tickets.api import ERRORS, _agent, _number, _ticket, _value, message_out, router
 from balie.tickets.api_schemas import MAX_TEXT, MessageOut, NewTicketChannel, TicketIn, TicketOut
-from balie.tickets.models import LOGGED_CHANNELS, Ticket
 
 from . import agent_filing
+from .ticket_requests import TicketRequest, ticket_requests
 
 
 class MessageIn(InputSchema):
@@ -49,78 +38,37 @@ class MessageIn(InputSchema):
     )
 
 
-@router.post("", response={201: TicketOut, **ERRORS}, summary="Ticket aanmaken")
+@router.post(
+    "",
+    response={201: TicketOut, **ERRORS},
+    summary="Ticket aanmaken",
+    description=(
+        "Een contact dat de klant langs een andere weg had (e-mail of webformulier: het ticket "
+        "krijgt de ontvangstbevestiging, SLA-klokken en regels als een binnengekomen bericht), "
+        "of een gesprek, bezoek of brief die de medewerker vastlegt. Het antwoord komt zodra "
+        "het ticket vastligt, en is het ticket zoals het dan is, met de ontvangstbevestiging."
+    ),
+)
 def post_ticket(request: HttpRequest, payload: TicketIn) -> tuple[int, dict[str, Any]]:
-    # The live events of a new ticket (customer, ticket, message, acknowledgement) go out in
-    # one trip to the channel layer once committed, not one trip each.
-    with realtime.coalesced():
-        return _post_ticket(request, payload)
-
-
-def _post_ticket(request: HttpRequest, payload: TicketIn) -> tuple[int, dict[str, Any]]:
-    agent = _agent(request)
+    """Requests that arrive together are filed together (`ticket_requests`): each is answered
+    once its batch is committed."""
     if (payload.customer is None) == (payload.identity is None):
         raise HttpError(422, _("Geef een klant (customer) óf een identiteit (identity) op."))
-    team = _team(payload.team) if payload.team else None
-    identity: Identity | None = None
-    if payload.customer is not None:
-        customer = _customer(payload.customer)
-    else:
-        assert payload.identity is not None
+    normalised = ""
+    if payload.identity is not None:
         try:
-            customer, identity, _created = find_or_create_customer(
-                kind=payload.identity.kind,
-                value=payload.identity.value,
-                name=payload.name.strip() or payload.identity.display_name.strip(),
-                by=agent,
-            )
+            normalised = normalise(payload.identity.kind, payload.identity.value)
         except DjangoValidationError as exc:
             raise HttpError(422, "; ".join(str(m) for m in exc.messages)) from None
-    try:
-        ticket = _create(payload, customer=customer, identity=identity, team=team, by=agent)
-    except ValueError as exc:
-        raise HttpError(400, str(exc)) from None
-    return 201, ticket_out(ticket)
-
-
-def _create(
-    payload: TicketIn,
-    *,
-    customer: Customer,
-    identity: Identity | None,
-    team: Any,
-    by: Agent,
-) -> Ticket:
-    channel = _value(payload.channel)
-    subject = payload.subject.strip() or agent_filing.first_line(payload.text)
-    if channel in LOGGED_CHANNELS:
-        return agent_filing.log_contact(
-            customer,
-            by=by,
-            channel=channel,
-            subject=subject,
-            text=payload.text,
-            team=team,
-            type=_value(payload.type),
-            priority=_value(payload.priority),
+    ticket = ticket_requests.submit(
+        TicketRequest(
+            agent=_agent(request),
+            payload=payload,
+            normalised=normalised,
+            language=translation.get_language() or "",
         )
-    # An e-mail or web-form contact that reached the agent another way: filed and
-    # acknowledged like any other.
-    run = agent_filing.file_for_customer(
-        customer,
-        by=by,
-        channel=channel,
-        subject=subject,
-        text=payload.text,
-        identity=identity,
-        ticket_fields={
-            "team": team,
-            "priority": _value(payload.priority),
-            "type": _value(payload.type),
-        },
     )
-    assert run.ticket is not None
-    return run.ticket
+    return 201, ticket
 
 
 @router.post(

@@ -66,7 +66,8 @@ def run_batch(runs: list[Run]) -> list[Run]:
     sender, message id or the message it answers occurs earlier in the batch, and, once
     known, one of a customer or for a ticket that an earlier message of the batch has."""
     waiting: list[Run] = []
-    live = _independent(runs, waiting, _claims)
+    order = {id(run): i for i, run in enumerate(runs)}
+    live = _independent(runs, waiting, _claims, order)
     for step in PIPELINE:
         live = [run for run in live if not run.stopped]
         if step is find_thread:
@@ -74,17 +75,20 @@ def run_batch(runs: list[Run]) -> list[Run]:
                 live,
                 waiting,
                 lambda r: ({("customer", r.customer.pk)} if r.customer else set(), set()),
+                order,
             )
         elif step is file_message:
             live = _independent(
-                live, waiting, lambda r: ({("ticket", r.ticket.pk)} if r.ticket else set(), set())
+                live,
+                waiting,
+                lambda r: ({("ticket", r.ticket.pk)} if r.ticket else set(), set()),
+                order,
             )
         if not live:
             break
         for run in live:
             run.steps.append(step.__name__)
         step(live)
-    order = {id(run): i for i, run in enumerate(runs)}
     return sorted(waiting, key=lambda run: order[id(run)])
 
 
@@ -108,15 +112,21 @@ def _claims(run: Run) -> tuple[set[Any], set[Any]]:
 
 
 def _independent(
-    runs: list[Run], waiting: list[Run], claims: Callable[[Run], tuple[set[Any], set[Any]]]
+    runs: list[Run],
+    waiting: list[Run],
+    claims: Callable[[Run], tuple[set[Any], set[Any]]],
+    order: Mapping[int, int],
 ) -> list[Run]:
-    """The runs that need nothing an earlier one (or one waiting) takes; the others are added
-    to `waiting`."""
+    """The runs that need nothing an earlier one takes (an earlier run of `runs`, or one
+    already waiting: a later one never holds up an earlier one, which would wait for ever
+    when both know their customer from the start); the others are added to `waiting`."""
+    held = sorted(((order[id(run)], claims(run)[0]) for run in waiting), key=lambda h: h[0])
     taken: set[Any] = set()
-    for run in waiting:
-        taken |= claims(run)[0]
     independent = []
-    for run in runs:
+    for run in sorted(runs, key=lambda r: order[id(r)]):
+        position = order[id(run)]
+        while held and held[0][0] < position:
+            taken |= held.pop(0)[1]
         takes, needs = claims(run)
         if needs & taken or takes & taken:
             waiting.append(run)

@@ -247,6 +247,46 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
     }
 
 
+DETAIL_COLUMNS = (
+    *SUMMARY_COLUMNS,
+    "language",
+    "claims",
+    "linked_to_id",
+    "first_response_at",
+    "solved_at",
+    "closed_at",
+)
+
+
+def ticket_outs(numbers: list[int]) -> dict[int, dict[str, Any]]:
+    """`ticket_out` of many tickets just filed, as they are in the database now, in a few
+    queries for all of them: the tickets, their messages with attachments, tags and the
+    customers' addresses."""
+    rows = list(Ticket.objects.filter(pk__in=numbers).values(*DETAIL_COLUMNS))
+    messages: dict[int, list[Message]] = defaultdict(list)
+    for message in (
+        Message.objects.filter(ticket_id__in=numbers)
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    ):
+        messages[message.ticket_id].append(message)
+    outs = {}
+    for row, summary in zip(rows, ticket_summaries(rows), strict=True):
+        shown = messages[row["id"]][-DETAIL_MESSAGES:]
+        outs[row["id"]] = {
+            **summary,
+            "language": row["language"],
+            "claims": row["claims"] if isinstance(row["claims"], dict) else {},
+            "linked_to": row["linked_to_id"],
+            "first_response_at": row["first_response_at"],
+            "solved_at": row["solved_at"],
+            "closed_at": row["closed_at"],
+            "messages": [message_out(m) for m in shown],
+            "more_messages": len(messages[row["id"]]) > DETAIL_MESSAGES,
+        }
+    return outs
+
+
 def _ticket(request: HttpRequest, number: int) -> Ticket:
     return get_ticket_for(_agent(request), number)
 

@@ -1,0 +1,146 @@
+"""`POST /api/v1/tickets` from several clients at once: the requests that arrive together are
+filed as one batch (balie/intake/ticket_requests.py), and each client gets its own answer, true
+and durable when it gets it; a request that is wrong on its own answers only itself."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from balie.accounts.actions import create_api_token
+from balie.core.actors import SYSTEM
+from balie.customers.identities import normalise
+from balie.customers.models import Customer
+from balie.intake.ticket_requests import TicketRequest, file_requests
+from balie.tickets.api_schemas import TicketIn
+from balie.tickets.models import Direction, Ticket
+from config.asgi import application
+
+
+async def post(token: str, body: dict) -> tuple[int, dict]:
+    """One POST /api/v1/tickets through the ASGI application, as the server runs it."""
+    data = json.dumps(body).encode()
+    sent: list[dict] = []
+    incoming = [{"type": "http.request", "body": data, "more_body": False}]
+
+    async def receive() -> dict:
+        if incoming:
+            return incoming.pop(0)
+        await asyncio.Event().wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    path = "/api/v1/tickets"
+    await application(
+        {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+            "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+            "root_path": "", "client": ("127.0.0.1", 40000), "server": ("127.0.0.1", 8000),
+            "headers": [
+                (b"host", b"testserver"), (b"content-type", b"application/json"),
+                (b"content-length", str(len(data)).encode()),
+                (b"authorization", f"Bearer {token}".encode()),
+            ],
+        },
+        receive,
+        send,
+    )  # fmt: skip
+    return sent[0]["status"], json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+
+
+@pytest.mark.django_db(transaction=True)  # each request in a thread of its own, as in the server
+def test_four_clients_at_once_each_get_their_own_ticket(cast):
+    token = create_api_token(cast.anna, name="crm", by=SYSTEM)[1]
+    bodies = [
+        {"identity": {"kind": "email", "value": "Dirk@Example.nl"}, "name": "Dirk de Boer",
+         "channel": "email", "subject": "Factuur klopt niet", "text": "Mijn factuur is te hoog."},
+        {"identity": {"kind": "email", "value": "dirk@example.nl"}, "channel": "email",
+         "subject": "Nog een vraag", "text": "En mijn meterstand?"},
+        {"customer": cast.carla.pk, "channel": "phone", "subject": "Belde over termijn",
+         "text": "Wil een lager termijnbedrag."},
+        {"customer": cast.carla.pk, "channel": "email", "team": 424242, "text": "Kwijt"},
+    ]  # fmt: skip
+
+    async def at_once() -> list[tuple[int, dict]]:
+        return list(await asyncio.gather(*(post(token, body) for body in bodies)))
+
+    answers = async_to_sync(at_once)()
+
+    assert [status for status, _body in answers] == [201, 201, 201, 422]
+    assert "Team 424242" in answers[3][1]["detail"]
+    for (_status, body), sent in zip(answers[:3], bodies, strict=False):
+        ticket = Ticket.objects.get(pk=body["number"])  # durable when answered
+        assert body["subject"] == ticket.subject == sent["subject"]
+        assert body["messages"][0]["body_text"] == sent["text"]
+        assert [m["id"] for m in body["messages"]] == list(
+            ticket.messages.order_by("created_at", "id").values_list("id", flat=True)
+        )
+    mail_one, mail_two, call = (body for _status, body in answers[:3])
+    # One customer for the address of both mails, each mail acknowledged in its own ticket.
+    assert mail_one["customer"]["id"] == mail_two["customer"]["id"]
+    assert Customer.objects.filter(identities__value="dirk@example.nl").count() == 1
+    for body in (mail_one, mail_two):
+        acknowledgement = body["messages"][1]
+        assert acknowledgement["direction"] == "outbound"
+        assert f"[#{body['number']}]" in acknowledgement["subject"]
+    assert [m["direction"] for m in call["messages"]] == ["inbound"]  # a logged call: no mail
+    assert call["assignee"]["id"] == cast.anna.pk
+    assert Ticket.objects.count() == 3  # nothing of the refused request
+
+
+def requests(cast, count: int, *, first: int = 0) -> list[TicketRequest]:
+    payloads = [
+        TicketIn(
+            identity={"kind": "email", "value": f"klant{i}@example.nl"},
+            channel="email",
+            text=f"Vraag nummer {i} over mijn jaarafrekening.",
+        )
+        for i in range(first, first + count)
+    ]
+    return [
+        TicketRequest(agent=cast.anna, payload=p, normalised=normalise("email", p.identity.value))
+        for p in payloads
+    ]
+
+
+def test_a_batch_costs_the_statements_of_one_request(cast, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        file_requests(requests(cast, 1))  # warm the process caches
+    statements = []
+    for batch in (requests(cast, 1, first=1), requests(cast, 8, first=2)):
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            answers = file_requests(batch)
+        assert all(isinstance(a, dict) and a["messages"] for a in answers), answers
+        statements.append(len(queries))
+
+    one, eight = statements
+    assert eight <= one + 2, statements  # not eight times one
+    assert Ticket.objects.filter(messages__direction=Direction.OUTBOUND).distinct().count() == 10
+
+
+def test_a_request_the_pipeline_stops_answers_400_and_the_others_are_filed(cast, settings):
+    batch = requests(cast, 2)
+    own = TicketIn(
+        identity={"kind": "email", "value": settings.DEFAULT_FROM_EMAIL},
+        channel="email",
+        text="Een bericht van ons eigen adres",
+    )
+    batch.insert(
+        1, TicketRequest(agent=cast.anna, payload=own, normalised=own.identity.value.lower())
+    )
+
+    first, looped, last = file_requests(batch)
+
+    assert isinstance(first, dict) and isinstance(last, dict)
+    assert getattr(looped, "status_code", None) == 400 and "lus" in str(looped)
+    assert Ticket.objects.count() == 2
