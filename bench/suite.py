@@ -83,12 +83,12 @@ async def inbox_api(ctx: Context, name: str = "inbox_api") -> list[Result]:
         )
     teams, assignee = ctx.info["teams"], ctx.info["assignee"]
     paths = [
-        "/api/v1/tickets?view=alle-open&limit=50",
-        f"/api/v1/tickets?view=alle-open&team={teams['facturen']}&sort=recent&limit=50",
+        "/api/v1/tickets?view=all_open&limit=50",
+        f"/api/v1/tickets?view=all_open&team={teams['facturen']}&sort=recent&limit=50",
         f"/api/v1/tickets?status=open&assignee={assignee}&sort=recent&limit=50",
-        "/api/v1/tickets?view=niet-toegewezen&sort=oudste&limit=50",
-        "/api/v1/tickets?view=wacht-op-klant&sort=recent&limit=50",
-        "/api/v1/tickets?view=alle&sort=nieuw&limit=50",
+        "/api/v1/tickets?view=unassigned&sort=least_recent&limit=50",
+        "/api/v1/tickets?view=waiting&sort=recent&limit=50",
+        "/api/v1/tickets?view=all&sort=newest&limit=50",
     ]
     async with (
         aiohttp.ClientSession() as http,
@@ -117,12 +117,12 @@ async def inbox_page(ctx: Context, name: str = "inbox_page") -> list[Result]:
         )
     teams = ctx.info["teams"]
     paths = [
-        "/tickets/?view=alle-open",
+        "/tickets/?view=all_open",
         "/tickets/?view=team&sort=recent",
-        f"/tickets/?view=alle-open&team={teams['facturen']}",
-        "/tickets/?view=niet-toegewezen&sort=oudste",
-        "/tickets/?view=wacht-op-klant",
-        f"/tickets/?view=alle-open&assignee={ctx.info['assignee']}&status=open",
+        f"/tickets/?view=all_open&team={teams['facturen']}",
+        "/tickets/?view=unassigned&sort=least_recent",
+        "/tickets/?view=waiting",
+        f"/tickets/?view=all_open&assignee={ctx.info['assignee']}&status=open",
     ]
     sample = await sequential(
         ctx.base, paths, cookies=ctx.cookies, requests=ctx.requests, seconds=90
@@ -152,7 +152,7 @@ async def search(ctx: Context) -> list[Result]:
     rows: list[Result] = []
     messages = f"{ctx.info['messages']:,} messages".replace(",", ".")
     for word, kind in search_terms():
-        api = f"/api/v1/tickets?view=alle&q={quote(word)}&limit=50"
+        api = f"/api/v1/tickets?view=all&q={quote(word)}&limit=50"
         status = await probe(ctx.base, api, headers=ctx.bearer)
         if status == 404:
             rows.append(missing(f"search_api_{kind}_p95_ms@{{s}}", "ms", SEARCH_P95, "404"))

@@ -49,7 +49,7 @@ def test_compact_rows_fit_25_tickets_at_1440x900_and_comfortable_is_a_setting(
     page = browser_page
     page.set_viewport_size({"width": 1440, "height": 900})
     log_in(page, live_server.url)
-    page.goto(f"{live_server.url}/tickets/?view=alle-open")
+    page.goto(f"{live_server.url}/tickets/?view=all_open")
 
     assert rows_on_screen(page) >= 25
     first = page.locator("#ticket-list tbody tr").first
@@ -60,13 +60,13 @@ def test_compact_rows_fit_25_tickets_at_1440x900_and_comfortable_is_a_setting(
 
     # Comfortable rows, chosen once, are kept for the agent (a new session too).
     page.get_by_role("button", name="Ruim").click()
-    page.wait_for_url(re.compile(r"view=alle-open"))
+    page.wait_for_url(re.compile(r"view=all_open"))
     assert page.get_by_role("button", name="Ruim").get_attribute("aria-pressed") == "true"
     comfortable = rows_on_screen(page)
     assert comfortable < 25
     page.context.clear_cookies()
     log_in(page, live_server.url)
-    page.goto(f"{live_server.url}/tickets/?view=alle-open")
+    page.goto(f"{live_server.url}/tickets/?view=all_open")
     assert rows_on_screen(page) == comfortable
 
 
@@ -92,16 +92,16 @@ def test_the_sort_menu_shows_the_sort_applied_and_a_filter_keeps_it(
     )
     page = browser_page
     log_in(page, live_server.url)
-    page.goto(f"{live_server.url}/tickets/?view=alle-open")
+    page.goto(f"{live_server.url}/tickets/?view=all_open")
     sort = page.get_by_label("Sorteren")
     # Open work is sorted by what must be answered first, and the menu says so.
     assert sort.evaluate("s => s.options[s.selectedIndex].text") == "Eerst te beantwoorden (SLA)"
 
-    sort.select_option("nieuw")
-    page.wait_for_url(re.compile(r"sort=nieuw"))
+    sort.select_option("newest")
+    page.wait_for_url(re.compile(r"sort=newest"))
     page.get_by_label("Prioriteit").select_option("high")
     page.wait_for_url(re.compile(r"priority=high"))
-    assert "sort=nieuw" in page.url
+    assert "sort=newest" in page.url
     assert sort.evaluate("s => s.options[s.selectedIndex].text") == "Nieuwste tickets eerst"
     numbers = page.locator("#ticket-list .col-number a").all_inner_texts()
     assert numbers[:2] == [f"#{newer.pk}", f"#{older.pk}"]
@@ -109,8 +109,8 @@ def test_the_sort_menu_shows_the_sort_applied_and_a_filter_keeps_it(
     # The choice is remembered for this view, in a new session too.
     page.context.clear_cookies()
     log_in(page, live_server.url)
-    page.goto(f"{live_server.url}/tickets/?view=alle-open")
-    assert page.get_by_label("Sorteren").input_value() == "nieuw"
+    page.goto(f"{live_server.url}/tickets/?view=all_open")
+    assert page.get_by_label("Sorteren").input_value() == "newest"
     # Another view keeps its own default.
-    page.goto(f"{live_server.url}/tickets/?view=opgelost")
+    page.goto(f"{live_server.url}/tickets/?view=solved")
     assert page.get_by_label("Sorteren").input_value() == "recent"

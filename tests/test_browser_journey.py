@@ -41,7 +41,7 @@ def test_contact_form_to_agent_reply_by_smtp(
     page.get_by_label("Wachtwoord").fill("geheim-wachtwoord")
     page.get_by_role("button", name="Inloggen").click()
     page.wait_for_url(re.compile(r"/tickets/"))
-    page.goto(f"{live_server.url}/tickets/?view=alle-open")
+    page.goto(f"{live_server.url}/tickets/?view=all_open")
     page.get_by_role("link", name=re.compile("Voorschot te hoog na verhuizing")).first.click()
     page.wait_for_url(re.compile(rf"/tickets/{number}/"))
     assert "Sinds mijn verhuizing betaal ik 180 euro" in page.locator("#conversation").inner_text()

@@ -47,7 +47,7 @@ def _open_inbox(page, live_server, agent):
             else None
         ),
     )
-    page.goto(f"{live_server.url}/tickets/?view=alle-open")
+    page.goto(f"{live_server.url}/tickets/?view=all_open")
     page.wait_for_function("() => window.__sockets.length === 1")
     return refreshes
 
@@ -102,7 +102,9 @@ def test_inbox_shows_a_new_ticket_while_changes_keep_streaming_in(
     # The list stays current: a change arriving at the end of the stream is shown too.
     _new_ticket(cast, "Laatste wijziging van de dag")
     page.evaluate("frame => window.__push(frame)", frame)
-    page.locator("#ticket-list").get_by_text("Laatste wijziging van de dag").wait_for(timeout=15_000)
+    page.locator("#ticket-list").get_by_text("Laatste wijziging van de dag").wait_for(
+        timeout=15_000
+    )
     page.wait_for_timeout(2500)
     # Sixty-one changes in about seven seconds cost a handful of list fetches, not sixty-one.
     assert 3 <= len(refreshes) <= 6, refreshes
@@ -118,6 +120,8 @@ def test_one_change_refreshes_the_inbox_once(cast, live_server, browser_page, an
     frame = json.dumps([{"event": event, "data": data} for _groups, event, data in announced])
     assert '"ticket.created"' in frame
     page.evaluate("frame => window.__push(frame)", frame)
-    page.locator("#ticket-list").get_by_text("Vraag over de jaarafrekening").wait_for(timeout=15_000)
+    page.locator("#ticket-list").get_by_text("Vraag over de jaarafrekening").wait_for(
+        timeout=15_000
+    )
     page.wait_for_timeout(2500)
     assert len(refreshes) == 1, refreshes

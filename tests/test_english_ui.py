@@ -95,7 +95,7 @@ def test_the_ticket_page_and_the_inbox_read_english(cast, busy_ticket):
 
     assert_english(client, f"/tickets/{busy_ticket.pk}/")
     assert_english(client, "/tickets/")
-    assert_english(client, "/tickets/?view=alle")
+    assert_english(client, "/tickets/?view=all")
     assert_english(client, "/tickets/nieuw/")
 
 

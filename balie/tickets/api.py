@@ -341,7 +341,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> HttpRes
     )
     # A search is read by `page` (newest first by default: every match, page by page).
     sort = (
-        _value(filters.sort) if filters.sort else ("nieuw" if filters.q.strip() else DEFAULT_SORT)
+        _value(filters.sort) if filters.sort else ("newest" if filters.q.strip() else DEFAULT_SORT)
     )
     # Only the columns a summary shows (and the sort keys of the cursor), as plain values:
     # building 51 rows with every column of four tables, then a model instance for each

@@ -34,7 +34,7 @@ class NewTicketChannel(StrEnum):
 
 
 class TicketFilters(Schema):
-    view: View = Field("alle", description="mijn, niet-toegewezen, team, alle-open, … , alle")  # type: ignore[assignment]
+    view: View = Field("all", description="mine, unassigned, team, all_open, waiting, solved, all")  # type: ignore[assignment]
     status: list[Status] = Field(default_factory=list, max_length=10)
     team: DbId | None = None
     assignee: int | None = Field(None, ge=0, le=2**63 - 1, description="0 = niet toegewezen")

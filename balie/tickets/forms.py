@@ -13,7 +13,7 @@ from balie.core.widgets import NormalChoices, QuickSelect
 from balie.customers.models import Customer
 
 from .actions import UploadedFile
-from .inbox import SORTS, VIEWS, Filters
+from .inbox import FORMER_CODES, SORTS, VIEWS, Filters
 from .models import LOGGED_CHANNELS, Channel, Priority, Status, TicketType
 
 ANY = [("", _("Alle"))]
@@ -85,6 +85,13 @@ class InboxFilterForm(forms.Form):
         """`like`: a form of the same request whose team and assignee lists this one takes
         (the inbox builds its form twice; the lists are two queries each)."""
         super().__init__(*args, **kwargs)
+        if self.is_bound and any(
+            self.data.get(name) in former for name, former in FORMER_CODES.items()
+        ):
+            data: Any = self.data.copy()
+            for name, former in FORMER_CODES.items():
+                data[name] = former.get(data.get(name, ""), data.get(name, ""))
+            self.data = data
         if like is not None:
             self.teams = like.teams
             self.fields["team"].choices = NormalChoices(list(like.fields["team"].choices))
@@ -121,7 +128,7 @@ class InboxFilterForm(forms.Form):
 
         team, assignee = self.value("team"), self.value("assignee")
         return Filters(
-            view=self.value("view") or "alle-open",
+            view=self.value("view") or "all_open",
             status=one("status"),
             team=int(team) if team else None,
             assignee=int(assignee) if assignee else None,

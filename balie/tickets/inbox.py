@@ -26,29 +26,41 @@ from .models import OPEN_STATUSES, Status, Ticket
 
 # view slug -> (label, filter)
 VIEWS: dict[str, Any] = {
-    "mijn": _("Mijn tickets"),
-    "niet-toegewezen": _("Niet toegewezen"),
+    "mine": _("Mijn tickets"),
+    "unassigned": _("Niet toegewezen"),
     "team": _("Mijn teams"),
-    "alle-open": _("Alle open"),
-    "wacht-op-klant": _("Wacht op klant"),
-    "opgelost": _("Opgelost"),
-    "alle": _("Alle tickets"),
+    "all_open": _("Alle open"),
+    "waiting": _("Wacht op klant"),
+    "solved": _("Opgelost"),
+    "all": _("Alle tickets"),
 }
 
 # sort slug -> (label, ordering); every ordering ends in a unique column for a stable keyset
 SORTS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "deadline": (_("Eerst te beantwoorden (SLA)"), ("sla_next_due_at", "id")),
     "recent": (_("Laatste bericht, nieuwste eerst"), ("-last_message_at", "-id")),
-    "oudste": (_("Laatste bericht, oudste eerst"), ("last_message_at", "id")),
-    "nieuw": (_("Nieuwste tickets eerst"), ("-id",)),
-    "oud": (_("Oudste tickets eerst"), ("id",)),
+    "least_recent": (_("Laatste bericht, oudste eerst"), ("last_message_at", "id")),
+    "newest": (_("Nieuwste tickets eerst"), ("-id",)),
+    "oldest": (_("Oudste tickets eerst"), ("id",)),
 }
 DEFAULT_SORT = "recent"
+# The Dutch codes views and sorts had before (bookmarked inbox addresses still open them).
+FORMER_CODES = {
+    "view": {
+        "mijn": "mine",
+        "niet-toegewezen": "unassigned",
+        "alle-open": "all_open",
+        "wacht-op-klant": "waiting",
+        "opgelost": "solved",
+        "alle": "all",
+    },
+    "sort": {"oudste": "least_recent", "nieuw": "newest", "oud": "oldest"},
+}
 # Views of work still to do open sorted by what must be answered first, as a service desk
 # expects; the others by their latest message.
-OPEN_WORK_VIEWS = ("mijn", "niet-toegewezen", "team", "alle-open")
+OPEN_WORK_VIEWS = ("mine", "unassigned", "team", "all_open")
 # Sorts that the indexes of one team's tickets serve in order.
-TEAM_INDEXED_SORTS = {"recent", "oudste", "nieuw", "oud"}
+TEAM_INDEXED_SORTS = {"recent", "least_recent", "newest", "oldest"}
 # Orderings whose first column may be empty: empty values sort last.
 NULLS_LAST = {"sla_next_due_at"}
 
@@ -59,7 +71,7 @@ class BadCursor(ValueError):
 
 @dataclass(frozen=True)
 class Filters:
-    view: str = "alle-open"
+    view: str = "all_open"
     status: Sequence[str] = ()
     team: int | None = None
     assignee: int | None = None  # 0 = unassigned
@@ -73,12 +85,12 @@ class Filters:
 
 # The statuses each view shows (a view not listed shows every status).
 VIEW_STATUSES: dict[str, tuple[str, ...]] = {
-    "mijn": OPEN_STATUSES,
-    "niet-toegewezen": OPEN_STATUSES,
+    "mine": OPEN_STATUSES,
+    "unassigned": OPEN_STATUSES,
     "team": OPEN_STATUSES,
-    "alle-open": OPEN_STATUSES,
-    "wacht-op-klant": (Status.PENDING,),
-    "opgelost": (Status.SOLVED, Status.CLOSED),
+    "all_open": OPEN_STATUSES,
+    "waiting": (Status.PENDING,),
+    "solved": (Status.SOLVED, Status.CLOSED),
 }
 
 
@@ -102,9 +114,9 @@ def apply_view(qs: QuerySet[Ticket], view: str, agent: Agent) -> QuerySet[Ticket
     statuses = VIEW_STATUSES.get(view)
     if statuses is not None:
         qs = qs.filter(status__in=statuses) if len(statuses) > 1 else qs.filter(status=statuses[0])
-    if view == "mijn":
+    if view == "mine":
         return qs.filter(assignee=agent)
-    if view == "niet-toegewezen":
+    if view == "unassigned":
         return qs.filter(assignee__isnull=True)
     if view == "team":
         return qs.filter(team__in=agent.team_ids())
@@ -243,7 +255,7 @@ def page(
     In one query PostgreSQL walks every ticket with a due time first, looking for solved ones
     among them: 110 ms with 240,000 open tickets.
 
-    `search`: only tickets matching this query (every one of them). Newest first ("nieuw"), the
+    `search`: only tickets matching this query (every one of them). Newest first ("newest"), the
     page's numbers come from `balie.search.backends.search_page`, which reads the newest
     matches in rounds and narrows each to `qs` (`hidden_teams`: the teams `qs` leaves out, which
     the search then skips while it reads); in any other order `qs` gets the search's
@@ -258,7 +270,7 @@ def page(
     if search.strip():
         from balie.search.backends import filter_tickets, search_page
 
-        if key == "nieuw":
+        if key == "newest":
             below = _cursor_value("id", _decode(cursor, 1)[0]) if cursor else None
             numbers, _more = search_page(
                 qs, search, limit=limit + 1, below=below, hidden_teams=hidden_teams

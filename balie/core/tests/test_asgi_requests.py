@@ -83,7 +83,7 @@ def test_the_inbox_page_runs_its_middleware_and_view_in_one_thread_hop(cast, tri
     session = client.cookies["sessionid"].value
 
     status, head, body = call(
-        "/tickets/?view=alle", headers=[(b"cookie", f"sessionid={session}".encode())]
+        "/tickets/?view=all", headers=[(b"cookie", f"sessionid={session}".encode())]
     )
 
     assert status == 200
@@ -92,7 +92,7 @@ def test_the_inbox_page_runs_its_middleware_and_view_in_one_thread_hop(cast, tri
     assert "content-security-policy" in head
     assert len(trips) <= 3, trips
     # the same rows as the test client's page
-    assert body.count(b'class="ticket-row"') == client.get("/tickets/?view=alle").content.count(
+    assert body.count(b'class="ticket-row"') == client.get("/tickets/?view=all").content.count(
         b'class="ticket-row"'
     )
 
@@ -105,10 +105,10 @@ def test_the_api_list_and_its_errors_answer_as_before(cast, trips):
     raw = create_api_token(cast.anna, name="asgi", scope=TokenScope.ADMIN, by=SYSTEM)[1]
     bearer = [(b"authorization", f"Bearer {raw}".encode())]
 
-    status, head, body = call("/api/v1/tickets?view=alle", headers=bearer)
+    status, head, body = call("/api/v1/tickets?view=all", headers=bearer)
     assert status == 200 and head["content-type"].startswith("application/json")
     assert f'"number": {ticket.pk}'.encode() in body
 
     assert call("/api/v1/tickets/999999", headers=bearer)[0] == 404
-    assert call("/api/v1/tickets?view=alle")[0] == 401
+    assert call("/api/v1/tickets?view=all")[0] == 401
     assert len(trips) <= 9, trips

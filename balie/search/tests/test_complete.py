@@ -103,9 +103,9 @@ def test_the_apis_q_pages_through_every_visible_match(
     client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     expected = sorted((t.pk for t in many_hidden_matches["mine"]), reverse=True)
 
-    newest_first = _api_pages(client, {"view": "alle", "q": "warmtepomp", "limit": 3})
+    newest_first = _api_pages(client, {"view": "all", "q": "warmtepomp", "limit": 3})
     by_last_message = _api_pages(
-        client, {"view": "alle", "q": "warmtepomp", "limit": 3, "sort": "recent"}
+        client, {"view": "all", "q": "warmtepomp", "limit": 3, "sort": "recent"}
     )
 
     assert newest_first == expected
@@ -123,6 +123,6 @@ def test_the_apis_q_applies_the_other_filters_before_the_page(
         update_ticket(ticket, by=cast.anna, status=Status.SOLVED)
     still_open = sorted((t.pk for t in mine[:4]), reverse=True)
 
-    found = _api_pages(client, {"view": "alle-open", "q": "warmtepomp", "limit": 2})
+    found = _api_pages(client, {"view": "all_open", "q": "warmtepomp", "limit": 2})
 
     assert found == still_open

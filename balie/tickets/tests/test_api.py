@@ -111,7 +111,7 @@ def test_an_outsider_gets_404_for_a_private_teams_ticket_everywhere(as_anna, met
 def test_an_outsider_never_sees_a_private_ticket_in_lists(
     as_anna, as_bram, cast, meter_ticket, billing_ticket
 ):
-    for params in ({}, {"view": "alle"}, {"q": "meter"}, {"team": cast.techniek.pk}):
+    for params in ({}, {"view": "all"}, {"q": "meter"}, {"team": cast.techniek.pk}):
         numbers = [t["number"] for t in as_anna.get("/tickets", params).json()["items"]]
         assert meter_ticket.pk not in numbers
 
@@ -162,7 +162,7 @@ def test_list_answers_what_the_schema_makes_of_each_ticket(as_anna, cast, billin
         customer=cast.carla, team=cast.klantenservice, assignee=cast.anna, type="complaint"
     )
 
-    response = as_anna.get("/tickets", {"view": "alle"})
+    response = as_anna.get("/tickets", {"view": "all"})
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json; charset=utf-8"
@@ -185,14 +185,14 @@ def test_list_filters_by_status_assignee_and_channel(as_anna, cast):
         assert response.status_code == 200, response.json()
         return {t["number"] for t in response.json()["items"]}
 
-    assert numbers({"view": "alle", "status": ["solved", "pending"]}) == {
+    assert numbers({"view": "all", "status": ["solved", "pending"]}) == {
         waiting.pk,
         solved.pk,
     }
-    assert numbers({"view": "alle", "assignee": 0}) == {waiting.pk, solved.pk}
-    assert numbers({"view": "alle", "assignee": cast.anna.pk}) == {mine.pk}
-    assert numbers({"view": "mijn"}) == {mine.pk}
-    assert numbers({"view": "alle", "channel": "whatsapp"}) == {waiting.pk}
+    assert numbers({"view": "all", "assignee": 0}) == {waiting.pk, solved.pk}
+    assert numbers({"view": "all", "assignee": cast.anna.pk}) == {mine.pk}
+    assert numbers({"view": "mine"}) == {mine.pk}
+    assert numbers({"view": "all", "channel": "whatsapp"}) == {waiting.pk}
 
 
 def test_q_finds_a_ticket_by_a_word_in_a_message(as_anna, cast, billing_ticket):
@@ -211,12 +211,12 @@ def test_cursor_pagination_walks_through_every_ticket_exactly_once(as_anna, cast
         for i in range(120)
     ]
     walked: dict[str, list[int]] = {}
-    for sort in ("recent", "oud", "deadline"):
+    for sort in ("recent", "oldest", "deadline"):
         seen = walked[sort] = []
         cursor = ""
         pages = 0
         while True:
-            params = {"view": "alle", "limit": 50, "sort": sort}
+            params = {"view": "all", "limit": 50, "sort": sort}
             if cursor:
                 params["cursor"] = cursor
             body = as_anna.get("/tickets", params).json()
@@ -228,16 +228,16 @@ def test_cursor_pagination_walks_through_every_ticket_exactly_once(as_anna, cast
         assert pages == 3
         assert len(seen) == len(set(seen)) == 120
         assert set(seen) == {t.pk for t in tickets}
-    assert walked["oud"] == sorted(walked["oud"])
+    assert walked["oldest"] == sorted(walked["oldest"])
     assert walked["recent"][:2] == sorted((tickets[-1].pk, tickets[-2].pk), reverse=True)
 
 
 @pytest.mark.parametrize(
     ("sort", "cursor"),
     [
-        ("nieuw", "nonsens!"),
-        ("nieuw", "W10"),  # []
-        ("nieuw", "WyJ4IiwgInkiXQ"),  # ["x", "y"]
+        ("newest", "nonsens!"),
+        ("newest", "W10"),  # []
+        ("newest", "WyJ4IiwgInkiXQ"),  # ["x", "y"]
         ("recent", "WyIyMDI0LTEzLTQ1VDAwOjAwOjAwIiwgMV0"),  # ["2024-13-45T00:00:00", 1]
     ],
 )
@@ -259,10 +259,10 @@ def test_the_list_query_count_does_not_grow_with_the_page(
 
     make(3)
     with django_assert_max_num_queries(7):
-        assert len(as_anna.get("/tickets", {"view": "alle"}).json()["items"]) == 3
+        assert len(as_anna.get("/tickets", {"view": "all"}).json()["items"]) == 3
     make(60)
     with django_assert_max_num_queries(7):
-        assert len(as_anna.get("/tickets", {"view": "alle"}).json()["items"]) == 50
+        assert len(as_anna.get("/tickets", {"view": "all"}).json()["items"]) == 50
 
 
 @pytest.mark.parametrize(

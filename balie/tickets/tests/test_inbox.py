@@ -17,7 +17,7 @@ from balie.tickets.models import Ticket
 from balie.tickets.tests.factories import TicketFactory
 
 
-@pytest.mark.parametrize("sort", ["recent", "oudste", "nieuw", "oud", "deadline"])
+@pytest.mark.parametrize("sort", ["recent", "least_recent", "newest", "oldest", "deadline"])
 def test_paging_walks_every_ticket_once_in_order(cast, sort):
     now = timezone.now()
     for i in range(23):
@@ -28,7 +28,7 @@ def test_paging_walks_every_ticket_once_in_order(cast, sort):
             last_message_at=now - timedelta(minutes=i // 3),
             sla_next_due_at=None if i % 4 == 0 else now + timedelta(minutes=(i * 7) % 5),
         )
-    qs = filtered_tickets(cast.anna, Filters(view="alle"))
+    qs = filtered_tickets(cast.anna, Filters(view="all"))
     seen: list[int] = []
     cursor = ""
     while True:
@@ -47,8 +47,8 @@ def test_paging_walks_every_ticket_once_in_order(cast, sort):
         )
 
 
-@pytest.mark.parametrize("sort", ["recent", "oudste", "nieuw", "oud", "deadline"])
-@pytest.mark.parametrize("view", ["alle-open", "alle", "niet-toegewezen", "opgelost"])
+@pytest.mark.parametrize("sort", ["recent", "least_recent", "newest", "oldest", "deadline"])
+@pytest.mark.parametrize("view", ["all_open", "all", "unassigned", "solved"])
 def test_one_team_pages_are_the_pages_of_the_general_query(cast, sort, view):
     """The numbers-first read of one team's tickets gives the same pages, in the same order
     and with the same cursors, as the one query it replaces: here with the other team's
@@ -87,9 +87,9 @@ def test_one_team_pages_are_the_pages_of_the_general_query(cast, sort, view):
 @pytest.mark.parametrize(
     "filters",
     [
-        Filters(view="opgelost"),
-        Filters(view="alle", status=("solved", "closed")),
-        Filters(view="opgelost", team=1),
+        Filters(view="solved"),
+        Filters(view="all", status=("solved", "closed")),
+        Filters(view="solved", team=1),
     ],
     ids=["solved", "solved or closed", "solved of one team"],
 )
@@ -127,16 +127,16 @@ def test_deadline_pages_read_status_by_status_are_the_pages_of_the_general_query
 
 
 def test_shown_statuses_follow_the_view_and_the_status_filter():
-    assert shown_statuses(Filters(view="opgelost")) == ("solved", "closed")
-    assert shown_statuses(Filters(view="alle", status=("open",))) == ("open",)
-    assert shown_statuses(Filters(view="alle-open", status=("solved",))) == ()
-    assert len(shown_statuses(Filters(view="alle"))) == 6
+    assert shown_statuses(Filters(view="solved")) == ("solved", "closed")
+    assert shown_statuses(Filters(view="all", status=("open",))) == ("open",)
+    assert shown_statuses(Filters(view="all_open", status=("solved",))) == ()
+    assert len(shown_statuses(Filters(view="all"))) == 6
 
 
 def test_one_team_is_a_team_filter_or_the_teams_view_of_an_agent_in_one_team(cast):
-    assert one_team(cast.anna, Filters(view="alle", team=cast.techniek.pk))
+    assert one_team(cast.anna, Filters(view="all", team=cast.techniek.pk))
     assert one_team(cast.anna, Filters(view="team"))  # anna is in Klantenservice only
-    assert not one_team(cast.anna, Filters(view="alle-open"))
+    assert not one_team(cast.anna, Filters(view="all_open"))
     cast.anna.teams.add(cast.techniek)
     cast.anna._team_ids = None
     assert not one_team(cast.anna, Filters(view="team"))
@@ -163,7 +163,7 @@ def test_inbox_shows_the_deadline_countdown_and_sorts_by_it(cast, client):
     )
     client.force_login(cast.anna.user)
 
-    html = client.get("/tickets/", {"view": "alle", "sort": "deadline"}).content.decode()
+    html = client.get("/tickets/", {"view": "all", "sort": "deadline"}).content.decode()
 
     assert html.index(soon.subject) < html.index(later.subject) < html.index("Zonder deadline")
     assert "te laat" in html and "nog 5 u" in html
@@ -202,7 +202,7 @@ def test_an_inbox_row_shows_each_cell_with_its_whole_text_and_exact_moments(cast
     )
     client.force_login(cast.anna.user)
 
-    html = client.get("/tickets/", {"view": "alle", "sort": "nieuw"}).content.decode()
+    html = client.get("/tickets/", {"view": "all", "sort": "newest"}).content.decode()
 
     row = _row(html, mine.pk)
     subject = "Meterstand &lt;doorgeven&gt; &amp; &quot;vraag&quot;"
@@ -227,6 +227,6 @@ def test_an_inbox_row_shows_each_cell_with_its_whole_text_and_exact_moments(cast
     assert f">2 mrt {old.year}</time>" in other
 
     client.post("/i18n/setlang/", {"language": "en", "next": "/tickets/"})
-    english = client.get("/tickets/", {"view": "alle", "sort": "nieuw"}).content.decode()
+    english = client.get("/tickets/", {"view": "all", "sort": "newest"}).content.decode()
     assert ">5 minutes ago</time>" in _row(english, mine.pk)
     assert ">1 d 3 h overdue</span>" in _row(english, loose.pk)

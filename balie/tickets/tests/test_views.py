@@ -70,11 +70,11 @@ def test_inbox_views_show_the_right_tickets(as_anna, cast):
     def view(slug):
         return set(numbers_in(as_anna.get(reverse("tickets:inbox"), {"view": slug})))
 
-    assert view("mijn") == {mine.pk, pending.pk}
-    assert view("niet-toegewezen") == {unassigned.pk}
-    assert view("wacht-op-klant") == {pending.pk}
-    assert view("opgelost") == {solved.pk}
-    assert view("alle-open") == {mine.pk, unassigned.pk, pending.pk}
+    assert view("mine") == {mine.pk, pending.pk}
+    assert view("unassigned") == {unassigned.pk}
+    assert view("waiting") == {pending.pk}
+    assert view("solved") == {solved.pk}
+    assert view("all_open") == {mine.pk, unassigned.pk, pending.pk}
 
 
 def test_inbox_filters_and_shows_columns(as_anna, cast):
@@ -103,7 +103,7 @@ def test_inbox_htmx_request_gets_only_the_list(as_anna, cast):
 
 def test_inbox_keyset_next_page(as_anna, cast):
     tickets = [open_ticket(cast, f"Vraag {i}") for i in range(55)]
-    first = as_anna.get(reverse("tickets:inbox"), {"sort": "nieuw"})
+    first = as_anna.get(reverse("tickets:inbox"), {"sort": "newest"})
     assert numbers_in(first) == [t.pk for t in reversed(tickets)][:50]
     assert "Volgende pagina" in first.content.decode()
     cursor = re.search(r'rel="next" href="\?([^"]+)"', first.content.decode()).group(1)
@@ -124,7 +124,7 @@ def test_private_team_ticket_is_hidden_from_other_agents(as_anna, cast):
     secret = open_ticket(cast, "Meterkast vervangen", team=cast.techniek)
     assert as_anna.get(reverse("tickets:detail", args=[secret.pk])).status_code == 404
     assert as_anna.get(reverse("tickets:conversation", args=[secret.pk])).status_code == 404
-    for slug in ("mijn", "niet-toegewezen", "team", "alle-open", "alle"):
+    for slug in ("mine", "unassigned", "team", "all_open", "all"):
         assert secret.pk not in numbers_in(as_anna.get(reverse("tickets:inbox"), {"view": slug}))
     assert secret.pk not in numbers_in(
         as_anna.get(reverse("tickets:inbox"), {"team": cast.techniek.pk})
@@ -361,7 +361,7 @@ def test_the_density_setting_refuses_unknown_values_and_outside_addresses(as_ann
     assert "Onbekende regelhoogte; er is niets gewijzigd." in page
 
     as_anna.post(
-        reverse("tickets:density"), {"density": "comfortable", "next": "/tickets/?view=alle"}
+        reverse("tickets:density"), {"density": "comfortable", "next": "/tickets/?view=all"}
     )
     cast.anna.refresh_from_db()
     assert cast.anna.inbox_density == "comfortable"
@@ -369,7 +369,17 @@ def test_the_density_setting_refuses_unknown_values_and_outside_addresses(as_ann
 
 
 def test_an_unknown_sort_falls_back_to_the_views_default_and_is_not_remembered(as_anna, cast):
-    page = as_anna.get("/tickets/", {"view": "alle-open", "sort": "willekeurig"}).content.decode()
+    page = as_anna.get("/tickets/", {"view": "all_open", "sort": "willekeurig"}).content.decode()
     assert re.search(r'<option value="deadline" selected>', page)
     cast.anna.refresh_from_db()
     assert cast.anna.inbox_sorts == {}
+
+
+def test_an_inbox_address_with_the_former_dutch_codes_still_opens_its_view(as_anna, cast):
+    # a bookmark from before the codes were English
+    page = as_anna.get("/tickets/", {"view": "wacht-op-klant", "sort": "nieuw"}).content.decode()
+
+    assert re.search(r'<option value="newest" selected>', page)
+    assert ">Wacht op klant</h1>" in page
+    cast.anna.refresh_from_db()
+    assert cast.anna.inbox_sorts == {"waiting": "newest"}
