@@ -257,7 +257,7 @@ def test_a_chat_that_waits_too_long_becomes_a_left_message_with_its_promise(
     page.get_by_role("button", name="Verstuur").click()
     page.get_by_text("U bent nummer 1 in de wachtrij").wait_for()
 
-    set_presence(cast.anna, "away", reason="pauze")  # nobody takes it now
+    set_presence(cast.anna, "away", reason="break")  # nobody takes it now
     # and the team waits at most a minute, then leave-a-message (set now: with that limit
     # and no handling times yet, the chat would not have started)
     TeamRouting.objects.update_or_create(

@@ -45,13 +45,13 @@ def _presence_row(agent: Agent) -> Presence:
 def set_presence(
     agent: Agent, state: str, *, reason: str = "", by: Actor | None = None
 ) -> Presence:
-    """Online, away (with a reason: pauze, overleg) or offline. Away withdraws the offers
+    """Online, away (with a reason: break, meeting) or offline. Away withdraws the offers
     waiting for the agent; offline also hands their open chats back to the queue; online
     gives them the waiting work at once."""
     if state not in PresenceState.values:
         raise RoutingError(_("Onbekende status: %(state)s") % {"state": state})
     if state == PresenceState.AWAY:
-        reason = reason or AwayReason.PAUZE
+        reason = reason or AwayReason.BREAK
         if reason not in AwayReason.values:
             raise RoutingError(_("Onbekende reden: %(reason)s") % {"reason": reason})
     else:

@@ -151,9 +151,9 @@ class PresenceState(models.TextChoices):
 
 
 class AwayReason(models.TextChoices):
-    PAUZE = "pauze", _("Pauze")
-    OVERLEG = "overleg", _("Overleg")
-    INACTIVE = "inactief", _("Inactief")
+    BREAK = "break", _("Pauze")
+    MEETING = "meeting", _("Overleg")
+    INACTIVE = "inactive", _("Inactief")
 
 
 class Presence(models.Model):

@@ -83,7 +83,7 @@ def presence_selector(request: HttpRequest) -> HttpResponse:
 def set_presence(request: HttpRequest) -> HttpResponse:
     state = request.POST.get("state", "")
     reason = request.POST.get("reason", "")
-    if state.startswith("away:"):  # one menu: "away:pauze", "away:overleg"
+    if state.startswith("away:"):  # one menu: "away:break", "away:meeting"
         state, reason = PresenceState.AWAY, state.split(":", 1)[1]
     try:
         presence = actions.set_presence(request.agent, state, reason=reason)  # type: ignore[attr-defined]

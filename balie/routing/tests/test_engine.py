@@ -253,7 +253,7 @@ def test_away_withdraws_offers_but_keeps_chats(make_agent, new_ticket):
     actions.accept_offer(open_offer(kept).pk, agent=anna)
     offered = new_ticket()
     offer = open_offer(offered)
-    actions.set_presence(anna, PresenceState.AWAY, reason="overleg")
+    actions.set_presence(anna, PresenceState.AWAY, reason="meeting")
     offer.refresh_from_db()
     assert offer.state == OfferState.WITHDRAWN
     kept.refresh_from_db()
@@ -281,7 +281,7 @@ def test_inactivity_makes_away_and_activity_brings_back(make_agent, settings):
     settings.ROUTING_OFFLINE_AFTER = 10_000
     actions.tick(now=timezone.now() + timedelta(seconds=settings.ROUTING_AWAY_AFTER + 1))
     anna.presence.refresh_from_db()
-    assert (anna.presence.state, anna.presence.reason) == (PresenceState.AWAY, "inactief")
+    assert (anna.presence.state, anna.presence.reason) == (PresenceState.AWAY, "inactive")
     actions.heartbeat(anna, active=False)
     anna.presence.refresh_from_db()
     assert anna.presence.state == PresenceState.AWAY

@@ -33,10 +33,10 @@ def test_the_top_bar_shows_the_presence_selector_and_changing_it_works(as_annie)
     as_annie.agent.presence.refresh_from_db()
     assert as_annie.agent.presence.state == PresenceState.ONLINE
 
-    response = as_annie.post(reverse("routing:presence"), {"state": "away:overleg"})
+    response = as_annie.post(reverse("routing:presence"), {"state": "away:meeting"})
     assert response.status_code == 302
     as_annie.agent.presence.refresh_from_db()
-    assert (as_annie.agent.presence.state, as_annie.agent.presence.reason) == ("away", "overleg")
+    assert (as_annie.agent.presence.state, as_annie.agent.presence.reason) == ("away", "meeting")
 
 
 def test_a_bad_state_is_refused_and_changes_nothing(as_annie):
