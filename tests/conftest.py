@@ -22,23 +22,42 @@ LAUNCH_ARGS = [
 
 
 @pytest.fixture
-def browser_page():
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
-    # test itself are synchronous and safe here.
+def chromium():
+    """A headless Chromium (Debian's); open contexts and pages on it. Playwright's sync API runs
+    an event loop in this thread; Django's ORM calls made by the test itself are synchronous and
+    safe here."""
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
         try:
-            yield page
+            yield browser
         finally:
-            context.close()
             browser.close()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def browser_page(chromium):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def signed_in(context, agent, server: str) -> None:
+    """The browser context is logged in as the agent on the server."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(agent.user)
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": server}]
+    )
 
 
 @pytest.fixture

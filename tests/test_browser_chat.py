@@ -7,37 +7,28 @@ in a thread of this process (`asgi_server` in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
-from django.test import Client
 
 from balie.messaging.models import ChannelAccount
 from balie.routing.actions import set_presence
 from balie.sla.calendars import forget_calendars
 from balie.sla.models import Calendar
-from tests.conftest import CHROMIUM, LAUNCH_ARGS, needs_chromium
+from tests.conftest import needs_chromium, signed_in
 
 pytestmark = [pytest.mark.browser, needs_chromium, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def two_browsers():
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        customer = browser.new_context(locale="nl-NL")
-        agent = browser.new_context(locale="nl-NL")
-        try:
-            yield customer, agent
-        finally:
-            customer.close()
-            agent.close()
-            browser.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def two_browsers(chromium):
+    customer = chromium.new_context(locale="nl-NL")
+    agent = chromium.new_context(locale="nl-NL")
+    try:
+        yield customer, agent
+    finally:
+        customer.close()
+        agent.close()
 
 
 def test_customer_and_agent_chat_both_ways_and_a_reload_keeps_the_history_once(
@@ -50,11 +41,7 @@ def test_customer_and_agent_chat_both_ways_and_a_reload_keeps_the_history_once(
     forget_calendars()
     set_presence(cast.anna, "online")  # with nobody online the widget is leave-a-message
     customer_context, agent_context = two_browsers
-    client = Client()
-    client.force_login(cast.anna.user)
-    agent_context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": asgi_server}]
-    )
+    signed_in(agent_context, cast.anna, asgi_server)
 
     customer = customer_context.new_page()
     customer.set_default_timeout(10_000)

@@ -6,12 +6,10 @@ transfers the chat to another team with a note for whoever takes it."""
 from __future__ import annotations
 
 import json
-import os
 import time
 import urllib.request
 
 import pytest
-from django.test import Client
 
 from balie.automation.models import Macro
 from balie.chat.models import ChatSession
@@ -21,7 +19,7 @@ from balie.sla.calendars import forget_calendars
 from balie.sla.models import Calendar
 from balie.tickets.models import Direction, Message, Ticket
 from balie.tickets.tests.factories import TicketFactory
-from tests.conftest import CHROMIUM, LAUNCH_ARGS, needs_chromium
+from tests.conftest import needs_chromium, signed_in
 
 pytestmark = [pytest.mark.browser, needs_chromium, pytest.mark.django_db(transaction=True)]
 
@@ -71,27 +69,16 @@ def wait_for(check, timeout: float = 10):
 
 
 @pytest.fixture
-def agent_page(cast, asgi_server):
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    client = Client()
-    client.force_login(cast.anna.user)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        context = browser.new_context(locale="nl-NL", viewport={"width": 1400, "height": 900})
-        context.add_cookies(
-            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": asgi_server}]
-        )
-        context.add_init_script(RECORDER)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def agent_page(cast, asgi_server, chromium):
+    context = chromium.new_context(locale="nl-NL", viewport={"width": 1400, "height": 900})
+    signed_in(context, cast.anna, asgi_server)
+    context.add_init_script(RECORDER)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 def test_an_agent_is_told_accepts_answers_with_a_macro_notes_and_transfers(
