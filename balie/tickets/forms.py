@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from balie.accounts.models import Agent, Team
+from balie.accounts.staff_lists import other_active_agents, teams_visible_to
 from balie.core.widgets import NormalChoices, QuickSelect
 from balie.customers.models import Customer
 
@@ -97,7 +98,8 @@ class InboxFilterForm(forms.Form):
             self.fields["team"].choices = NormalChoices(list(like.fields["team"].choices))
             self.fields["assignee"].choices = like.fields["assignee"].choices
             return
-        self.teams = list(visible_teams(agent))
+        # From the per-process lists: three queries on every inbox page otherwise.
+        self.teams = teams_visible_to(agent)
         self.fields["team"].choices = ANY + [(str(t.pk), t.name) for t in self.teams]
         self.fields["assignee"].choices = NormalChoices(
             [
@@ -105,13 +107,7 @@ class InboxFilterForm(forms.Form):
                 ("0", _("Niet toegewezen")),
                 (str(agent.pk), _("Ikzelf")),
             ]
-            + [
-                (str(pk), name)
-                for pk, name in Agent.objects.active()
-                .exclude(pk=agent.pk)
-                .order_by("display_name")
-                .values_list("pk", "display_name")
-            ]
+            + [(str(pk), name) for pk, name in other_active_agents(agent)]
         )
 
     def value(self, name: str) -> str:

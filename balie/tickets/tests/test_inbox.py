@@ -230,3 +230,40 @@ def test_an_inbox_row_shows_each_cell_with_its_whole_text_and_exact_moments(cast
     english = client.get("/tickets/", {"view": "all", "sort": "newest"}).content.decode()
     assert ">5 minutes ago</time>" in _row(english, mine.pk)
     assert ">1 d 3 h overdue</span>" in _row(english, loose.pk)
+
+
+def test_the_filters_list_the_teams_and_agents_as_they_are_after_each_change(cast, client):
+    """Given anna, in Klantenservice only, when an admin adds her to the private team
+    Techniek, renames a team, adds a team, deactivates bram or adds an agent, then her next
+    inbox page lists the teams and agents as they now are (the lists are kept per process,
+    and every change drops them)."""
+    from balie.accounts.tests.factories import AgentFactory, TeamFactory, UserFactory
+
+    client.force_login(cast.anna.user)
+
+    def lists() -> tuple[list[str], list[str]]:
+        response = client.get("/tickets/", {"view": "alle-open"})
+        form = response.context["form"]
+        teams = [label for value, label in form.fields["team"].choices if value]
+        agents = [str(label) for value, label in form.fields["assignee"].choices]
+        return teams, agents
+
+    teams, agents = lists()
+    assert teams == ["Klantenservice"] and "Bram Bakker" in agents
+
+    cast.anna.teams.add(cast.techniek)
+    assert lists()[0] == ["Klantenservice", "Techniek"]
+
+    cast.klantenservice.name = "Klantcontact"
+    cast.klantenservice.save(update_fields=["name"])
+    TeamFactory(name="Facturen", slug="facturen")
+    assert lists()[0] == ["Facturen", "Klantcontact", "Techniek"]
+
+    cast.bram.user.is_active = False
+    cast.bram.user.save(update_fields=["is_active"])
+    AgentFactory(user=UserFactory(username="cees"), display_name="Cees Claassen")
+    agents = lists()[1]
+    assert "Bram Bakker" not in agents and "Cees Claassen" in agents
+
+    cast.anna.teams.remove(cast.techniek)
+    assert lists()[0] == ["Facturen", "Klantcontact"]
