@@ -278,3 +278,39 @@ def test_a_chat_that_waits_too_long_becomes_a_left_message_with_its_promise(
     assert page.get_by_label("Uw bericht").is_disabled()
     assert page.get_by_role("group", name="Hoe tevreden bent u over dit gesprek?").count() == 0
     assert_no_violations(page, "the chat turned into a left message")
+
+
+def test_a_visitor_sends_a_file_is_told_why_another_is_refused_and_mails_the_transcript(
+    chat_open, asgi_server, browser_page
+):
+    page = browser_page
+    page.goto(f"{asgi_server}/chat/demo/")
+    page.get_by_role("button", name="Chat met ons").click()
+    page.get_by_label("Naam").fill("Carla de Vries")
+    page.get_by_label("E-mail").fill("carla@example.nl")
+    page.get_by_label("Uw bericht").fill("Hier is de foto van mijn meter")
+    page.get_by_role("button", name="Verstuur").click()
+    page.get_by_text("U bent nummer 1 in de wachtrij").wait_for()
+
+    page.get_by_label("Bestand toevoegen").set_input_files(
+        {"name": "meter.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n...."}
+    )
+    link = widget(page).get_by_role("link", name="meter.png")
+    link.wait_for()  # in the conversation, as the agent sees it too
+    ticket = ChatSession.objects.get().ticket
+    stored = Message.objects.get(ticket=ticket, attachments__filename="meter.png")
+    assert stored.direction == "inbound"
+
+    page.get_by_label("Bestand toevoegen").set_input_files(
+        {"name": "virus.exe", "mimeType": "application/x-msdownload", "buffer": b"MZ...."}
+    )
+    widget(page).get_by_role("status").filter(has_text="niet toegestaan").wait_for()
+    assert not Message.objects.filter(ticket=ticket, attachments__filename="virus.exe").exists()
+
+    page.get_by_role("button", name="Stuur mij het gesprek per e-mail").click()
+    widget(page).get_by_role("status").filter(
+        has_text="Het gesprek is onderweg naar carla@example.nl."
+    ).wait_for()
+    mail = Message.objects.filter(ticket=ticket, direction="outbound").get()
+    assert "Hier is de foto van mijn meter" in mail.body_text
+    assert_no_violations(page, "the chat with a file and the transcript sent")
