@@ -8,11 +8,19 @@ transaction, the statements of the batch shared). Each view gets its own result,
 exception, once `handle` returns: with `handle` committing before it returns, nothing is
 answered before it is durable. A single request (a test client, a quiet hour) is a batch of
 one and waits for nothing.
+
+Left alone, four clients fall into batches of one and three by turns: the lone job of one is
+being handled when the three answered before it come back. So the job about to handle a
+batch first waits until as many jobs wait as there were in the system when the last batch
+was done (its own and those that arrived meanwhile: the clients that keep this process
+busy), for at most as long as the last batch took and never more than `linger` seconds. One
+client alone never waits; a client that went away costs one batch that wait once.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -40,12 +48,16 @@ class GroupCommit(Generic[J, R]):
         handle: Callable[[list[J]], Sequence[R | BaseException]],
         *,
         max_batch: int = 64,
+        linger: float = 0.02,
     ) -> None:
         self.handle = handle
         self.max_batch = max_batch
-        self._lock = threading.Lock()
+        self.linger = linger
+        self._lock = threading.Condition()
         self._waiting: list[_Entry] = []
         self._handling = False
+        self._busy = 1  # jobs in the system when the last batch was done
+        self._took = 0.0  # seconds the last batch took
 
     def submit(self, job: J) -> R:
         entry = _Entry(job)
@@ -53,6 +65,7 @@ class GroupCommit(Generic[J, R]):
             self._waiting.append(entry)
             lead = not self._handling
             self._handling = True
+            self._lock.notify_all()
         if not lead:
             entry.done.wait()
             if not entry.lead:
@@ -64,8 +77,16 @@ class GroupCommit(Generic[J, R]):
         """Handle the waiting jobs (this thread's own among them, the first), then wake the
         first job that arrived meanwhile to handle the next batch."""
         with self._lock:
+            expected = min(self._busy, self.max_batch)
+            deadline = time.monotonic() + min(self.linger, self._took)
+            while len(self._waiting) < expected:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._lock.wait(left)
             batch = self._waiting[: self.max_batch]
             del self._waiting[: self.max_batch]
+        started = time.monotonic()
         try:
             results: Sequence[Any] = self.handle([entry.job for entry in batch])
             if len(results) != len(batch):
@@ -74,6 +95,8 @@ class GroupCommit(Generic[J, R]):
             results = [exc] * len(batch)
         finally:
             with self._lock:
+                self._took = time.monotonic() - started
+                self._busy = len(batch) + len(self._waiting)
                 following = self._waiting[0] if self._waiting else None
                 self._handling = following is not None
             if following is not None:

@@ -81,3 +81,30 @@ def test_a_batch_takes_at_most_max_batch_jobs():
         gate.set()
         assert sorted(f.result(5) for f in futures) == list(range(6))
     assert sizes == [1, 2, 2, 1]
+
+
+@pytest.mark.parametrize(("linger", "all_four"), [(0.05, True), (0.0, False)])
+def test_four_busy_clients_are_handled_four_at_a_time(linger, all_four):
+    """Four clients that each send their next job once answered: with a moment's wait for the
+    clients the last batch saw, every batch holds all four (without it, one and three by
+    turns)."""
+    sizes: list[int] = []
+
+    def handle(jobs: list[int]) -> list[int]:
+        sizes.append(len(jobs))
+        time.sleep(0.02)
+        return jobs
+
+    commit = GroupCommit(handle, linger=linger)
+
+    def client(n: int) -> None:
+        for _ in range(8):
+            commit.submit(n)
+            time.sleep(0.002)  # reading the answer, sending the next request
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for future in [pool.submit(client, n) for n in range(4)]:
+            future.result(10)
+
+    assert sum(sizes) == 32
+    assert (sizes[2:-2] == [4] * len(sizes[2:-2])) is all_four, sizes
