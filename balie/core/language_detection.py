@@ -57,10 +57,13 @@ def detect_language(text: str) -> str:
     return _detect(text)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=512)
 def _detect(text: str) -> str:
     """A message's text is looked at twice when it opens a ticket for a new customer (the
-    customer's language and the ticket's): the second time costs nothing."""
+    customer's language and the ticket's): the second time costs nothing. The worker files a
+    burst of up to BALIE_INGEST_BATCH (100) messages, the customers of all of them before
+    the tickets of all of them, so the cache holds several bursts (with 64 texts the second
+    look of a burst of 100 found none of them: 0.5 ms of CPU each, again)."""
     values = _get_detector().compute_language_confidence_values(text)
     if not values or values[0].value < MIN_CONFIDENCE:
         return ""

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -118,13 +118,19 @@ def find_or_create_customer(
 @dataclass(frozen=True)
 class Sender:
     """Who sent a message: an identity (`value` normalised), with the name and language the
-    message gives; `create`: a customer is made when the identity is new."""
+    message gives; `create`: a customer is made when the identity is new. `language` may be
+    a function that finds it (detecting a text's language costs ~0.5 ms): it is called only
+    for a customer that is made."""
 
     kind: str
     value: str
     name: str = ""
-    language: str = "nl"
+    language: str | Callable[[], str] = "nl"
     create: bool = True
+
+    @property
+    def new_customer_language(self) -> str:
+        return self.language() if callable(self.language) else self.language
 
 
 def find_or_create_customers(senders: Sequence[Sender]) -> list[tuple[Customer, Identity] | None]:
@@ -164,7 +170,7 @@ def find_or_create_customers(senders: Sequence[Sender]) -> list[tuple[Customer, 
                     kind=senders[i].kind,
                     value=senders[i].value,
                     name=senders[i].name,
-                    language=senders[i].language,
+                    language=senders[i].new_customer_language,
                     by=SYSTEM,
                 )
                 made.append((customer, identity))
@@ -183,7 +189,7 @@ def _merged_into(customer: Customer) -> Customer:
 
 def _create_all(senders: Sequence[Sender]) -> list[tuple[Customer, Identity]]:
     customers = Customer.objects.bulk_create(
-        Customer(name=sender.name, language=sender.language) for sender in senders
+        Customer(name=sender.name, language=sender.new_customer_language) for sender in senders
     )
     for customer in customers:
         customer.number = f"K{100000 + customer.pk}"

@@ -195,7 +195,12 @@ def identify_customer(runs: list[Run]) -> None:
                     kind=sender.kind,
                     value=value,
                     name=sender.name,
-                    language=(inbound_language(run.inbound) or "nl") if create else "nl",
+                    # Detected only for a customer that is made, not for every sender.
+                    language=(
+                        (lambda inbound=run.inbound: inbound_language(inbound) or "nl")
+                        if create
+                        else "nl"
+                    ),
                     create=create,
                 ),
             )
