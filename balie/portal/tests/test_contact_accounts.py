@@ -100,6 +100,8 @@ def test_with_an_active_chat_account_the_chat_card_has_a_button_that_opens_the_w
 
     assert re.search(r"<button[^>]*data-balie-chat-open[^>]*>\s*Start een chat\s*</button>", card)
     assert '<script src="/chat/widget.js" data-account="website" async></script>' in card
+    # the account's key is for the widget, not something to show the visitor
+    assert "channel-address" not in card
     assert "<script>" not in html  # no inline script: the page's CSP allows none
 
 
