@@ -5,15 +5,10 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from balie.tickets.tests.test_migrations import migrate
+
 BEFORE = [("accounts", "0004_agent_inbox_settings")]
 AFTER = [("accounts", "0005_inbox_sorts_english_codes")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.mark.django_db(transaction=True)

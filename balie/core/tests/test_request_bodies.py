@@ -15,9 +15,9 @@ from balie.accounts.actions import create_api_token
 from balie.accounts.models import TokenScope
 from balie.core.actors import SYSTEM
 from balie.messaging.models import ChannelAccount, Envelope
-from balie.messaging.tests.fake_sms import LINE, FakeSms, sign
+from balie.messaging.tests.fake_sms import LINE, FakeSms, sign, sms_account
 from balie.tickets.models import Ticket
-from tests.asgi_server import serving
+from tests.asgi_server import read_answer, serving
 
 SECRET = "geheim-van-de-provider"
 PROMPT = 5.0  # an answer's time on a busy machine, far below a client's patience
@@ -38,13 +38,7 @@ def server(settings):
 
 @pytest.fixture
 def account(cast) -> ChannelAccount:
-    return ChannelAccount.objects.create(
-        kind="sms",
-        name="Sms-nummer",
-        address="+3197010000000",
-        team=cast.klantenservice,
-        config={"webhook_secret": SECRET, "verify_token": "balie-verifieert"},
-    )
+    return sms_account(cast.klantenservice, secret=SECRET)
 
 
 def sms_body(text: str, id: str = "SM1") -> bytes:
@@ -58,20 +52,6 @@ def request_head(port: int, path: str, *, length: int | None, **headers: str) ->
         lines.append(f"Content-Length: {length}")
     lines += [f"{name.replace('_', '-')}: {value}" for name, value in headers.items()]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
-
-
-def answer_of(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        assert chunk, f"connection closed without an answer: {data!r}"
-        data += chunk
-    top, _sep, body = data.partition(b"\r\n\r\n")
-    lines = top.decode("latin-1").split("\r\n")
-    headers = {k.lower(): v.strip() for k, _c, v in (line.partition(":") for line in lines[1:])}
-    while len(body) < int(headers.get("content-length", "0")):
-        body += sock.recv(65536)
-    return int(lines[0].split()[1]), headers, body
 
 
 def connect(port: int) -> socket.socket:
@@ -104,13 +84,13 @@ def test_a_webhook_body_that_trickles_in_is_408_and_others_are_served_meanwhile(
                 )
                 + other
             )
-            status, _headers, answer = answer_of(whole)
+            status, _headers, answer = read_answer(whole)
         # then that one is filed without waiting for the slow one
         assert status == 200 and json.loads(answer) == {"received": 1, "duplicates": 0}
         assert time.monotonic() - started < 4
 
         # and the slow one is answered 408 after its four seconds, with the reason
-        status, headers, answer = answer_of(slow)
+        status, headers, answer = read_answer(slow)
     assert 4 <= time.monotonic() - started < 4 + PROMPT
     assert status == 408 and headers["connection"] == "close"
     assert json.loads(answer) == {
@@ -134,7 +114,7 @@ def test_an_api_post_declaring_more_than_the_limit_is_413_before_its_body(server
                 Accept_Language="en",
             )
         )
-        status, headers, answer = answer_of(sock)
+        status, headers, answer = read_answer(sock)
 
     assert status == 413 and headers["connection"] == "close"
     assert time.monotonic() - started < PROMPT
@@ -159,7 +139,7 @@ def test_a_webhook_without_a_length_is_cut_off_at_its_limit(server, account, set
         )
         for _ in range(3):  # 3 x 600 bytes, no end
             sock.sendall(b"258\r\n" + b"x" * 600 + b"\r\n")
-        status, _headers, answer = answer_of(sock)
+        status, _headers, answer = read_answer(sock)
 
     assert status == 413
     assert "maximaal 1000" in json.loads(answer)["detail"]
@@ -179,7 +159,7 @@ def test_the_contact_form_sent_too_slowly_is_408_in_the_visitors_language(server
             )
             + b"--grens\r\n"
         )
-        status, headers, answer = answer_of(sock)
+        status, headers, answer = read_answer(sock)
 
     assert status == 408 and headers["content-type"] == "text/plain; charset=utf-8"
     assert answer.decode() == "The request did not arrive within 1 seconds (9 bytes received)."
@@ -207,7 +187,7 @@ def test_a_large_body_over_a_slow_honest_line_is_read_whole(server, account, set
         for start in range(0, len(body), 600):
             sock.sendall(body[start : start + 600])
             time.sleep(0.25)
-        status, _headers, answer = answer_of(sock)
+        status, _headers, answer = read_answer(sock)
 
     # then it is read whole and filed
     assert status == 200 and json.loads(answer) == {"received": 1, "duplicates": 0}

@@ -12,7 +12,7 @@ import pytest
 
 from balie.intake import tasks
 from balie.messaging.models import ChannelAccount, Envelope, OutboxItem, OutboxStatus, Quarantine
-from balie.messaging.tests.fake_sms import LINE, FakeSms, sign
+from balie.messaging.tests.fake_sms import LINE, FakeSms, sign, sms_account
 from balie.tickets import actions
 from balie.tickets.events import EventKind
 from balie.tickets.models import Activity, DeliveryStatus, Direction, Message, Ticket
@@ -31,13 +31,7 @@ def fake_sms(settings):
 
 @pytest.fixture
 def account(cast) -> ChannelAccount:
-    return ChannelAccount.objects.create(
-        kind="sms",
-        name="Sms-nummer",
-        address="+3197010000000",
-        team=cast.klantenservice,
-        config={"webhook_secret": SECRET, "verify_token": "balie-verifieert"},
-    )
+    return sms_account(cast.klantenservice, secret=SECRET)
 
 
 @pytest.fixture

@@ -39,6 +39,20 @@ from balie.messaging.connectors.signatures import check_hmac, hub_challenge
 LINE = {"sms": "balie.messaging.tests.fake_sms.FakeSms"}
 
 
+def sms_account(team: Any, *, secret: str) -> Any:
+    """An active account of the test channel, as an admin sets one up: its number, its team,
+    the provider's signing secret and the token of its handshake."""
+    from balie.messaging.models import ChannelAccount
+
+    return ChannelAccount.objects.create(
+        kind="sms",
+        name="Sms-nummer",
+        address="+3197010000000",
+        team=team,
+        config={"webhook_secret": secret, "verify_token": "balie-verifieert"},
+    )
+
+
 def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 

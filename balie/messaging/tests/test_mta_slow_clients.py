@@ -16,7 +16,7 @@ from balie.accounts.actions import create_api_token
 from balie.accounts.models import TokenScope
 from balie.core.actors import SYSTEM
 from balie.messaging.models import Envelope, Quarantine
-from tests.asgi_server import serving
+from tests.asgi_server import read_answer, serving
 
 MAIL = Path(__file__).parent / "fixtures" / "email" / "discourse_dutch_reply_op-schreef.eml"
 PATH = "/api/v1/inbound/email"
@@ -74,17 +74,8 @@ def open_slow(port: int, *, token: str = "", length: int = 1_000_000) -> socket.
 
 
 def answer_of(sock: socket.socket) -> tuple[int, dict[str, str], dict]:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        assert chunk, f"connection closed without an answer: {data!r}"
-        data += chunk
-    top, _sep, body = data.partition(b"\r\n\r\n")
-    lines = top.decode("latin-1").split("\r\n")
-    headers = {k.lower(): v.strip() for k, _c, v in (line.partition(":") for line in lines[1:])}
-    while len(body) < int(headers["content-length"]):
-        body += sock.recv(65536)
-    return int(lines[0].split()[1]), headers, json.loads(body)
+    status, headers, body = read_answer(sock)
+    return status, headers, json.loads(body)
 
 
 def deliver(port: int, raw: bytes, token: str) -> tuple[int, dict[str, str], dict, float]:

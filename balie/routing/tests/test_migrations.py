@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from balie.accounts.tests.test_migrations import migrate
+from balie.tickets.tests.test_migrations import migrate
 
 
 @pytest.mark.django_db(transaction=True)
