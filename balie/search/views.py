@@ -15,7 +15,7 @@ from .backends import (
     customers_in_order,
     matching_customer_ids,
     message_snippets,
-    search_page,
+    search_rows,
 )
 from .highlighting import render_snippet
 
@@ -42,15 +42,11 @@ def search(request: HttpRequest) -> HttpResponse:
     if q:
         customer_ids = matching_customer_ids(q)
         visible = tickets_for(request.agent)  # type: ignore[attr-defined]
-        numbers, next_below = search_page(
-            visible, q, limit=PAGE_SIZE, below=below, customer_ids=customer_ids,
+        tickets, next_below = search_rows(
+            visible.select_related("customer", "team", "assignee"), q, limit=PAGE_SIZE,
+            below=below, customer_ids=customer_ids,
             hidden_teams=hidden_team_ids(request.agent),  # type: ignore[attr-defined]
         )  # fmt: skip
-        tickets = list(
-            visible.filter(pk__in=numbers)
-            .select_related("customer", "team", "assignee")
-            .order_by("-id")
-        )
         snippets = message_snippets([t.pk for t in tickets], q)
         for ticket in tickets:
             ticket.snippet = render_snippet(snippets.get(ticket.pk, ""))

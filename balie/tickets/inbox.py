@@ -256,7 +256,7 @@ def page(
     among them: 110 ms with 240,000 open tickets.
 
     `search`: only tickets matching this query (every one of them). Newest first ("newest"), the
-    page's numbers come from `balie.search.backends.search_page`, which reads the newest
+    page comes from `balie.search.backends.search_rows`, which reads the newest
     matches in rounds and narrows each to `qs` (`hidden_teams`: the teams `qs` leaves out, which
     the search then skips while it reads); in any other order `qs` gets the search's
     condition."""
@@ -267,17 +267,18 @@ def page(
     if cursor:
         qs = qs.filter(_after(ordering, _decode(cursor, len(fields))))
     numbers: list[int] | None = None
+    found: list[Ticket] | None = None
     if search.strip():
-        from balie.search.backends import filter_tickets, search_page
+        from balie.search.backends import filter_tickets, search_rows
 
         if key == "newest":
             below = _cursor_value("id", _decode(cursor, 1)[0]) if cursor else None
-            numbers, _more = search_page(
+            found, _more = search_rows(
                 qs, search, limit=limit + 1, below=below, hidden_teams=hidden_teams
             )
         else:
             qs = filter_tickets(qs, search)
-    if numbers is not None:
+    if found is not None:
         pass
     elif key == "deadline" and len(statuses) > 1 and set(statuses) <= set(DONE_STATUSES):
         numbers = _numbers_by_status(qs, statuses, limit + 1)
@@ -285,7 +286,7 @@ def page(
         numbers = list(qs.values_list("pk", flat=True)[: limit + 1])
     if numbers is not None:
         qs = qs.filter(pk__in=numbers) if numbers else qs.none()
-    rows = list(qs[: limit + 1])
+    rows = found if found is not None else list(qs[: limit + 1])
     next_cursor = ""
     if len(rows) > limit:
         rows = rows[:limit]

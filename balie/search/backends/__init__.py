@@ -6,7 +6,7 @@ ticket number (`#10023` or `10023`). The database decides how: PostgreSQL full-t
 with the `dutch` configuration, SQLite FTS5, or a plain `icontains` for any other database.
 
 Search is complete: what an agent asks for is every matching ticket they may see, page by page.
-`search_page(tickets, q)` gives the newest page of a ticket queryset (visibility and any
+`search_rows(tickets, q)` gives the newest page of a ticket queryset (visibility and any
 filters applied) that match q, and the number to continue below; `filter_tickets(tickets, q)`
 restricts a queryset to every match, for any other order.
 """
@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from types import ModuleType
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -28,7 +29,7 @@ from balie.tickets.models import Ticket
 
 MAX_QUERY_LENGTH = 200
 MAX_CUSTOMERS_PER_QUERY = 50
-# `search_page` asks for the newest matches in rounds: first CANDIDATES_PER_ROW × the page's
+# `search_rows` asks for the newest matches in rounds: first CANDIDATES_PER_ROW × the page's
 # rows (at least MIN_CANDIDATES), then four times as many each round (at most MAX_CANDIDATES),
 # below the last one seen, until the page is full of visible tickets or no match is left.
 # When the caller names the agent's hidden teams, the backend skips their tickets while it
@@ -100,6 +101,14 @@ def matching_customer_ids(q: str, *, limit: int = MAX_CUSTOMERS_PER_QUERY) -> li
     q = clean_query(q)
     if not q:
         return []
+    backend = get_backend()
+    numbers = [q, q.upper()]
+    kinds = [k for k, _label in IdentityKind.choices]
+    if hasattr(backend, "customer_ids_at_once"):  # the same three lookups in one statement
+        found = backend.customer_ids_at_once(
+            q, limit=limit, numbers=numbers, kinds=kinds, identity_values=_identity_values(q)
+        )
+        return list(dict.fromkeys(found))[:limit]
     ids: list[int] = []
 
     def add(found: list[int]) -> None:
@@ -107,20 +116,20 @@ def matching_customer_ids(q: str, *, limit: int = MAX_CUSTOMERS_PER_QUERY) -> li
             if pk not in ids:
                 ids.append(pk)
 
-    exact = Customer.objects.active().filter(Q(number=q) | Q(number=q.upper()))
+    exact = Customer.objects.active().filter(number__in=numbers)
     add(list(exact.values_list("pk", flat=True)[:limit]))
     identity_values = _identity_values(q)
     if identity_values:
         add(
             list(
                 Identity.objects.filter(
-                    kind__in=[k for k, _label in IdentityKind.choices],
+                    kind__in=kinds,
                     value__in=identity_values,
                     customer__merged_into__isnull=True,
                 ).values_list("customer_id", flat=True)[:limit]
             )
         )
-    add(get_backend().customer_ids(q, limit=limit))
+    add(backend.customer_ids(q, limit=limit))
     return ids[:limit]
 
 
@@ -143,7 +152,7 @@ def search_ticket_ids(
     hidden_teams: Sequence[int] = (),
 ) -> list[int]:
     """Ticket numbers matching q, newest first, at most `limit`, none of the `hidden_teams`
-    (the rest of visibility is the caller's, see `search_page`). `below`: only numbers below
+    (the rest of visibility is the caller's, see `search_rows`). `below`: only numbers below
     it (the next round or page). `customer_ids`: the result of `matching_customer_ids(q)` when
     the caller already has it."""
     q = clean_query(q)
@@ -174,53 +183,64 @@ def search_ticket_ids(
     return sorted(found, reverse=True)[:limit]
 
 
-def search_page(
-    tickets: QuerySet[Ticket],
+def search_rows(
+    tickets: QuerySet[Any],
     q: str,
     *,
     limit: int = 50,
     below: int | None = None,
     customer_ids: list[int] | None = None,
     hidden_teams: Sequence[int] | None = None,
-) -> tuple[list[int], int | None]:
-    """The numbers of the newest `limit` tickets of `tickets` (a queryset with the agent's
-    visibility and any filters) that match q, below `below`, and the number to continue
-    below for the next page (None when there is none).
+) -> tuple[list[Any], int | None]:
+    """The newest `limit` rows of `tickets` (a ticket queryset with the agent's visibility and
+    any filters, as instances or values) that match q, below `below`, and the number to
+    continue below for the next page (None when there is none).
 
     Complete: the newest matches are read in growing rounds and each round is narrowed to
     `tickets`, until the page is full or no match is left, so an agent finds every ticket they
-    may see however many newer matches other teams have. `hidden_teams`: the teams whose
-    tickets `tickets` leaves out (`hidden_team_ids(agent)`); the backend then skips them while
-    it reads, so one round of the page's size usually fills the page."""
+    may see however many newer matches other teams have. Each round reads its rows at once:
+    the round that fills the page is the page. `hidden_teams`: the teams whose tickets
+    `tickets` leaves out (`hidden_team_ids(agent)`); the backend then skips them while it
+    reads, so one round of the page's size usually fills the page."""
     q = clean_query(q)
     if not q:
         return [], None
     if customer_ids is None:
         customer_ids = matching_customer_ids(q)
     wanted = limit + 1  # one more tells whether there is a next page
-    found: list[int] = []
+    found: list[Any] = []
+    numbers: list[int] = []
     hidden = list(hidden_teams or ())
     if hidden_teams is None:
         size = min(max(CANDIDATES_PER_ROW * wanted, MIN_CANDIDATES), MAX_CANDIDATES)
     else:
         size = min(wanted, MAX_CANDIDATES)
+    newest_first = tickets.order_by("-pk")
     while len(found) < wanted:
         candidates = search_ticket_ids(
             q, limit=size, customer_ids=customer_ids, below=below, hidden_teams=hidden
         )
         if candidates:
-            found += list(
-                tickets.filter(pk__in=candidates)
-                .order_by("-pk")
-                .values_list("pk", flat=True)[: wanted - len(found)]
-            )
+            got = list(newest_first.filter(pk__in=candidates)[: wanted - len(found)])
+            found += got
+            numbers += [_number(row) for row in got]
         if len(candidates) < size:
             break  # no match left below the last candidate
         below = candidates[-1]
         size = min(size * 4, MAX_CANDIDATES)
     if len(found) > limit:
-        return found[:limit], found[limit - 1]
+        return found[:limit], numbers[limit - 1]
     return found, None
+
+
+def _number(row: Any) -> int:
+    """A row's ticket number: the value itself (values_list), a dict's id (values) or an
+    instance's pk."""
+    if isinstance(row, int):
+        return row
+    if isinstance(row, dict):
+        return int(row["id"])
+    return int(row.pk)
 
 
 def ticket_condition(q: str, *, customer_ids: list[int] | None = None) -> Q:
