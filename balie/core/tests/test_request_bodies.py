@@ -85,9 +85,12 @@ def test_a_webhook_body_that_trickles_in_is_408_and_others_are_served_meanwhile(
                 + other
             )
             status, _headers, answer = read_answer(whole)
-        # then that one is filed without waiting for the slow one
+        # then that one is filed without waiting for the slow one, still unanswered
         assert status == 200 and json.loads(answer) == {"received": 1, "duplicates": 0}
-        assert time.monotonic() - started < 4
+        slow.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            slow.recv(1)
+        slow.setblocking(True)
 
         # and the slow one is answered 408 after its four seconds, with the reason
         status, headers, answer = read_answer(slow)
@@ -167,13 +170,13 @@ def test_the_contact_form_sent_too_slowly_is_408_in_the_visitors_language(server
 
 
 def test_a_large_body_over_a_slow_honest_line_is_read_whole(server, account, settings):
-    # given one second for a body, and a second more for every 1,000 bytes that arrive
-    settings.BALIE_REQUEST_READ_SECONDS = 1
-    settings.BALIE_REQUEST_MIN_BYTES_PER_SECOND = 1000
+    # given two seconds for a body, and a second more for every 500 bytes that arrive
+    settings.BALIE_REQUEST_READ_SECONDS = 2
+    settings.BALIE_REQUEST_MIN_BYTES_PER_SECOND = 500
     body = sms_body("Mijn meter geeft een foutcode E4. " + "Uitleg. " * 500)
     assert len(body) > 4000
 
-    # when the provider sends it over about two seconds, faster than 1,000 bytes a second
+    # when the provider sends it over more than three seconds, faster than 500 bytes a second
     with connect(server) as sock:
         sock.sendall(
             request_head(
@@ -186,7 +189,7 @@ def test_a_large_body_over_a_slow_honest_line_is_read_whole(server, account, set
         )
         for start in range(0, len(body), 600):
             sock.sendall(body[start : start + 600])
-            time.sleep(0.25)
+            time.sleep(0.4)
         status, _headers, answer = read_answer(sock)
 
     # then it is read whole and filed
