@@ -53,3 +53,21 @@ def test_while_open_the_chat_starts(client, cast, chat_account, clock):
     clock(TUESDAY_MORNING)
     assert client.get("/chat/api/demo/status", HTTP_ORIGIN=SITE).json()["open"] is True
     assert _post(client, "start", FORM).status_code == 201
+
+
+def test_while_open_but_nobody_is_online_the_widget_gets_the_form_with_the_promise(
+    client, cast, chat_account, clock
+):
+    from balie.routing.actions import set_presence
+
+    clock(TUESDAY_MORNING)
+    for agent in (cast.anna, cast.bram):
+        set_presence(agent, "offline")
+    status = client.get("/chat/api/demo/status", HTTP_ORIGIN=SITE).json()
+    assert status["open"] is False
+    assert status["reason"] == "Er is nu niemand beschikbaar om te chatten."
+    assert status["promise"].startswith("U krijgt uiterlijk dinsdag 2 juni")
+    refused = _post(client, "start", FORM)
+    assert refused.status_code == 409 and refused.json()["offline"] is True
+    left = _post(client, "bericht", FORM)
+    assert left.status_code == 201 and left.json()["promise"].startswith("U krijgt uiterlijk")
