@@ -2,12 +2,15 @@
 and messages both ways between talking visitors and one agent's workspace, measured from the
 load process.
 
-- sessions: N visitor sockets on `/ws/chat/<account>/`, each past its token check (`welcome`),
-  open until the end;
-- visitor -> agent: a visitor's message (stored, then announced) until the agent's workspace
-  socket has it;
-- agent -> visitor: an agent's answer (stored, sent by the outbox worker through the chat
-  connector) until the visitor's socket has it; both at once, together `rate` messages a second.
+- sessions: N visitor sockets on `/ws/chat/<account>/` (the design's 5,000), opened
+  `CONNECT_AT_ONCE` at a time, each past its token check (`welcome`), open until the end;
+- visitor -> agent: a visitor's message (stored as its envelope, then shown) until the agent's
+  workspace socket has it;
+- agent -> visitor: an agent's answer (stored, then shown by the web process after commit)
+  until the visitor's socket has it; both at once, together `rate` messages a second, while
+  every session is held;
+- CPU per message of the server and of the worker (which files the visitors' messages behind),
+  from /proc: a figure that other work on the machine does not move.
 
 Every loop is bounded in count and in seconds.
 """
@@ -15,6 +18,7 @@ Every loop is bounded in count and in seconds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -23,10 +27,12 @@ import aiohttp
 
 from .load import percentile
 from .report import Result, missing
+from .stack import group_cpu_seconds
 
 SESSIONS_TARGET = ">= 5000"
 TO_AGENT_P99 = "<= 50"
 TO_VISITOR_P99 = "<= 100"
+CONNECT_AT_ONCE = 50  # visitor sockets being opened at one moment (a page load's burst)
 
 
 @dataclass
@@ -51,6 +57,11 @@ async def _visitor(http, url: str, origin: str, token: str, refused: list[str]):
 
 
 async def _read(ws, flow: Flow, side: str, errors: list[str] | None = None) -> None:  # type: ignore[no-untyped-def]
+    with contextlib.suppress(aiohttp.ClientError):  # closed: counted as not open at the end
+        await _frames(ws, flow, side, errors)
+
+
+async def _frames(ws, flow: Flow, side: str, errors: list[str] | None) -> None:  # type: ignore[no-untyped-def]
     async for msg in ws:
         if msg.type != aiohttp.WSMsgType.TEXT:
             continue
@@ -65,21 +76,35 @@ async def _read(ws, flow: Flow, side: str, errors: list[str] | None = None) -> N
                 flow.arrived.setdefault(m["text"], now)
 
 
-async def visitor_socket(base: str, made: dict, *, rate: float, seconds: float) -> list[Result]:
+async def visitor_socket(
+    base: str, made: dict, *, rate: float, seconds: float, cpu_of: dict[str, int] | None = None
+) -> list[Result]:
+    """`cpu_of`: process groups (server, worker) whose CPU time the flow is charged with."""
     origin = base
+    cpu_of = cpu_of or {}
     url = base.replace("http://", "ws://") + f"/ws/chat/{made['account']}/"
     tokens = [t for t, _n in made["talkers"]] + made["idle"]
     refused: list[str] = []
-    gate = asyncio.Semaphore(50)
+    gate = asyncio.Semaphore(CONNECT_AT_ONCE)
     to_agent, to_visitor = Flow(), Flow()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+        readers: list[asyncio.Task[None]] = []
+        talking = len(made["talkers"])
 
-        async def connect(token: str):  # type: ignore[no-untyped-def]
+        async def connect(i: int, token: str):  # type: ignore[no-untyped-def]
             async with gate:
-                return await _visitor(http, url, origin, token, refused)
+                ws = await _visitor(http, url, origin, token, refused)
+            if ws is not None:
+                # Read from the first moment: a socket nobody reads answers no ping, and the
+                # server closes it while the others are still connecting.
+                flow = to_visitor if i < talking else Flow()
+                readers.append(asyncio.create_task(_read(ws, flow, "agent")))
+            return ws
 
         started = time.monotonic()
-        sockets = await asyncio.wait_for(asyncio.gather(*(connect(t) for t in tokens)), timeout=600)
+        sockets = await asyncio.wait_for(
+            asyncio.gather(*(connect(i, t) for i, t in enumerate(tokens))), timeout=600
+        )
         connect_s = time.monotonic() - started
         talkers = [(ws, n) for ws, (_t, n) in zip(sockets, made["talkers"], strict=False) if ws]
         if not talkers:
@@ -89,12 +114,12 @@ async def visitor_socket(base: str, made: dict, *, rate: float, seconds: float) 
             base.replace("http://", "ws://") + "/ws/werkplek/",
             headers={"Origin": origin, "Cookie": f"sessionid={made['agent_session']}"},
         )
-        readers = [asyncio.create_task(_read(ws, to_visitor, "agent")) for ws, _n in talkers]
         desk_errors: list[str] = []
         readers.append(asyncio.create_task(_read(desk, to_agent, "visitor", desk_errors)))
         await asyncio.sleep(2)  # the workspace has opened every chat
         each = rate / 2
         count = int(each * seconds)
+        cpu_before = {name: group_cpu_seconds(pgid) for name, pgid in cpu_of.items()}
         begin = time.perf_counter()
 
         async def visitor_says(i: int) -> None:
@@ -119,6 +144,8 @@ async def visitor_socket(base: str, made: dict, *, rate: float, seconds: float) 
             len(to_agent.arrived) < count or len(to_visitor.arrived) < count
         ):
             await asyncio.sleep(0.05)
+        cpu = {n: group_cpu_seconds(p) - cpu_before[n] for n, p in cpu_of.items()}
+        flow_seconds = time.perf_counter() - begin
         still_open = sum(1 for ws in sockets if ws is not None and not ws.closed)
         for task in readers:
             task.cancel()
@@ -136,12 +163,18 @@ async def visitor_socket(base: str, made: dict, *, rate: float, seconds: float) 
     )
     if desk_errors:
         flow_note += f"; {len(desk_errors)} errors on the workspace socket: {desk_errors[0]}"
-    return [
+    cpu_rows = [
+        Result(f"chat_{name}_cpu_ms_per_message", used * 1000 / max(1, 2 * count), "ms", "",
+               note=f"{name} CPU {used:.1f} s over {flow_seconds:.1f} s for {2 * count} "
+               "messages both ways (user + system, every process of it)")
+        for name, used in cpu.items()
+    ]  # fmt: skip
+    return cpu_rows + [
         Result("chat_concurrent_sessions", still_open, "count", SESSIONS_TARGET if n >= 5000 else "",
                note=f"{still_open} of {n} visitor sockets open to the end ({len(refused)} refused), "
-               f"connected in {connect_s:.1f} s, 50 at a time, token checked"),
+               f"connected in {connect_s:.1f} s, {CONNECT_AT_ONCE} at a time, token checked"),
         Result("chat_visitor_to_agent_p99_ms", percentile(a, 99), "ms", TO_AGENT_P99,
                note=f"stored, then shown in the workspace; {len(a)} of {count} arrived; {flow_note}"),
         Result("chat_agent_to_visitor_p99_ms", percentile(v, 99), "ms", TO_VISITOR_P99,
-               note=f"stored, sent by the outbox worker; {len(v)} of {count} arrived; {flow_note}"),
+               note=f"stored, then shown by the web process; {len(v)} of {count} arrived; {flow_note}"),
     ]  # fmt: skip

@@ -51,11 +51,17 @@ def chat(count: int, talkers: int) -> dict[str, Any]:
     customer = Customer.objects.order_by("id").first()
     assert customer is not None
     rest = count - talkers
-    tickets = Ticket.objects.bulk_create(
-        [new_ticket_row(customer=customer, subject="Bench-chat", channel="chat", team=team)
-         for _ in range(rest)],
-        batch_size=1000,
-    )  # fmt: skip
+    # The other sessions are in conversation with the team's other agents, as on a busy day
+    # (a visitor waiting in the queue is told their place, one read per socket, and the
+    # measured agent's workspace would open every chat of theirs).
+    agents = list(Agent.objects.filter(teams=team).exclude(pk=agent.pk).order_by("id"))
+    rows = [
+        new_ticket_row(customer=customer, subject="Bench-chat", channel="chat", team=team)
+        for _ in range(rest)
+    ]
+    for i, row in enumerate(rows):
+        row.assignee = agents[i % len(agents)] if agents else None
+    tickets = Ticket.objects.bulk_create(rows, batch_size=1000)
     tokens = [new_token() for _ in range(rest)]
     now = timezone.now()
     ChatSession.objects.bulk_create(
@@ -64,6 +70,8 @@ def chat(count: int, talkers: int) -> dict[str, Any]:
                 account=account, token_hash=token_hash(token), public_id=uuid.uuid4().hex,
                 ticket=ticket, team=team, name="Bezoeker", email="bench@example.nl",
                 started_at=now, last_visitor_at=now,
+                state="active" if ticket.assignee_id else "waiting",
+                accepted_at=now if ticket.assignee_id else None, agent_id=ticket.assignee_id,
             )
             for token, ticket in zip(tokens, tickets, strict=True)
         ],

@@ -395,6 +395,15 @@ BALIE_CHAT_RATE_LIMIT = os.environ.get("BALIE_CHAT_RATE_LIMIT", "10/600")
 # Messages a visitor may send in one chat (a burst of 10, then about one a second), and files.
 BALIE_CHAT_MESSAGE_RATE_LIMIT = os.environ.get("BALIE_CHAT_MESSAGE_RATE_LIMIT", "10/10")
 BALIE_CHAT_UPLOAD_RATE_LIMIT = os.environ.get("BALIE_CHAT_UPLOAD_RATE_LIMIT", "5/60")
+# Threads for the chat sockets' database work (docs/chat.md); default: the connection pool's size.
+BALIE_CHAT_SOCKET_THREADS = (
+    int(
+        os.environ.get("BALIE_CHAT_SOCKET_THREADS")
+        or os.environ.get("BALIE_DB_POOL_MAX_SIZE")
+        or 10
+    )
+    or 10
+)
 BALIE_CHAT_IDLE_WARN_SECONDS = int(os.environ.get("BALIE_CHAT_IDLE_WARN_SECONDS", "300"))
 BALIE_CHAT_IDLE_CLOSE_SECONDS = int(os.environ.get("BALIE_CHAT_IDLE_CLOSE_SECONDS", "120"))
 # A waiting chat whose visitor's page went away (no socket open) this long gives up its place.

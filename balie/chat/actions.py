@@ -31,10 +31,9 @@ from balie.messaging.connectors.chat import build_envelope, envelope_key, group_
 from balie.messaging.models import ChannelAccount, Envelope
 from balie.routing import actions as routing_actions
 from balie.tickets import actions as ticket_actions
-from balie.tickets.message_ids import reserve_message_id
 from balie.tickets.models import Direction, Message, Ticket
 
-from . import history
+from . import envelopes, history
 from .live import send_after_commit
 from .models import ChatSession, ChatState, new_token, token_hash
 
@@ -201,40 +200,36 @@ ACTIVITY_LAG = timedelta(seconds=20)
 
 def store_visitor_message(session: ChatSession, *, client_id: str, text: str) -> Stored:
     """A visitor's text message from the socket: stored durably with one INSERT (its
-    envelope, which names the chat's ticket and the message's id), then filed by the ingest
-    worker behind. The same client id again gives the id stored the first time and stores
-    nothing. Raises RateLimited over the chat's limit (nothing stored), ChatError for a chat
-    that has ended."""
+    envelope, which names the chat's ticket and the message's id: `envelopes.store`), then
+    filed by the ingest worker behind. The same client id again gives the id stored the first
+    time and stores nothing. Raises RateLimited over the chat's limit (nothing stored; a
+    message stored before is still acknowledged), ChatError for a chat that has ended."""
     check_client_id(client_id)
     text = check_text(text)
-    key = envelope_key(session.public_id, client_id)
-    existing = Envelope.objects.filter(channel="chat", external_id=key).first()
-    if existing is not None:
-        return Stored(id=_shown_id(existing), new=False)
-    if session.state == ChatState.ENDED:
-        raise ChatError(_("Dit gesprek is beëindigd."))
-    if _over_limit(session):
+    if session.state == ChatState.ENDED or _over_limit(session):
+        existing = _stored(session, client_id)  # sent before, acknowledged now
+        if existing is not None:
+            return existing
+        if session.state == ChatState.ENDED:
+            raise ChatError(_("Dit gesprek is beëindigd."))
         raise RateLimited(
             _("U stuurt te veel berichten achter elkaar. Wacht even en stuur het opnieuw.")
         )
-    number = reserve_message_id()
     external_id, raw = _envelope(session, client_id=client_id, text=text)
-    envelope, created = ingest.receive(
-        channel="chat",
-        raw=raw,
+    stored = envelopes.store(
         account=session.account,
         external_id=external_id,
-        meta={
-            ingest.FILED_IN: {
-                "ticket": session.ticket_id,
-                "message": number,
-                "reason": _thread_reason(session),
-                "threading": _threading(session),
-            }
+        raw=raw,
+        filed_in={
+            "ticket": session.ticket_id,
+            "reason": _thread_reason(session),
+            "threading": _threading(session),
         },
     )
-    if not created:
-        return Stored(id=_shown_id(envelope), new=False)
+    if stored is None:
+        existing = _stored(session, client_id)
+        assert existing is not None
+        return existing
     now = timezone.now()
     if (
         session.idle_warned_at
@@ -243,7 +238,16 @@ def store_visitor_message(session: ChatSession, *, client_id: str, text: str) ->
     ):
         ChatSession.objects.filter(pk=session.pk).update(last_visitor_at=now, idle_warned_at=None)
         session.last_visitor_at, session.idle_warned_at = now, None
-    return Stored(id=number, new=True, item=history.stored_item(envelope, number))
+    item = history.visitor_item(
+        stored.message_id, name=session.name, text=text, at=stored.received_at, cid=client_id
+    )
+    return Stored(id=stored.message_id, new=True, item=item)
+
+
+def _stored(session: ChatSession, client_id: str) -> Stored | None:
+    key = envelope_key(session.public_id, client_id)
+    existing = Envelope.objects.filter(channel="chat", external_id=key).first()
+    return Stored(id=_shown_id(existing), new=False) if existing is not None else None
 
 
 def _shown_id(envelope: Envelope) -> int:

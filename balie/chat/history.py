@@ -14,7 +14,7 @@ its envelope (`pending`), so a socket that opens meanwhile has it too.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core import signing
@@ -106,14 +106,25 @@ def pending(session: ChatSession, *, after: int = 0) -> list[dict[str, Any]]:
 def stored_item(envelope: Envelope, number: int) -> dict[str, Any]:
     """A visitor's message as shown from its envelope (the same as once it is filed)."""
     data = json.loads(bytes(envelope.raw).decode("utf-8"))
+    return visitor_item(
+        number,
+        name=str(data.get("name", "")),
+        text=str(data.get("text", "")),
+        at=envelope.received_at,
+        cid=str(data.get("client_id", "")),
+    )
+
+
+def visitor_item(number: int, *, name: str, text: str, at: datetime, cid: str) -> dict[str, Any]:
+    """A visitor's text message as the sockets show it (as `serialise` does once filed)."""
     return {
         "id": number,
         "from": "visitor",
-        "name": str(data.get("name", "")).strip()[:200],
-        "text": str(data.get("text", "")).strip(),
-        "at": envelope.received_at.isoformat(),
+        "name": name.strip()[:200],
+        "text": text.strip(),
+        "at": at.isoformat(),
         "attachments": [],
-        "cid": str(data.get("client_id", "")),
+        "cid": cid,
     }
 
 

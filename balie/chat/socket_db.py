@@ -14,12 +14,28 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import close_old_connections, connections
 
 from balie.core import realtime
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def executor() -> ThreadPoolExecutor:
+    """The sockets' own threads, as many as the process may hold database connections
+    (`BALIE_CHAT_SOCKET_THREADS`): the loop's default pool (six threads on two cores) kept an
+    agent's answers waiting for a thread while the database had connections to spare."""
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(
+            max_workers=settings.BALIE_CHAT_SOCKET_THREADS, thread_name_prefix="chat-socket"
+        )
+    return _executor
 
 
 def database_sync_to_async(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -31,10 +47,9 @@ def database_sync_to_async(func: Callable[..., Any]) -> Callable[..., Any]:
         finally:
             connections.close_all()
 
-    in_thread = sync_to_async(call, thread_sensitive=False)
-
     @functools.wraps(func)
     async def run(*args: Any, **kwargs: Any) -> Any:
+        in_thread = sync_to_async(call, thread_sensitive=False, executor=executor())
         return await in_thread(asyncio.get_running_loop(), *args, **kwargs)
 
     return run
