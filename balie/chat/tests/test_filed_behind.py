@@ -109,7 +109,7 @@ def test_the_agents_answer_is_shown_by_the_web_process_not_the_outbox(started, c
     async def scenario():
         visitor, _, _ = await connect()
         await hello(visitor, started.token)
-        await frames_until(visitor, "messages")
+        await frames_until(visitor, "queue")  # the welcome's reads are done
         await sync_to_async(actions.agent_reply)(started.session, by=cast.anna, text="Hallo!")
         frame, _ = await frames_until(visitor, "messages")
         assert [(m["from"], m["name"], m["text"]) for m in frame["messages"]] == [
