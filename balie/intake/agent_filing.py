@@ -86,13 +86,19 @@ def log_contact(
 ) -> Ticket:
     """An agent logs a phone call, a visit at the office or a letter: a new ticket assigned to
     them. Refused files refuse the whole contact."""
-    run = contact_run(
-        customer, by=by, channel=channel, subject=subject, text=text, team=team, type=type,
-        priority=priority, attachments=attachments,
-    )  # fmt: skip
-    with transaction.atomic():
-        file_runs([run])
-        _filed(run)
+    run = _file_one(
+        contact_run(
+            customer,
+            by=by,
+            channel=channel,
+            subject=subject,
+            text=text,
+            team=team,
+            type=type,
+            priority=priority,
+            attachments=attachments,
+        )  # fmt: skip
+    )
     assert run.ticket is not None
     return run.ticket
 
@@ -127,21 +133,8 @@ def contact_run(
     )
 
 
-def _log(
-    customer: Customer,
-    *,
-    by: Agent,
-    channel: str,
-    subject: str,
-    text: str,
-    attachments: Sequence[UploadedFile] = (),
-    ticket: Ticket | None = None,
-    ticket_fields: dict[str, Any] | None = None,
-) -> Run:
-    run = logged_run(
-        customer, by=by, channel=channel, subject=subject, text=text, attachments=attachments,
-        ticket=ticket, ticket_fields=ticket_fields,
-    )  # fmt: skip
+def _file_one(run: Run) -> Run:
+    """File one run made here, alone, in a transaction of its own."""
     with transaction.atomic():
         file_runs([run])
         return _filed(run)
@@ -194,28 +187,6 @@ def file_runs(runs: list[Run]) -> None:
         runs = left
 
 
-def file_for_customer(
-    customer: Customer,
-    *,
-    by: Agent,
-    channel: str,
-    text: str,
-    subject: str = "",
-    identity: Identity | None = None,
-    ticket: Ticket | None = None,
-    ticket_fields: dict[str, Any] | None = None,
-) -> Run:
-    """A customer's e-mail or web-form message that reached the agent another way: a new
-    ticket (acknowledged like any other) or, with `ticket`, a message in that one."""
-    run = customer_run(
-        customer, by=by, channel=channel, text=text, subject=subject, identity=identity,
-        ticket=ticket, ticket_fields=ticket_fields,
-    )  # fmt: skip
-    with transaction.atomic():
-        file_runs([run])
-        return _filed(run)
-
-
 def customer_run(
     customer: Customer,
     *,
@@ -227,7 +198,9 @@ def customer_run(
     ticket: Ticket | None = None,
     ticket_fields: dict[str, Any] | None = None,
 ) -> Run:
-    """The pipeline's run for `file_for_customer` (not filed yet)."""
+    """The pipeline's run for a customer's e-mail or web-form message that reached the agent
+    another way (not filed yet): a new ticket, acknowledged like any other, or, with
+    `ticket`, a message in that one."""
     if not text.strip():
         raise ValueError(_("Beschrijf het contact."))
     return Run(
@@ -261,14 +234,15 @@ def add_customer_message(
     on the ticket's own channel (or the one given)."""
     channel = channel or ticket.channel
     if channel in LOGGED_CHANNELS:
-        run = _log(
+        run = logged_run(
             ticket.customer, by=by, channel=channel, subject=subject or ticket.subject,
             text=text, ticket=ticket,
         )  # fmt: skip
     else:
-        run = file_for_customer(
+        run = customer_run(
             ticket.customer, by=by, channel=channel, text=text, subject=subject,
             identity=identity, ticket=ticket,
         )  # fmt: skip
+    _file_one(run)
     assert run.message is not None
     return run.message
