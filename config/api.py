@@ -40,6 +40,12 @@ _FRAMEWORK_MESSAGES = {
 }
 
 
+def _choices(ctx: dict[str, Any]) -> str:
+    """The allowed values as pydantic lists them ("'a', 'b' or 'c'"), without its English
+    "or": the codes one after another, in any language."""
+    return str(ctx.get("expected", "")).replace("' or '", "', '")
+
+
 def _dutch_error(error: dict[str, Any]) -> str:
     """A pydantic error in Dutch; the field path without the parameter's internal name."""
     ctx = error.get("ctx") or {}
@@ -49,8 +55,8 @@ def _dutch_error(error: dict[str, Any]) -> str:
         "string_too_long": _("te lang (maximaal %(n)s tekens)") % {"n": ctx.get("max_length")},
         "string_too_short": _("te kort (minimaal %(n)s tekens)") % {"n": ctx.get("min_length")},
         "too_long": _("te veel waarden (maximaal %(n)s)") % {"n": ctx.get("max_length")},
-        "enum": _("onbekende waarde; toegestaan: %(v)s") % {"v": ctx.get("expected")},
-        "literal_error": _("onbekende waarde; toegestaan: %(v)s") % {"v": ctx.get("expected")},
+        "enum": _("onbekende waarde; toegestaan: %(v)s") % {"v": _choices(ctx)},
+        "literal_error": _("onbekende waarde; toegestaan: %(v)s") % {"v": _choices(ctx)},
         "int_parsing": _("moet een geheel getal zijn"),
         "int_type": _("moet een geheel getal zijn"),
         "int_from_float": _("moet een geheel getal zijn"),

@@ -43,3 +43,8 @@ def test_the_inbox_views_and_sorts_are_english_codes_in_the_api(client, cast):
     )
     for dutch in ({"view": "wacht-op-klant"}, {"sort": "oud"}):
         assert client.get("/api/v1/tickets", dutch, **auth).status_code == 422
+    refusal = client.get("/api/v1/tickets", {"sort": "oud"}, **auth).json()["detail"]
+    assert refusal == (
+        "Ongeldige invoer: query.sort: onbekende waarde; toegestaan: "
+        "'deadline', 'recent', 'least_recent', 'newest', 'oldest'"
+    )
