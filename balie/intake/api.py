@@ -45,8 +45,9 @@ class MessageIn(InputSchema):
     description=(
         "Een contact dat de klant langs een andere weg had (e-mail of webformulier: het ticket "
         "krijgt de ontvangstbevestiging, SLA-klokken en regels als een binnengekomen bericht), "
-        "of een gesprek, bezoek of brief die de medewerker vastlegt. Het antwoord komt zodra "
-        "het ticket vastligt, en is het ticket zoals het dan is, met de ontvangstbevestiging."
+        "of een gesprek, bezoek of brief die de medewerker vastlegt (toegewezen aan hem, zonder "
+        "ontvangstbevestiging). Het antwoord komt zodra het ticket is opgeslagen en is het "
+        "ticket zoals het dan is, met zijn berichten (ook de ontvangstbevestiging)."
     ),
 )
 def post_ticket(request: HttpRequest, payload: TicketIn) -> tuple[int, dict[str, Any]]:

@@ -144,3 +144,24 @@ def test_a_request_the_pipeline_stops_answers_400_and_the_others_are_filed(cast,
     assert isinstance(first, dict) and isinstance(last, dict)
     assert getattr(looped, "status_code", None) == 400 and "lus" in str(looped)
     assert Ticket.objects.count() == 2
+
+
+def test_a_batch_that_fails_as_a_whole_is_filed_again_one_by_one(cast, monkeypatch):
+    from balie.intake import agent_filing
+
+    real = agent_filing.file_runs
+
+    def fails_together(runs):
+        if len(runs) > 1:
+            raise RuntimeError("a fault of the batch as a whole")
+        return real(runs)
+
+    monkeypatch.setattr(agent_filing, "file_runs", fails_together)
+
+    answers = file_requests(requests(cast, 3))
+
+    assert [a["subject"] for a in answers] == [
+        f"Vraag nummer {i} over mijn jaarafrekening." for i in range(3)
+    ]
+    assert Ticket.objects.count() == 3
+    assert Customer.objects.filter(identities__value__startswith="klant").count() == 3
