@@ -28,54 +28,17 @@ def token(cast) -> str:
     return create_api_token(cast.anna, name="postfix", scope=TokenScope.INGEST, by=SYSTEM)[1]
 
 
-def scope_for(body: bytes, token: str) -> dict:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": PATH,
-        "raw_path": PATH.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [
-            (b"host", b"testserver"),
-            (b"content-type", b"message/rfc822"),
-            (b"content-length", str(len(body)).encode()),
-            (b"authorization", f"Bearer {token}".encode()),
-        ],
-        "client": ("127.0.0.1", 40000),
-        "server": ("127.0.0.1", 8000),
-    }
-
-
 def call_together(bodies: list[bytes], *, token: str) -> list[tuple[int, dict]]:
     """Several mail servers' requests arriving at the same moment: (status, answer) each."""
 
-    async def one(body: bytes) -> tuple[int, dict]:
-        sent: list[dict] = []
-        incoming = [{"type": "http.request", "body": body, "more_body": False}]
-
-        async def receive() -> dict:
-            if incoming:
-                return incoming.pop(0)
-            await asyncio.Event().wait()
-            return {"type": "http.disconnect"}
-
-        async def send(message: dict) -> None:
-            sent.append(message)
-
-        await application(scope_for(body, token), receive, send)
-        return sent[0]["status"], json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
-
     async def all_of_them() -> list[tuple[int, dict]]:
-        return list(await asyncio.gather(*(one(body) for body in bodies)))
+        answered = await asyncio.gather(*(request(body, token=token) for body in bodies))
+        return [(status, json.loads(body)) for status, _headers, body in answered]
 
     return async_to_sync(all_of_them)()
 
 
-def call(
+async def request(
     body: bytes,
     *,
     token: str | None = None,
@@ -126,10 +89,15 @@ def call(
         "client": ("127.0.0.1", 40000),
         "server": ("127.0.0.1", 8000),
     }
-    async_to_sync(application)(scope, receive, send)
+    await application(scope, receive, send)
     start = sent[0]
     response_headers = {k.decode(): v.decode() for k, v in start["headers"]}
     return start["status"], response_headers, b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def call(body: bytes, **kwargs) -> tuple[int, dict[str, str], bytes]:
+    """`request` from synchronous code."""
+    return async_to_sync(request)(body, **kwargs)
 
 
 def test_a_delivery_is_stored_filed_and_acknowledged_with_202(token):
