@@ -85,12 +85,14 @@ SUBJECTS = Target(
     walk_us_per_row=0.5, gin_us_per_hit=1.5, per_key=1.0, probe_rows=1_000,
     team="team_id",
 )  # fmt: skip
-# A query the planner expects in at most RARE_HITS rows is answered through the GIN index
-# without a probe (fetching 2,000 hits costs about what probing 4,000 rows does; a word not
-# among ANALYZE's most common lexemes is estimated at about 1,700 hits at 3.2M messages),
-# fetching at least RARE_BUDGET hits before it reconsiders: the planner's estimate for several
-# words, which assumes they occur independently, can be far too low.
+# A query the planner expects in at most RARE_HITS rows (and RARE_SHARE of the table) is
+# answered through the GIN index without a probe (fetching 2,000 hits costs about what probing
+# 4,000 rows does; a word not among ANALYZE's most common lexemes is estimated at about 1,700
+# hits at 3.2M messages), fetching at least RARE_BUDGET hits before it reconsiders: the
+# planner's estimate for several words, which assumes they occur independently, can be far
+# too low.
 RARE_HITS = 2_000.0
+RARE_SHARE = 0.005  # and in at most this share of the rows (in a small table 2,000 are many)
 RARE_BUDGET = 2_000
 # A probe with at least this many hits measures the share of matching rows better than the
 # planner, whose estimate for several words assumes they occur independently.
@@ -391,7 +393,7 @@ def _ids(
         share = _share_below(cursor, target, below)
         rows = max(_rows_in(cursor, target.table) * share, 1.0)
         planner = _estimate(cursor, target, q) * share
-        if plan is None and planner <= RARE_HITS:
+        if plan is None and planner <= min(RARE_HITS, RARE_SHARE * rows):
             plan = "gin"  # the planner's statistics say rare: no probe
         if plan is None:
             # A probe: the newest rows, tested until `limit` visible keys are found (for a
