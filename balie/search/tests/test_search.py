@@ -187,20 +187,27 @@ def test_a_stemmed_match_is_marked_on_the_word_the_customer_wrote(client, cast, 
     assert "<mark>factuur</mark>" in page
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="plans of the PostgreSQL backend")
-@pytest.mark.parametrize("budgets", ["roomy", "exhausted"])
-def test_both_postgresql_plans_find_the_same_newest_tickets(write_in, monkeypatch, budgets):
+@pytest.fixture(params=["roomy", "exhausted"])
+def budgets(request, monkeypatch):
+    """The PostgreSQL plans with roomy budgets, where no word is rare enough to skip the probe
+    (plan None probes the newest rows first), or with budgets so small that each plan gives up
+    after two rows (the slice after one key) and hands over."""
     from balie.search.backends import postgresql
 
-    if budgets == "exhausted":
-        # Each plan gives up after two rows (the slice after one key) and hands over.
+    if request.param == "exhausted":
         monkeypatch.setattr(postgresql, "BUDGET_FACTOR", 0.0)
         monkeypatch.setattr(postgresql, "WALK_MIN_BUDGET", 2)
         monkeypatch.setattr(postgresql, "GIN_MIN_BUDGET", 2)
         monkeypatch.setattr(postgresql, "SLICE_MARGIN", 0.01)
     else:
-        # No word is rare enough to skip the probe: plan None probes the newest rows first.
         monkeypatch.setattr(postgresql, "RARE_HITS", -1.0)
+    return request.param
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="plans of the PostgreSQL backend")
+def test_both_postgresql_plans_find_the_same_newest_tickets(write_in, budgets):
+    from balie.search.backends import postgresql
+
     tickets = [
         write_in(f"Vraag {i}", "Mijn meterstand klopt niet." if i % 3 else "Zonnepanelen?")
         for i in range(12)
@@ -218,20 +225,9 @@ def test_both_postgresql_plans_find_the_same_newest_tickets(write_in, monkeypatc
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="plans of the PostgreSQL backend")
-@pytest.mark.parametrize("budgets", ["roomy", "exhausted"])
-def test_every_postgresql_plan_leaves_out_the_tickets_of_hidden_teams(
-    write_in, cast, monkeypatch, budgets
-):
+def test_every_postgresql_plan_leaves_out_the_tickets_of_hidden_teams(write_in, cast, budgets):
     from balie.search.backends import postgresql
 
-    if budgets == "exhausted":
-        monkeypatch.setattr(postgresql, "BUDGET_FACTOR", 0.0)
-        monkeypatch.setattr(postgresql, "WALK_MIN_BUDGET", 2)
-        monkeypatch.setattr(postgresql, "GIN_MIN_BUDGET", 2)
-        monkeypatch.setattr(postgresql, "SLICE_MARGIN", 0.01)
-    else:
-        # No word is rare enough to skip the probe: plan None probes the newest rows first.
-        monkeypatch.setattr(postgresql, "RARE_HITS", -1.0)
     # Every other ticket is Techniek's, and the newest two of all are.
     tickets = [
         write_in(f"Vraag {i}", "Mijn meterstand klopt niet.", team=cast.techniek if i % 2 else None)
