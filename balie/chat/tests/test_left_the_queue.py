@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from balie.chat.models import ChatSession
 from balie.chat.tasks import check_idle_chats
-from balie.chat.tests.test_socket import _queued, connect, hello
+from balie.chat.tests.test_socket import _queued, connect, frames_until, hello
 from balie.routing.actions import force_assign, set_presence
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,6 +38,8 @@ def visit(token: str, *, state: str = "waiting") -> None:
     async def scenario():
         communicator, _connected, _ = await connect()
         assert (await hello(communicator, token))["state"] == state
+        if state == "waiting":
+            await frames_until(communicator, "queue")  # the socket has done its hello
         await communicator.disconnect(timeout=10)
         await _settle()
 
@@ -71,14 +73,16 @@ def test_a_reload_keeps_the_place(waiting, monkeypatch):
     async def scenario():
         before, _c, _ = await connect()
         await hello(before, waiting.token)
+        await frames_until(before, "queue")
         await before.disconnect(timeout=10)  # the page unloads
         await _settle()
         after, _c, _ = await connect()  # and comes back
         assert (await hello(after, waiting.token))["state"] == "waiting"
+        await frames_until(after, "queue")
         later(monkeypatch, 120)
         await sync_to_async(check_idle_chats)()
         assert await sync_to_async(state_of)(waiting) == "waiting"
-        await after.disconnect()
+        await after.disconnect(timeout=10)
 
     scenario()
     assert _queued(waiting.session.ticket_id) == 1
@@ -90,13 +94,15 @@ def test_closing_one_of_two_tabs_keeps_the_place(waiting, monkeypatch):
         first, _c, _ = await connect()
         second, _c, _ = await connect()
         await hello(first, waiting.token)
+        await frames_until(first, "queue")
         await hello(second, waiting.token)
+        await frames_until(second, "queue")
         await first.disconnect(timeout=10)
         await _settle()
         later(monkeypatch, 120)
         await sync_to_async(check_idle_chats)()
         assert await sync_to_async(state_of)(waiting) == "waiting"
-        await second.disconnect()
+        await second.disconnect(timeout=10)
 
     scenario()
     assert _queued(waiting.session.ticket_id) == 1

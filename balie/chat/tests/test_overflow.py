@@ -44,10 +44,11 @@ def test_a_chat_waiting_too_long_becomes_a_left_message_with_the_promise(waiting
     async def scenario():
         visitor, _c, _ = await connect()
         assert (await hello(visitor, waiting.token))["state"] == "waiting"
+        await frames_until(visitor, "queue")  # the socket has done its hello
         await sync_to_async(tick)(now=timezone.now() + timedelta(seconds=61))
         told, _seen = await frames_until(visitor, "overflow")
         await frames_until(visitor, "ended")
-        await visitor.disconnect()
+        await visitor.disconnect(timeout=10)
         return told
 
     told = scenario()
@@ -73,7 +74,7 @@ def test_a_chat_overflowing_to_another_team_waits_there(waiting, cast):
         await sync_to_async(tick)(now=timezone.now() + timedelta(seconds=61))
         place, seen = await frames_until(visitor, "queue")
         assert "overflow" not in [f["type"] for f in seen]
-        await visitor.disconnect()
+        await visitor.disconnect(timeout=10)
         return place
 
     assert scenario()["position"] == 1
@@ -85,3 +86,14 @@ def test_a_chat_overflowing_to_another_team_waits_there(waiting, cast):
     first = cast.bram if member == cast.anna else cast.anna
     assert [c.ticket_id for c in desk.waiting_chats(member)] == [ticket.pk]
     assert desk.waiting_chats(first) == []
+
+
+def test_an_english_visitor_is_told_in_english(waiting, cast):
+    from balie.chat import leaving
+
+    ChatSession.objects.filter(pk=waiting.session.pk).update(language="en")
+    session = ChatSession.objects.select_related("ticket").get(pk=waiting.session.pk)
+    told = leaving.overflowed(session)
+    assert told["text"].startswith("It is too busy to help you live right now.")
+    assert told["promise"].startswith("You will have our answer no later than")
+    assert leaving.overflowed(session) == told  # a second socket of the chat is told the same

@@ -29,7 +29,7 @@ def test_the_same_address_typed_again_is_a_chat_of_its_own(started, chat_account
         visitor, _c, _ = await connect()
         await hello(visitor, other.token)
         history, _seen = await frames_until(visitor, "messages")
-        await visitor.disconnect()
+        await visitor.disconnect(timeout=10)
         return [m["text"] for m in history["messages"]]
 
     assert scenario() == ["Wat staat er in mijn gesprek?"]  # not "Mijn meterstand klopt niet"

@@ -48,7 +48,7 @@ def test_an_agent_takes_chats_up_to_the_teams_cap_and_no_more(cast, chat_account
         assert opened == tickets[:2]
         await desk.send_json_to({"type": "accept", "ticket": tickets[2]})
         refused = await frame_of(desk, "error")
-        await desk.disconnect()
+        await desk.disconnect(timeout=10)
         return refused
 
     assert scenario()["message"] == "U heeft al het maximum aantal chats tegelijk."
