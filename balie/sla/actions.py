@@ -450,7 +450,10 @@ def recompute_due_times(*, calendar_id: int | None = None, batch: int = 5000) ->
         "warn_at",
     ).order_by("id")
     to_db = _db_datetime()
-    due_by_ticket: dict[int, dict[str, datetime]] = {}
+    # Moments as whole microseconds since 1970 (business_time.BusinessTimeTable): a datetime
+    # is made only for what is written.
+    micros, moment = business_time.micros_of, business_time.moment_of
+    due_by_ticket: dict[int, dict[str, int]] = {}
     moved: set[int] = set()  # tickets with a clock whose moments changed
     updates: list[tuple[Any, Any, int]] = []
     count = 0
@@ -469,9 +472,9 @@ def recompute_due_times(*, calendar_id: int | None = None, batch: int = 5000) ->
                 cal, cal.local_date(resumed_at)
             )
         warn_left = max(0, warn - used)
-        warn_at = table.add(resumed_at, timedelta(seconds=warn_left))
+        warn_at = table.add_micros(micros(resumed_at), warn_left * 1_000_000)
         # Splitting a duration gives the same end: continue from the warning moment.
-        due = table.add(warn_at, timedelta(seconds=max(0, target - used) - warn_left))
+        due = table.add_micros(warn_at, (max(0, target - used) - warn_left) * 1_000_000)
         fields = due_by_ticket.setdefault(ticket_id, {})
         name = field_of_kind[kind]
         if name not in fields or due < fields[name]:
@@ -479,10 +482,15 @@ def recompute_due_times(*, calendar_id: int | None = None, batch: int = 5000) ->
         count += 1
         # A calendar change moves some due moments; the others are not written again (each
         # write is a new row version of the clock and of its ticket, in every index).
-        if due == old_due and warn_at == old_warn:
+        if (
+            old_due is not None
+            and old_warn is not None
+            and due == micros(old_due)
+            and warn_at == micros(old_warn)
+        ):
             continue
         moved.add(ticket_id)
-        updates.append((to_db(due), to_db(warn_at), pk))
+        updates.append((to_db(moment(due)), to_db(moment(warn_at)), pk))
         if len(updates) >= batch:
             with transaction.atomic():
                 _write(SlaClock._meta.db_table, ["due_at", "warn_at"], updates)
@@ -492,8 +500,11 @@ def recompute_due_times(*, calendar_id: int | None = None, batch: int = 5000) ->
         fields = due_by_ticket[ticket_id]
         ticket_rows.append(
             (
-                *(to_db(fields.get(name)) for name in DUE_FIELDS.values()),
-                to_db(min(fields.values())),
+                *(
+                    to_db(moment(fields[name]) if name in fields else None)
+                    for name in DUE_FIELDS.values()
+                ),
+                to_db(moment(min(fields.values()))),
                 ticket_id,
             )
         )

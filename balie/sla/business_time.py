@@ -322,6 +322,17 @@ def _micros(moment: datetime) -> int:
     return (moment - EPOCH) // MICROSECOND
 
 
+def micros_of(moment: datetime) -> int:
+    """An aware moment as whole microseconds since 1970 (what `BusinessTimeTable` counts in);
+    a naive one cannot be subtracted from 1970 in UTC and raises TypeError."""
+    return _micros(moment)
+
+
+def moment_of(micros: int) -> datetime:
+    """The aware UTC moment of a number of microseconds since 1970."""
+    return EPOCH + micros * MICROSECOND
+
+
 class BusinessTimeTable:
     """A calendar's open windows from one local date on, as whole microseconds since 1970, with
     the business time before each window: `add` answers `add_business_time` with two binary
@@ -337,6 +348,9 @@ class BusinessTimeTable:
 
     def _build(self, first_day: date, days: int) -> None:
         self.first_day = first_day
+        # Only a moment before this one can lie on a local date before `first_day` (no time
+        # zone is a day away from UTC).
+        self.check_before = _micros(datetime.combine(first_day + ONE_DAY, time(0), tzinfo=UTC))
         self.next_day = first_day  # the first date not covered yet
         self.starts: list[int] = []
         self.ends: list[int] = []
@@ -364,27 +378,41 @@ class BusinessTimeTable:
         """`add_business_time(cal, start, duration)`."""
         if duration < ZERO:
             raise ValueError("duration must not be negative")
-        moment = _utc(start)
-        day = self.cal.local_date(moment)
-        if day < self.first_day:
-            # Start again from further back (at least twice as many days: rarely rebuilt).
-            covered = (self.next_day - self.first_day).days
-            earlier = min(day, self.first_day - timedelta(days=covered))
-            self._build(earlier, (self.next_day - earlier).days)
-        m, d = _micros(moment), duration // MICROSECOND
+        result = self.add_micros(_micros(_utc(start)), duration // MICROSECOND)
+        return (EPOCH + result * MICROSECOND).astimezone(self.cal.tz)
+
+    def add_micros(self, m: int, d: int) -> int:
+        """`add`, with the start and the result as whole microseconds since 1970 and the
+        duration in microseconds (not negative): no datetime is made for a clock whose due
+        moment does not move."""
+        day: date | None = None  # the local date of the start, when it is needed
+
+        def local_day() -> date:
+            return self.cal.local_date(EPOCH + m * MICROSECOND)
+
+        if m < self.check_before:
+            day = local_day()
+            if day < self.first_day:
+                # Start again from further back (at least twice as many days: rarely rebuilt).
+                covered = (self.next_day - self.first_day).days
+                earlier = min(day, self.first_day - timedelta(days=covered))
+                self._build(earlier, (self.next_day - earlier).days)
         while True:
-            k = bisect_left(self.ends, m)  # the first window that ends at or after `moment`
+            k = bisect_left(self.ends, m)  # the first window that ends at or after `m`
             # A window of an earlier date ending at this very moment (open until midnight) is
             # not this date's: a zero duration then gives this date's opening.
-            if k < len(self.ends) and d == 0 and self.ends[k] == m and self.days[k] < day:
-                k += 1
+            if k < len(self.ends) and d == 0 and self.ends[k] == m:
+                day = day or local_day()
+                if self.days[k] < day:
+                    k += 1
             if k < len(self.ends):
                 position = self.before[k] + max(0, m - self.starts[k])
                 target = position + d
                 i = bisect_left(self.through, target, lo=k)
                 if i < len(self.through):
-                    result = self.starts[i] + (target - self.before[i])
-                    return (EPOCH + result * MICROSECOND).astimezone(self.cal.tz)
+                    return self.starts[i] + (target - self.before[i])
+            day = day or local_day()
             if (self.next_day - day).days > MAX_DAYS:
-                return add_business_time(self.cal, start, duration)
+                start = EPOCH + m * MICROSECOND
+                return _micros(add_business_time(self.cal, start, d * MICROSECOND))
             self._extend(max(TABLE_DAYS, (self.next_day - self.first_day).days))
