@@ -233,3 +233,43 @@ def test_deliveries_arriving_together_are_stored_together_and_each_is_answered(t
     assert Envelope.objects.count() == 8
     assert set(Envelope.objects.values_list("status", flat=True)) == {"processed"}
     assert Ticket.objects.count() == 8
+
+
+def test_a_delivery_does_not_wait_behind_a_slow_write_of_another(token, monkeypatch):
+    import threading
+    from dataclasses import replace
+
+    from balie.intake.pipeline import receive
+
+    route = application.application_mapping["http"]
+    blocked, release = threading.Event(), threading.Event()
+
+    def slow_for_one(**fields):
+        if b"langzaam" in fields["raw"]:  # this one's disk is slow today
+            blocked.set()
+            release.wait(10)
+        return receive(**fields)
+
+    monkeypatch.setattr(route.writer, "intake", replace(route.intake, receive=slow_for_one))
+    slow = MAIL.read_bytes().replace(b"Message-ID: <", b"Message-ID: <langzaam.", 1)
+    quick = MAIL.read_bytes().replace(b"Message-ID: <", b"Message-ID: <vlot.", 1)
+
+    async def scenario() -> tuple[int, int, bool]:
+        first = asyncio.ensure_future(request(slow, token=token))
+        for _ in range(500):
+            if blocked.is_set():
+                break
+            await asyncio.sleep(0.01)
+        second = await asyncio.wait_for(request(quick, token=token), 10)
+        still_writing = not first.done()
+        release.set()
+        return (await first)[0], second[0], still_writing
+
+    try:
+        slow_status, quick_status, still_writing = async_to_sync(scenario)()
+    finally:
+        release.set()
+
+    assert quick_status == 202 and still_writing  # answered while the other was being written
+    assert slow_status == 202
+    assert Envelope.objects.count() == 2

@@ -116,15 +116,19 @@ class MailServerRoute:
 
 
 class Writer:
-    """Stores deliveries in a worker thread, one group at a time: the deliveries that arrive
-    while a group is being written make the next group. Alone, a delivery is written at once,
-    as before; under load the concurrent ones share one thread hand-over, one INSERT and one
-    commit (one write to the log on disk) instead of one each."""
+    """Stores deliveries in worker threads, a group at a time in each: the deliveries that
+    arrive while the groups in hand are being written make the next group. Alone, a delivery
+    is written at once, as before; under load the concurrent ones share one thread hand-over,
+    one INSERT and one commit (one write to the log on disk) instead of one each. Up to
+    `WRITERS` groups are written at the same time, so that a delivery waits for at most a
+    slow commit of others' before its own starts."""
+
+    WRITERS = 2
 
     def __init__(self, intake: Intake) -> None:
         self.intake = intake
         self.waiting: list[tuple[Pending, asyncio.Future[Answer]]] = []
-        self.task: asyncio.Task[None] | None = None
+        self.tasks: set[asyncio.Task[None]] = set()
         self.loop: asyncio.AbstractEventLoop | None = None
 
     async def file(
@@ -132,11 +136,14 @@ class Writer:
     ) -> Answer:
         loop = asyncio.get_running_loop()
         if loop is not self.loop:  # a new event loop (a test's): nothing of the old one is left
-            self.loop, self.waiting, self.task = loop, [], None
+            self.loop, self.waiting, self.tasks = loop, [], set()
         future: asyncio.Future[Answer] = loop.create_future()
         self.waiting.append((Pending(delivery, admission, raw, language), future))
-        if self.task is None or self.task.done():
-            self.task = loop.create_task(self._write())
+        # A task whose loop found nothing more to write is done at once (no await between its
+        # last look and its end), so a delivery never waits for a writer that has stopped.
+        self.tasks = {task for task in self.tasks if not task.done()}
+        if len(self.tasks) < self.WRITERS:
+            self.tasks.add(loop.create_task(self._write()))
         return await future
 
     async def _write(self) -> None:
