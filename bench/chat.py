@@ -89,6 +89,7 @@ async def visitor_socket(
     to_agent, to_visitor = Flow(), Flow()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
         readers: list[asyncio.Task[None]] = []
+        visitor_errors: list[str] = []
         talking = len(made["talkers"])
 
         async def connect(i: int, token: str):  # type: ignore[no-untyped-def]
@@ -98,7 +99,7 @@ async def visitor_socket(
                 # Read from the first moment: a socket nobody reads answers no ping, and the
                 # server closes it while the others are still connecting.
                 flow = to_visitor if i < talking else Flow()
-                readers.append(asyncio.create_task(_read(ws, flow, "agent")))
+                readers.append(asyncio.create_task(_read(ws, flow, "agent", visitor_errors)))
             return ws
 
         started = time.monotonic()
@@ -161,6 +162,8 @@ async def visitor_socket(
         f"{len(talkers)} talking chats, {count} messages each way at {rate:.0f}/s together, "
         f"with {still_open} visitor sockets open"
     )
+    if visitor_errors:
+        flow_note += f"; {len(visitor_errors)} errors to visitors: {visitor_errors[0]}"
     if desk_errors:
         flow_note += f"; {len(desk_errors)} errors on the workspace socket: {desk_errors[0]}"
     cpu_rows = [

@@ -24,7 +24,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 
 from balie.messaging.connectors.chat import group_of
-from balie.routing.engine import ticket_group
+from balie.routing.engine import queue_group, ticket_group
 
 from . import actions, history, leaving, live, queue
 from .models import ChatSession, ChatState
@@ -53,6 +53,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         self.groups_joined = []
+        self.queue_joined: str | None = None
         self.session = None
         self.last_sent = 0
         self.sent = set()
@@ -123,11 +124,11 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         self.session = session
         self.hello_timer.cancel()
         groups = [group_of(session.ticket_id), ticket_group(session.ticket_id)]
-        if session.team_id:
-            groups.append(f"routing.queue.{session.team_id}")
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
         self.groups_joined = groups
+        waiting = queue.live_state(session) == ChatState.WAITING
+        await self._follow_queue(session.team_id if waiting else None)
         if session.state == ChatState.WAITING:
             # After joining the groups: a tab closing at this moment either marked the chat
             # before this clears it, or asks this socket after (leaving.py).
@@ -323,12 +324,21 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         if event == "routing.assigned":
             assert self.session is not None
             self.session.state = ChatState.ACTIVE
+            await self._follow_queue(None)
             name = str(data.get("agent_name") or "").split(" ")[0]
             await self.send_json({"type": "agent", "name": name})
         elif (
-            event in ("routing.queue", "routing.requeued")
+            event == "routing.requeued"
             and self.session is not None
             and self.session.state != ChatState.ENDED
+        ):
+            self.session.state = ChatState.WAITING
+            await self._follow_queue(data.get("team") or self.session.team_id)
+            await self._send_queue()
+        elif (
+            event == "routing.queue"
+            and self.session is not None
+            and self.session.state == ChatState.WAITING
         ):
             await self._send_queue()
         elif event == "routing.overflowed" and self.session is not None:
@@ -337,7 +347,23 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
                 if frame is not None:
                     await self.send_json(frame)
             else:  # another team's queue now
+                await self._follow_queue(data.get("team") or self.session.team_id)
                 await self._send_queue()
+
+    async def _follow_queue(self, team_id: int | None) -> None:
+        """In the team's queue group while the chat waits (each move of the queue changes the
+        visitor's place), in none once an agent has it: every held socket of a team took each
+        event of its queue, thousands of them for nothing."""
+        wanted = queue_group(team_id) if team_id else None
+        if wanted == self.queue_joined:
+            return
+        if self.queue_joined is not None:
+            await self.channel_layer.group_discard(self.queue_joined, self.channel_name)
+            self.groups_joined.remove(self.queue_joined)
+        if wanted is not None:
+            await self.channel_layer.group_add(wanted, self.channel_name)
+            self.groups_joined.append(wanted)
+        self.queue_joined = wanted
 
     async def balie_events(self, message: dict[str, Any]) -> None:
         for item in message.get("events") or []:

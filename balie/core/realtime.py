@@ -81,14 +81,27 @@ def _queue_on(loop: asyncio.AbstractEventLoop, messages: list[tuple[str, dict[st
 
 
 async def _sender(queue: asyncio.Queue[Any]) -> None:
+    """Send the trips queued, as they come: what waits is taken at once, each group's messages
+    in the order queued, the groups side by side (one round trip to Redis at a time for all
+    of them held every chat's news behind every other's)."""
     layer = get_channel_layer()
     while True:
-        messages = await queue.get()
-        for group, message in messages:
-            try:
-                await layer.group_send(group, message)
-            except Exception:  # live updates are best effort; the database is the truth
-                logger.warning("realtime publish to %s failed", group, exc_info=True)
+        trips = [await queue.get()]
+        while not queue.empty():
+            trips.append(queue.get_nowait())
+        by_group: dict[str, list[dict[str, Any]]] = {}
+        for messages in trips:
+            for group, message in messages:
+                by_group.setdefault(group, []).append(message)
+        await asyncio.gather(*(_send_group(layer, g, m) for g, m in by_group.items()))
+
+
+async def _send_group(layer: Any, group: str, messages: list[dict[str, Any]]) -> None:
+    for message in messages:
+        try:
+            await layer.group_send(group, message)
+        except Exception:  # live updates are best effort; the database is the truth
+            logger.warning("realtime publish to %s failed", group, exc_info=True)
 
 
 def send_messages(messages: list[tuple[str, dict[str, Any]]]) -> None:
