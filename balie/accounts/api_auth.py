@@ -17,7 +17,7 @@ from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja.errors import HttpError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer, SessionAuth
 
 from balie.core.process_cache import ProcessCache
@@ -31,7 +31,10 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Agent | None:
         api_token = live_token(token)
         if api_token is None or not api_token.agent.user.is_active:
-            return None
+            # A bearer token was given: the caller means token authentication, so an unknown,
+            # revoked or deactivated token is refused as such (401), also for a write, where
+            # falling through to the session would answer with a CSRF refusal instead.
+            raise AuthenticationError()
         check_scope(api_token, reading=request.method in SAFE_METHODS)
         now = timezone.now()
         if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=5):

@@ -30,6 +30,17 @@ def test_requests_without_a_valid_token_are_refused(cast, billing_ticket):
     assert Api("blt_verzonnen").get("/tickets").status_code == 401
 
 
+def test_a_write_with_an_unknown_token_is_refused_as_unauthenticated_not_as_csrf(cast):
+    """Over HTTP the browser session's CSRF check applies to writes; a wrong bearer token must
+    still be answered as a wrong token."""
+    client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION="Bearer blt_verzonnen")
+    body = {"subject": "Factuur", "body": "Waarom twee keer?", "email": "klant@example.nl"}
+    response = client.post("/api/v1/tickets", body, content_type="application/json")
+    assert response.status_code == 401
+    assert "API-token" in response.json()["detail"]
+    assert not Ticket.objects.filter(subject="Factuur").exists()
+
+
 def test_the_token_of_a_deactivated_agent_is_refused(cast, billing_ticket):
     _token, raw = create_api_token(cast.anna, name="oude koppeling", by=SYSTEM)
     assert Api(raw).get("/tickets").status_code == 200
