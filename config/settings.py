@@ -211,15 +211,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- redis: channel layer, cache, celery -------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# Under pytest, tasks run eagerly; each xdist worker gets a Redis database of its own, so that
-# cache-based state (rate limits, presence) of parallel test processes never mixes.
+# Under pytest, tasks run eagerly; each xdist worker gets a Redis database of its own, counted
+# from the one REDIS_URL names, so that cache-based state (rate limits, presence) of parallel
+# test processes never mixes, and two suites given databases far enough apart never flush each
+# other's (CI's database 0 gives its workers 1 and 2).
 if RUNNING_TESTS and REDIS_URL.startswith("redis://"):
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    REDIS_URL = (
-        REDIS_URL.rsplit("/", 1)[0] + f"/{1 + int(worker or 0) % 15}"
-        if REDIS_URL.count("/") > 2
-        else REDIS_URL + f"/{1 + int(worker or 0) % 15}"
-    )
+    base, _slash, number = REDIS_URL.rpartition("/")
+    if REDIS_URL.count("/") > 2 and number.isdigit():
+        REDIS_URL = base + f"/{(int(number) + 1 + int(worker or 0)) % 16}"
+    elif REDIS_URL.count("/") > 2:
+        REDIS_URL = base + f"/{1 + int(worker or 0) % 15}"
+    else:
+        REDIS_URL = REDIS_URL + f"/{1 + int(worker or 0) % 15}"
 
 
 def redis_database(url: str) -> int:
