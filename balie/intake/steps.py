@@ -54,6 +54,9 @@ class Run:
     threading: dict[str, Any] = field(default_factory=dict)
     message: Message | None = None
     created_ticket: bool = False
+    # Filing's word on a new ticket (`Filing.untouched`, `Filing.acknowledgement`).
+    untouched: bool = False
+    acknowledgement: Message | None = None
     stopped: str = ""
     notes: list[str] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)  # the steps it went through, in order
@@ -393,6 +396,7 @@ def file_message(runs: list[Run]) -> None:
     ticket_actions.file_messages([filing for _run, filing in filings])
     for run, filing in filings:
         run.message, run.ticket, run.created_ticket = filing.message, filing.ticket, filing.created
+        run.untouched, run.acknowledgement = filing.untouched, filing.acknowledgement
         if run.bounce is not None:
             run.stop(run.bounce["outcome"])
 

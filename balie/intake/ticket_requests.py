@@ -29,7 +29,7 @@ from balie.customers.actions import Sender, find_or_create_customers
 from balie.customers.models import Customer, Identity
 from balie.tickets.api import _customer, _team, _value, ticket_outs
 from balie.tickets.api_schemas import TicketIn
-from balie.tickets.models import LOGGED_CHANNELS
+from balie.tickets.models import LOGGED_CHANNELS, Message, Ticket
 
 from . import agent_filing
 from .pipeline import Run
@@ -54,9 +54,9 @@ def file_requests(requests: list[TicketRequest]) -> list[dict[str, Any] | BaseEx
     try:
         with realtime.coalesced():
             with transaction.atomic():
-                results = _file(requests)
+                results, filed = _file(requests)
             answered = [r for r in results if isinstance(r, int)]
-            outs = ticket_outs(answered) if answered else {}
+            outs = ticket_outs(answered, filed=filed) if answered else {}
         return [outs[r] if isinstance(r, int) else r for r in results]
     except Exception:
         if len(requests) == 1:
@@ -71,8 +71,11 @@ def file_requests(requests: list[TicketRequest]) -> list[dict[str, Any] | BaseEx
         return answers
 
 
-def _file(requests: list[TicketRequest]) -> list[int | BaseException]:
-    """Inside the batch's transaction: per request the new ticket's number, or its error."""
+def _file(
+    requests: list[TicketRequest],
+) -> tuple[list[int | BaseException], dict[int, tuple[Ticket, list[Message]]]]:
+    """Inside the batch's transaction: per request the new ticket's number, or its error; and
+    the new tickets no rule changed, with the messages they hold (for `ticket_outs`)."""
     results: list[int | BaseException | None] = [None] * len(requests)
     teams: dict[int, Team | None] = {}
     customers: dict[int, Customer] = {}
@@ -99,12 +102,16 @@ def _file(requests: list[TicketRequest]) -> list[int | BaseException]:
             except ValueError as exc:
                 results[i] = HttpError(400, str(exc))
     agent_filing.file_runs(list(runs.values()))
+    filed: dict[int, tuple[Ticket, list[Message]]] = {}
     for i, run in runs.items():
         if run.stopped or run.ticket is None:
             results[i] = HttpError(400, run.stopped or _("Het bericht is niet vastgelegd."))
-        else:
-            results[i] = run.ticket.pk
-    return results  # type: ignore[return-value]
+            continue
+        results[i] = run.ticket.pk
+        if run.untouched and run.message is not None and not run.inbound.attachments:
+            written = [run.message, *([run.acknowledgement] if run.acknowledgement else [])]
+            filed[run.ticket.pk] = (run.ticket, written)
+    return results, filed  # type: ignore[return-value]
 
 
 def _identities(

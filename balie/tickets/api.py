@@ -262,18 +262,31 @@ DETAIL_COLUMNS = (
 )
 
 
-def ticket_outs(numbers: list[int]) -> dict[int, dict[str, Any]]:
+def ticket_outs(
+    numbers: list[int], *, filed: dict[int, tuple[Ticket, list[Message]]] | None = None
+) -> dict[int, dict[str, Any]]:
     """`ticket_out` of many tickets just filed, as they are in the database now, in a few
     queries for all of them: the tickets, their messages with attachments, tags and the
-    customers' addresses."""
-    rows = list(Ticket.objects.filter(pk__in=numbers).values(*DETAIL_COLUMNS))
+    customers' addresses. `filed`: tickets this transaction has just made, with every message
+    they hold (none with attachments) and nothing changed since, as written: those are not
+    read back, only their tags and customers' addresses."""
+    filed = filed or {}
+    read = [number for number in numbers if number not in filed]
+    rows = list(Ticket.objects.filter(pk__in=read).values(*DETAIL_COLUMNS)) if read else []
     messages: dict[int, list[Message]] = defaultdict(list)
     for message in (
-        Message.objects.filter(ticket_id__in=numbers)
+        Message.objects.filter(ticket_id__in=read)
         .prefetch_related("attachments")
         .order_by("created_at", "id")
+        if read
+        else ()
     ):
         messages[message.ticket_id].append(message)
+    for number, (ticket, written) in filed.items():
+        rows.append(_detail_row(ticket))
+        messages[number] = sorted(written, key=lambda m: (m.created_at, m.pk))
+        for message in written:  # they have none: no query for them
+            message._prefetched_objects_cache = {"attachments": Attachment.objects.none()}  # type: ignore[attr-defined]
     outs = {}
     for row, summary in zip(rows, ticket_summaries(rows), strict=True):
         shown = messages[row["id"]][-DETAIL_MESSAGES:]
@@ -289,6 +302,17 @@ def ticket_outs(numbers: list[int]) -> dict[int, dict[str, Any]]:
             "more_messages": len(messages[row["id"]]) > DETAIL_MESSAGES,
         }
     return outs
+
+
+def _detail_row(ticket: Ticket) -> dict[str, Any]:
+    """A ticket in memory as `DETAIL_COLUMNS` values, as `.values()` reads them."""
+    row: dict[str, Any] = {}
+    for column in DETAIL_COLUMNS:
+        value: Any = ticket
+        for part in column.split("__"):
+            value = None if value is None else getattr(value, "pk" if part == "id" else part)
+        row[column] = value
+    return row
 
 
 def _ticket(request: HttpRequest, number: int) -> Ticket:

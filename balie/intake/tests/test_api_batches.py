@@ -17,6 +17,7 @@ from balie.core.actors import SYSTEM
 from balie.customers.identities import normalise
 from balie.customers.models import Customer
 from balie.intake.ticket_requests import TicketRequest, file_requests
+from balie.tickets.api import ticket_outs
 from balie.tickets.api_schemas import TicketIn
 from balie.tickets.models import Direction, Ticket
 from config.asgi import application
@@ -165,3 +166,31 @@ def test_a_batch_that_fails_as_a_whole_is_filed_again_one_by_one(cast, monkeypat
     ]
     assert Ticket.objects.count() == 3
     assert Customer.objects.filter(identities__value__startswith="klant").count() == 3
+
+
+def test_the_answer_is_the_ticket_as_the_database_holds_it(
+    cast, django_capture_on_commit_callbacks
+):
+    """New tickets no rule changed are answered from what was filed, without reading them back:
+    the answer is what reading them back gives, acknowledgement and SLA due time included."""
+    batch = [
+        *requests(cast, 2),
+        TicketRequest(
+            agent=cast.anna,
+            payload=TicketIn(customer=cast.carla.pk, channel="phone", text="Belde over termijn."),
+        ),
+    ]
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=False),
+    ):
+        answers = file_requests(batch)
+    read_back = (
+        'SELECT "tickets_message"',
+        'SELECT "tickets_attachment"',
+        'SELECT "tickets_ticket"',
+    )
+    assert not [q for q in queries if q["sql"].startswith(read_back)]
+    numbers = [answer["number"] for answer in answers]  # type: ignore[index]
+    assert [len(answer["messages"]) for answer in answers] == [2, 2, 1]  # type: ignore[index]
+    assert answers == [ticket_outs(numbers)[number] for number in numbers]

@@ -86,6 +86,8 @@ def test_a_ticket_made_over_the_api_is_treated_as_the_same_question_by_mail(cast
     seen = what_the_team_sees(by_api)
     assert seen == what_the_team_sees(by_mail)
     assert seen["fields"][1] == "high"  # the rule fired
+    answer = response.json()  # the answer tells what the rule did, the acknowledgement too
+    assert answer["priority"] == "high" and len(answer["messages"]) == 2
     assert seen["acknowledged"]
     assert seen["clocks"]  # SLA clocks run
     kinds = [kind for kind, _keys in seen["trail"]]

@@ -47,10 +47,13 @@ def send_acknowledgement(
         return None
 
 
-def send_acknowledgements(pairs: Sequence[tuple[Ticket, Message]], *, at: datetime) -> None:
+def send_acknowledgements(
+    pairs: Sequence[tuple[Ticket, Message]], *, at: datetime
+) -> dict[int, Message]:
     """`send_acknowledgement(untouched=True)` for many new tickets, each with the one message
     it holds: the answers, their outbox entries and audit entries in three INSERTs, and one
-    task sends them all."""
+    task sends them all. Returns the answers by ticket id; the tickets in memory are changed
+    as in the database."""
     from balie.messaging.models import OutboxItem
     from balie.messaging.outbox import outbox_row
     from balie.messaging.tasks import send_outbox_items
@@ -68,7 +71,7 @@ def send_acknowledgements(pairs: Sequence[tuple[Ticket, Message]], *, at: dateti
             continue
         replies.append(reply)
     if not replies:
-        return
+        return {}
     Message.objects.bulk_create(replies)
     outbox = OutboxItem.objects.bulk_create(
         outbox_row(reply, account=reply.ticket.account) for reply in replies
@@ -76,9 +79,12 @@ def send_acknowledgements(pairs: Sequence[tuple[Ticket, Message]], *, at: dateti
     Ticket.objects.filter(pk__in=[reply.ticket_id for reply in replies]).update(
         last_message_at=at, updated_at=at
     )
+    for reply in replies:
+        reply.ticket.last_message_at = reply.ticket.updated_at = at
     emit_all([sent_entry(reply, by=SYSTEM) for reply in replies])
     ids = [item.pk for item in outbox]
     transaction.on_commit(lambda: send_outbox_items.delay(ids))
+    return {reply.ticket_id: reply for reply in replies}
 
 
 def acknowledgement_text(

@@ -76,6 +76,10 @@ class Filing:
     # What filing made: the message, and whether its ticket is new.
     message: Message | None = None
     created: bool = False
+    # A new ticket nothing changed after filing (no event but its own two): it holds `message`
+    # and `acknowledgement` (None: not acknowledged) and nothing else, as they are in memory.
+    untouched: bool = False
+    acknowledgement: Message | None = None
 
 
 def file_messages(filings: Sequence[Filing]) -> None:
@@ -91,10 +95,17 @@ def file_messages(filings: Sequence[Filing]) -> None:
     new = [f for f in filings if f.created and f.acknowledge]
     # A new ticket that no rule changed holds just its message: the acknowledgement need
     # not read back what was just written.
-    send_acknowledgements(
-        [(f.ticket, f.message) for f in new if f.ticket.pk not in touched],  # type: ignore[union-attr, misc]
+    # Nothing but filing itself (no rule, no routing's assignment) changed these new tickets.
+    own = (EventKind.TICKET_CREATED, EventKind.MESSAGE_RECEIVED)
+    changed = {e.ticket.pk for e in hold.events if e.kind not in own} | touched
+    for f in filings:
+        f.untouched = f.created and f.ticket.pk not in changed  # type: ignore[union-attr]
+    replies = send_acknowledgements(
+        [(f.ticket, f.message) for f in new if f.untouched],  # type: ignore[misc]
         at=now + timedelta(microseconds=1),  # the acknowledgement follows the message
     )
+    for f in new:
+        f.acknowledgement = replies.get(f.ticket.pk)  # type: ignore[union-attr]
     for f in new:
         if f.ticket.pk in touched:  # type: ignore[union-attr]
             send_acknowledgement(f.ticket, to_message=f.message)  # type: ignore[arg-type]
