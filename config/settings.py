@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -202,6 +203,13 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # Tests use a file as production does, not Django's shared in-memory database: in
+            # that one, a chat socket's thread reading while the test's thread writes fails at
+            # once with "database table is locked" (shared-cache table locks wait for no busy
+            # timeout), where a file in WAL mode lets readers read and writers wait their turn.
+            "TEST": {
+                "NAME": str(Path(tempfile.gettempdir()) / f"balie-test-{os.getpid()}.sqlite3")
+            },
         }
     }
     # The embedded database builds the covering indexes of PostgreSQL without their extra
@@ -237,11 +245,23 @@ def redis_database(url: str) -> int:
     return int(number) if number.isdigit() else 0
 
 
+# Test runs side by side on one Redis server (two checkouts, a run beside CI) land on the same
+# worker databases above: each run's channel names also carry its own database and worker, so
+# that the live events of one run's chats never reach the sockets of another's.
+TEST_RUN_SUFFIX = (
+    f"-{Path(str(DATABASES['default']['NAME'])).name}-"
+    + os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    if RUNNING_TESTS
+    else ""
+)
+
 if REDIS_URL:
     # Redis's publish/subscribe ignores the database number, so the live events of two
     # installations (or test processes) sharing one Redis server on different databases would
     # reach each other's agents: the channel names carry the database number.
-    CHANNEL_PREFIX = os.environ.get("BALIE_CHANNEL_PREFIX") or f"balie{redis_database(REDIS_URL)}"
+    CHANNEL_PREFIX = (
+        os.environ.get("BALIE_CHANNEL_PREFIX") or f"balie{redis_database(REDIS_URL)}"
+    ) + TEST_RUN_SUFFIX
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",

@@ -28,4 +28,4 @@ def test_channel_names_carry_the_redis_database():
     """Redis's publish/subscribe ignores the database number: without it in the channel names,
     agents of an installation on database 1 would receive the events of one on database 2."""
     prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
-    assert prefix == f"balie{redis_database(settings.REDIS_URL)}"
+    assert prefix == f"balie{redis_database(settings.REDIS_URL)}{settings.TEST_RUN_SUFFIX}"
