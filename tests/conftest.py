@@ -11,6 +11,10 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 needs_chromium = pytest.mark.skipif(
     not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"
 )
+# How long a browser test waits for what the user should see. Every wait ends as soon as the
+# page shows it; the bound only decides how late a missing result fails. On a loaded machine
+# (the suite beside other work on two cores) a chat's round trip took over 10 s.
+WAIT_MS = 60_000
 LAUNCH_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -42,7 +46,7 @@ def chromium():
 def browser_page(chromium):
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(WAIT_MS)
     try:
         yield page
     finally:

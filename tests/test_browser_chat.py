@@ -15,7 +15,7 @@ from balie.messaging.models import ChannelAccount
 from balie.routing.actions import set_presence
 from balie.sla.calendars import forget_calendars
 from balie.sla.models import Calendar
-from tests.conftest import needs_chromium, signed_in
+from tests.conftest import WAIT_MS, needs_chromium, signed_in
 
 pytestmark = [pytest.mark.browser, needs_chromium, pytest.mark.django_db(transaction=True)]
 
@@ -44,7 +44,7 @@ def test_customer_and_agent_chat_both_ways_and_a_reload_keeps_the_history_once(
     signed_in(agent_context, cast.anna, asgi_server)
 
     customer = customer_context.new_page()
-    customer.set_default_timeout(10_000)
+    customer.set_default_timeout(WAIT_MS)
     customer.goto(f"{asgi_server}/chat/demo/")
     customer.get_by_role("button", name="Chat met ons").click()
     customer.get_by_label("Naam").fill("Carla de Vries")
@@ -57,7 +57,7 @@ def test_customer_and_agent_chat_both_ways_and_a_reload_keeps_the_history_once(
     customer.get_by_text(re.compile(r"U bent nummer 1 in de wachtrij")).wait_for()
 
     agent = agent_context.new_page()
-    agent.set_default_timeout(10_000)
+    agent.set_default_timeout(WAIT_MS)
     agent.goto(f"{asgi_server}/chat/werkplek/")
     agent.locator("#chat-waiting li", has_text="Carla de Vries").get_by_role(
         "button", name="Aannemen"

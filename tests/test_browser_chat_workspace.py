@@ -19,7 +19,7 @@ from balie.sla.calendars import forget_calendars
 from balie.sla.models import Calendar
 from balie.tickets.models import Direction, Message, Ticket
 from balie.tickets.tests.factories import TicketFactory
-from tests.conftest import needs_chromium, signed_in
+from tests.conftest import WAIT_MS, needs_chromium, signed_in
 
 pytestmark = [pytest.mark.browser, needs_chromium, pytest.mark.django_db(transaction=True)]
 
@@ -54,11 +54,11 @@ def start_chat(server: str, **fields) -> dict:
         data=body,
         headers={"Content-Type": "application/json", "Origin": server},
     )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=WAIT_MS / 1000) as response:  # noqa: S310
         return json.loads(response.read())
 
 
-def wait_for(check, timeout: float = 10):
+def wait_for(check, timeout: float = WAIT_MS / 1000):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = check()
@@ -74,7 +74,7 @@ def agent_page(cast, asgi_server, chromium):
     signed_in(context, cast.anna, asgi_server)
     context.add_init_script(RECORDER)
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(WAIT_MS)
     try:
         yield page
     finally:

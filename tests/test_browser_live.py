@@ -11,7 +11,7 @@ import time
 import pytest
 from django.test import Client
 
-from tests.conftest import needs_chromium
+from tests.conftest import WAIT_MS, needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -98,12 +98,12 @@ def test_inbox_shows_a_new_ticket_while_changes_keep_streaming_in(
     page.locator("#ticket-list").get_by_text("Storing na de verhuizing").wait_for(timeout=4000)
     assert page.evaluate("window.__streaming") is True
 
-    page.wait_for_function("() => window.__streaming === false", timeout=10_000)
+    page.wait_for_function("() => window.__streaming === false", timeout=WAIT_MS)
     # The list stays current: a change arriving at the end of the stream is shown too.
     _new_ticket(cast, "Laatste wijziging van de dag")
     page.evaluate("frame => window.__push(frame)", frame)
     page.locator("#ticket-list").get_by_text("Laatste wijziging van de dag").wait_for(
-        timeout=15_000
+        timeout=WAIT_MS
     )
     page.wait_for_timeout(2500)
     # Sixty-one changes in about seven seconds cost a handful of list fetches, not sixty-one.
@@ -121,7 +121,7 @@ def test_one_change_refreshes_the_inbox_once(cast, live_server, browser_page, an
     assert '"ticket.created"' in frame
     page.evaluate("frame => window.__push(frame)", frame)
     page.locator("#ticket-list").get_by_text("Vraag over de jaarafrekening").wait_for(
-        timeout=15_000
+        timeout=WAIT_MS
     )
     page.wait_for_timeout(2500)
     assert len(refreshes) == 1, refreshes

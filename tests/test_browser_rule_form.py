@@ -14,7 +14,7 @@ from balie.accounts.tests.factories import AgentFactory, UserFactory
 from balie.automation.models import Rule
 from balie.tickets.actions import create_ticket
 from balie.tickets.models import Ticket
-from tests.conftest import needs_chromium
+from tests.conftest import WAIT_MS, needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -144,7 +144,7 @@ def test_the_rule_form_works_without_javascript(cast, live_server):
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
             context = browser.new_context(java_script_enabled=False, locale="nl-NL")
             page = context.new_page()
-            page.set_default_timeout(15_000)
+            page.set_default_timeout(WAIT_MS)
             page.goto(f"{live_server.url}/inloggen/")
             page.get_by_label("Gebruikersnaam").fill("dirk")
             page.get_by_label("Wachtwoord").fill("geheim-wachtwoord")

@@ -15,7 +15,7 @@ from django.test import Client
 
 from balie.core.actors import SYSTEM
 from balie.tickets import actions
-from tests.conftest import CHROMIUM, LAUNCH_ARGS, needs_chromium
+from tests.conftest import CHROMIUM, LAUNCH_ARGS, WAIT_MS, needs_chromium
 from tests.test_browser_live import STAND_IN_SOCKET
 
 pytestmark = [pytest.mark.browser, needs_chromium]
@@ -66,7 +66,7 @@ class Agents:
         )
         context.add_init_script(STAND_IN_SOCKET)
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(WAIT_MS)
         page.goto(self.url + path)
         page.wait_for_function("() => window.__sockets.length === 1")
         self.pages.append(page)

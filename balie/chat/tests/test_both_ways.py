@@ -9,7 +9,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 
 from balie.chat import actions
 from balie.chat.models import ChatSession
-from balie.chat.tests.test_socket import connect, frames_until, hello
+from balie.chat.tests.test_socket import WAIT_SECONDS, connect, frames_until, hello
 from balie.chat.tests.test_workspace_socket import cookie_of, desk_of, frame_of
 from balie.routing.actions import force_assign, set_presence
 
@@ -41,14 +41,14 @@ def test_the_visitor_typing_reaches_the_agent_and_the_agent_reading_reaches_the_
         await desk.send_json_to({"type": "read", "ticket": ticket.pk, "upto": acked["id"]})
         read = await frame_of(visitor, "read")
         assert read["upto"] == acked["id"]
-        await visitor.disconnect(timeout=10)
+        await visitor.disconnect(timeout=WAIT_SECONDS)
 
         # After a reload the widget is told at once how far the agent has read.
         again, _c, _ = await connect()
         welcome = await hello(again, started.token)
         assert welcome["read"] == acked["id"]
-        await again.disconnect(timeout=10)
-        await desk.disconnect(timeout=10)
+        await again.disconnect(timeout=WAIT_SECONDS)
+        await desk.disconnect(timeout=WAIT_SECONDS)
 
     scenario()
 
@@ -75,6 +75,6 @@ def test_a_waiting_visitor_moves_up_the_queue_live(started, cast, chat_account):
         await sync_to_async(actions.leave_queue)(first)  # the chat ahead goes
         place, _seen = await frames_until(visitor, "queue")
         assert place["position"] == 1
-        await visitor.disconnect(timeout=10)
+        await visitor.disconnect(timeout=WAIT_SECONDS)
 
     scenario()

@@ -12,7 +12,7 @@ from balie.intake import pipeline as ingest
 from balie.messaging.models import Envelope, EnvelopeStatus
 from balie.tickets.models import Activity, Direction, Message
 
-from .test_socket import connect, frames_until, hello
+from .test_socket import WAIT_SECONDS, connect, frames_until, hello
 from .test_workspace_socket import cookie_of, desk_of, frame_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -83,7 +83,7 @@ def test_a_message_is_shown_to_the_agent_before_it_is_filed_and_filed_behind_in_
         answer = await frame_of(desk, "messages")
         assert [m["text"] for m in answer["messages"]] == ["Ik kijk het na"]
         for communicator in (desk, visitor, again):
-            await communicator.disconnect()
+            await communicator.disconnect(timeout=WAIT_SECONDS)
         return acks
 
     acks = scenario()
@@ -115,7 +115,7 @@ def test_the_agents_answer_is_shown_by_the_web_process_not_the_outbox(started, c
         assert [(m["from"], m["name"], m["text"]) for m in frame["messages"]] == [
             ("agent", "Anna", "Hallo!")
         ]
-        await visitor.disconnect()
+        await visitor.disconnect(timeout=WAIT_SECONDS)
 
     scenario()
     answer = Message.objects.get(ticket=started.session.ticket, body_text="Hallo!")

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from balie.chat.models import ChatSession
 from balie.chat.tasks import check_idle_chats
-from balie.chat.tests.test_socket import _queued, connect, frames_until, hello
+from balie.chat.tests.test_socket import WAIT_SECONDS, _queued, connect, frames_until, hello
 from balie.routing.actions import force_assign, set_presence
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,7 +40,7 @@ def visit(token: str, *, state: str = "waiting") -> None:
         assert (await hello(communicator, token))["state"] == state
         if state == "waiting":
             await frames_until(communicator, "queue")  # the socket has done its hello
-        await communicator.disconnect(timeout=10)
+        await communicator.disconnect(timeout=WAIT_SECONDS)
         await _settle()
 
     scenario()
@@ -74,7 +74,7 @@ def test_a_reload_keeps_the_place(waiting, monkeypatch):
         before, _c, _ = await connect()
         await hello(before, waiting.token)
         await frames_until(before, "queue")
-        await before.disconnect(timeout=10)  # the page unloads
+        await before.disconnect(timeout=WAIT_SECONDS)  # the page unloads
         await _settle()
         after, _c, _ = await connect()  # and comes back
         assert (await hello(after, waiting.token))["state"] == "waiting"
@@ -82,7 +82,7 @@ def test_a_reload_keeps_the_place(waiting, monkeypatch):
         later(monkeypatch, 120)
         await sync_to_async(check_idle_chats)()
         assert await sync_to_async(state_of)(waiting) == "waiting"
-        await after.disconnect(timeout=10)
+        await after.disconnect(timeout=WAIT_SECONDS)
 
     scenario()
     assert _queued(waiting.session.ticket_id) == 1
@@ -97,12 +97,12 @@ def test_closing_one_of_two_tabs_keeps_the_place(waiting, monkeypatch):
         await frames_until(first, "queue")
         await hello(second, waiting.token)
         await frames_until(second, "queue")
-        await first.disconnect(timeout=10)
+        await first.disconnect(timeout=WAIT_SECONDS)
         await _settle()
         later(monkeypatch, 120)
         await sync_to_async(check_idle_chats)()
         assert await sync_to_async(state_of)(waiting) == "waiting"
-        await second.disconnect(timeout=10)
+        await second.disconnect(timeout=WAIT_SECONDS)
 
     scenario()
     assert _queued(waiting.session.ticket_id) == 1

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from balie.chat import desk
 from balie.chat.models import ChatSession
-from balie.chat.tests.test_socket import connect, frames_until, hello
+from balie.chat.tests.test_socket import WAIT_SECONDS, connect, frames_until, hello
 from balie.routing.actions import set_presence, tick
 from balie.routing.models import OverflowAction, TeamRouting
 from balie.sla.calendars import forget_calendars
@@ -48,7 +48,7 @@ def test_a_chat_waiting_too_long_becomes_a_left_message_with_the_promise(waiting
         await sync_to_async(tick)(now=timezone.now() + timedelta(seconds=61))
         told, _seen = await frames_until(visitor, "overflow")
         await frames_until(visitor, "ended")
-        await visitor.disconnect(timeout=10)
+        await visitor.disconnect(timeout=WAIT_SECONDS)
         return told
 
     told = scenario()
@@ -74,7 +74,7 @@ def test_a_chat_overflowing_to_another_team_waits_there(waiting, cast):
         await sync_to_async(tick)(now=timezone.now() + timedelta(seconds=61))
         place, seen = await frames_until(visitor, "queue")
         assert "overflow" not in [f["type"] for f in seen]
-        await visitor.disconnect(timeout=10)
+        await visitor.disconnect(timeout=WAIT_SECONDS)
         return place
 
     assert scenario()["position"] == 1

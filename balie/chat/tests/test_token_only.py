@@ -7,7 +7,7 @@ import pytest
 from asgiref.sync import async_to_sync
 
 from balie.chat import actions
-from balie.chat.tests.test_socket import connect, frames_until, hello
+from balie.chat.tests.test_socket import WAIT_SECONDS, connect, frames_until, hello
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,7 +29,7 @@ def test_the_same_address_typed_again_is_a_chat_of_its_own(started, chat_account
         visitor, _c, _ = await connect()
         await hello(visitor, other.token)
         history, _seen = await frames_until(visitor, "messages")
-        await visitor.disconnect(timeout=10)
+        await visitor.disconnect(timeout=WAIT_SECONDS)
         return [m["text"] for m in history["messages"]]
 
     assert scenario() == ["Wat staat er in mijn gesprek?"]  # not "Mijn meterstand klopt niet"

@@ -8,6 +8,7 @@ from asgiref.sync import async_to_sync
 from django.test import Client
 
 from balie.chat import actions
+from balie.chat.tests.test_socket import WAIT_SECONDS
 from balie.chat.tests.test_workspace_socket import cookie_of, desk_of, frame_of
 from balie.routing.models import RoutingMode, TeamRouting
 from balie.tickets.models import Ticket
@@ -48,7 +49,7 @@ def test_an_agent_takes_chats_up_to_the_teams_cap_and_no_more(cast, chat_account
         assert opened == tickets[:2]
         await desk.send_json_to({"type": "accept", "ticket": tickets[2]})
         refused = await frame_of(desk, "error")
-        await desk.disconnect(timeout=10)
+        await desk.disconnect(timeout=WAIT_SECONDS)
         return refused
 
     assert scenario()["message"] == "U heeft al het maximum aantal chats tegelijk."

@@ -11,6 +11,8 @@ from django.test import Client
 
 from config.asgi import application
 
+from .test_socket import WAIT_SECONDS
+
 pytestmark = pytest.mark.django_db(transaction=True)
 SITE = "https://www.voorbeeld-energie.nl"
 
@@ -22,7 +24,7 @@ def cookie_of(user) -> bytes:
     return f"{name}={client.cookies[name].value}".encode()
 
 
-async def frame_of(communicator, kind: str, timeout: float = 10):
+async def frame_of(communicator, kind: str, timeout: float = WAIT_SECONDS):
     while True:
         frame = await communicator.receive_json_from(timeout=timeout)
         if frame["type"] == kind:
@@ -35,7 +37,7 @@ async def desk_of(cookie: bytes):
         "/ws/werkplek/",
         headers=[(b"cookie", cookie), (b"origin", b"http://testserver"), (b"host", b"testserver")],
     )
-    assert (await desk.connect())[0]
+    assert (await desk.connect(timeout=WAIT_SECONDS))[0]
     return desk
 
 
@@ -51,7 +53,7 @@ def test_agent_accepts_and_both_sides_talk(started, cast):
         assert (await frame_of(outsider, "waiting"))["chats"] == []
         await outsider.send_json_to({"type": "accept", "ticket": ticket.pk})
         assert "niet voor u" in (await frame_of(outsider, "error"))["message"]
-        await outsider.disconnect()
+        await outsider.disconnect(timeout=WAIT_SECONDS)
         desk = WebsocketCommunicator(
             application,
             "/ws/werkplek/",
@@ -61,7 +63,7 @@ def test_agent_accepts_and_both_sides_talk(started, cast):
                 (b"host", b"testserver"),
             ],
         )
-        assert (await desk.connect())[0]
+        assert (await desk.connect(timeout=WAIT_SECONDS))[0]
         waiting = await frame_of(desk, "waiting")
         assert [c["ticket"] for c in waiting["chats"]] == [ticket.pk]
         await desk.send_json_to({"type": "accept", "ticket": ticket.pk})
@@ -74,7 +76,7 @@ def test_agent_accepts_and_both_sides_talk(started, cast):
         visitor = WebsocketCommunicator(
             application, "/ws/chat/demo/", headers=[(b"origin", SITE.encode()), (b"host", b"x")]
         )
-        assert (await visitor.connect())[0]
+        assert (await visitor.connect(timeout=WAIT_SECONDS))[0]
         await visitor.send_json_to({"type": "hello", "token": started.token})
         welcome = await frame_of(visitor, "welcome")
         assert welcome["state"] == "active" and welcome["agent"] == "Bram"
@@ -99,8 +101,8 @@ def test_agent_accepts_and_both_sides_talk(started, cast):
 
         await desk.send_json_to({"type": "end", "ticket": ticket.pk})
         await frame_of(visitor, "ended")
-        await visitor.disconnect()
-        await desk.disconnect()
+        await visitor.disconnect(timeout=WAIT_SECONDS)
+        await desk.disconnect(timeout=WAIT_SECONDS)
 
     scenario()
     ticket.refresh_from_db()
@@ -116,7 +118,7 @@ def test_an_agent_outside_the_chats_team_cannot_show_the_visitor_typing(started,
         visitor = WebsocketCommunicator(
             application, "/ws/chat/demo/", headers=[(b"origin", SITE.encode()), (b"host", b"x")]
         )
-        assert (await visitor.connect())[0]
+        assert (await visitor.connect(timeout=WAIT_SECONDS))[0]
         await visitor.send_json_to({"type": "hello", "token": started.token})
         await frame_of(visitor, "welcome")
         outsider = await desk_of(outsider_cookie)
@@ -126,8 +128,8 @@ def test_an_agent_outside_the_chats_team_cannot_show_the_visitor_typing(started,
         while not await visitor.receive_nothing(timeout=1):
             seen.append((await visitor.receive_json_from())["type"])
         assert "typing" not in seen
-        await outsider.disconnect()
-        await visitor.disconnect()
+        await outsider.disconnect(timeout=WAIT_SECONDS)
+        await visitor.disconnect(timeout=WAIT_SECONDS)
 
     scenario()
 
@@ -140,7 +142,7 @@ def test_without_login_the_workspace_socket_is_closed(started):
             "/ws/werkplek/",
             headers=[(b"origin", b"http://testserver"), (b"host", b"testserver")],
         )
-        connected, code = await desk.connect()
+        connected, code = await desk.connect(timeout=WAIT_SECONDS)
         assert not connected and code == 4401
 
     scenario()
