@@ -16,13 +16,14 @@ from balie.accounts.models import Agent
 from balie.core.actors import actor_fields
 from balie.customers.models import IdentityKind
 from balie.messaging.connectors import UnknownChannel, can_send, get_connector
-from balie.messaging.connectors.base import Addressing, Party, ReplyContext
+from balie.messaging.connectors.base import Addressing, Connector, Party, ReplyContext
 from balie.messaging.connectors.email.addresses import own_email_addresses
 from balie.sla import actions as sla_actions
 from balie.tickets import events
 from balie.tickets.events import emit, emit_all
 from balie.tickets.models import (
     LOGGED_CHANNELS,
+    Attachment,
     Channel,
     DeliveryStatus,
     Direction,
@@ -181,11 +182,17 @@ def channel_addressing(ticket: Ticket, channel: str) -> Addressing:
             _("Deze klant is via %(channel)s niet bereikbaar; antwoord via een ander kanaal.")
             % {"channel": label}
         )
-    earlier = list(
-        ticket.messages.filter(channel=channel, direction=Direction.INBOUND)
-        .exclude(external_id="")
-        .order_by("-created_at", "-id")
-        .values_list("external_id", flat=True)[:20]
+    # Only a connector with its own `address` can use the earlier ids (the default does not
+    # thread): a live chat's answer reads none.
+    earlier = (
+        list(
+            ticket.messages.filter(channel=channel, direction=Direction.INBOUND)
+            .exclude(external_id="")
+            .order_by("-created_at", "-id")
+            .values_list("external_id", flat=True)[:20]
+        )
+        if type(connector).address is not Connector.address
+        else []
     )
     return connector.address(
         ReplyContext(
@@ -266,7 +273,9 @@ def add_reply(
     with transaction.atomic():
         message.save(force_insert=True)
         add_participants(ticket, [Party("email", c) for c in cc_list])
-        store_uploads(message, attachments)
+        if not store_uploads(message, attachments):
+            # Known to have none: whoever shows it (`chat.live`) need not read them.
+            message._prefetched_objects_cache = {"attachments": Attachment.objects.none()}  # type: ignore[attr-defined]
         if not at_once:
             enqueue_outbound(message, account=ticket.account)
         fields = ["last_message_at", "updated_at"]
