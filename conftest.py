@@ -178,3 +178,22 @@ def deliver(django_capture_on_commit_callbacks):
         return envelope
 
     return _deliver
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Django deletes the SQLite test database file at the end; its WAL and shared-memory files,
+    kept open by threads' connections until then, are removed here so no run leaves any behind."""
+    import glob
+    import os
+
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    name = database.get("TEST", {}).get("NAME") or ""
+    if not name:
+        return
+    for leftover in glob.glob(f"{glob.escape(name)}*-wal") + glob.glob(f"{glob.escape(name)}*-shm"):
+        if not os.path.exists(leftover.removesuffix("-wal").removesuffix("-shm")):
+            os.remove(leftover)
