@@ -149,16 +149,9 @@ def receive(
 ) -> tuple[Envelope, bool]:
     """Store a raw delivery durably; returns (envelope, created). A repeated delivery returns
     the stored envelope and queues nothing."""
-    connector = get_connector(channel)
-    meta = dict(meta or {})
-    external_id = (external_id or connector.envelope_id(raw, meta))[:255]
-    fields = {
-        "channel": channel,
-        "account": account,
-        "external_id": external_id,
-        "raw": raw,
-        "meta": meta,
-    }
+    fields = _envelope_fields(
+        channel=channel, raw=raw, account=account, meta=meta, external_id=external_id
+    )
     try:
         if connection.in_atomic_block:
             # Inside a caller's transaction a savepoint keeps it usable after a duplicate.
@@ -168,9 +161,28 @@ def receive(
             # Autocommit: the INSERT alone is durable; no BEGIN and COMMIT round trips.
             envelope = Envelope.objects.create(**fields)
     except IntegrityError:
-        return Envelope.objects.get(channel=channel, external_id=external_id), False
+        return Envelope.objects.get(channel=channel, external_id=fields["external_id"]), False
     transaction.on_commit(lambda: wake_worker(envelope.pk))
     return envelope, True
+
+
+def _envelope_fields(
+    *,
+    channel: str,
+    raw: bytes,
+    account: ChannelAccount | None = None,
+    meta: Mapping[str, Any] | None = None,
+    external_id: str = "",
+) -> dict[str, Any]:
+    """An envelope's fields for a delivery, its external id the connector's when none is given."""
+    meta = dict(meta or {})
+    return {
+        "channel": channel,
+        "account": account,
+        "external_id": (external_id or get_connector(channel).envelope_id(raw, meta))[:255],
+        "raw": raw,
+        "meta": meta,
+    }
 
 
 def receive_many(deliveries: list[dict[str, Any]]) -> list[tuple[Envelope, bool]]:
@@ -180,22 +192,7 @@ def receive_many(deliveries: list[dict[str, Any]]) -> list[tuple[Envelope, bool]
     them go one by one, as `receive` stores each."""
     if len(deliveries) < 2 or connection.in_atomic_block:
         return [receive(**delivery) for delivery in deliveries]
-    rows = []
-    for delivery in deliveries:
-        meta = dict(delivery.get("meta") or {})
-        raw = delivery["raw"]
-        external_id = (
-            delivery.get("external_id") or get_connector(delivery["channel"]).envelope_id(raw, meta)
-        )[:255]
-        rows.append(
-            Envelope(
-                channel=delivery["channel"],
-                account=delivery.get("account"),
-                external_id=external_id,
-                raw=raw,
-                meta=meta,
-            )
-        )
+    rows = [Envelope(**_envelope_fields(**delivery)) for delivery in deliveries]
     if len({(row.channel, row.external_id) for row in rows}) == len(rows):
         try:
             stored = Envelope.objects.bulk_create(rows)  # one INSERT in one transaction
