@@ -3,9 +3,6 @@ through Django's test client, with the middleware chain and the view in one work
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 import pytest
 from asgiref import sync
 from asgiref.sync import async_to_sync
@@ -14,46 +11,19 @@ from django.test import Client
 from balie.accounts.actions import create_api_token
 from balie.accounts.models import TokenScope
 from balie.core.actors import SYSTEM
+from balie.core.tests.asgi_client import request
 from balie.tickets.tests.factories import TicketFactory
-from config.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the requests run in threads of their own
 
 
 def call(path: str, *, headers: list[tuple[bytes, bytes]] = ()) -> tuple[int, dict, bytes]:
-    """One GET through the ASGI application, as uvicorn makes it."""
-    sent: list[dict[str, Any]] = []
-    incoming = [{"type": "http.request", "body": b"", "more_body": False}]
-
-    async def receive() -> dict:
-        if incoming:
-            return incoming.pop(0)
-        await asyncio.Event().wait()  # the client stays connected until it has the answer
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict) -> None:
-        sent.append(message)
-
+    """One GET through the ASGI application, as uvicorn makes it; header names in lower case."""
     path, _, query = path.partition("?")
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": [(b"host", b"testserver"), *headers],
-        "client": ("127.0.0.1", 40000),
-        "server": ("127.0.0.1", 8000),
-    }
-    async_to_sync(application)(scope, receive, send)
-    start = sent[0]
-    head = {k.decode().lower(): v.decode() for k, v in start["headers"]}
-    body = b"".join(m.get("body", b"") for m in sent[1:])
-    return start["status"], head, body
+    status, head, body = async_to_sync(request)(
+        b"", path=path, query=query, method="GET", content_type="", headers=headers
+    )
+    return status, {name.lower(): value for name, value in head.items()}, body
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from asgiref.sync import async_to_sync
 from balie.accounts.actions import create_api_token
 from balie.accounts.models import TokenScope
 from balie.core.actors import SYSTEM
+from balie.core.tests.asgi_client import request as asgi_request
 from balie.messaging.models import Envelope, Quarantine
 from balie.tickets.models import Ticket
 from config.asgi import application
@@ -38,61 +39,9 @@ def call_together(bodies: list[bytes], *, token: str) -> list[tuple[int, dict]]:
     return async_to_sync(all_of_them)()
 
 
-async def request(
-    body: bytes,
-    *,
-    token: str | None = None,
-    path: str = PATH,
-    method: str = "POST",
-    query: str = "",
-    host: str = "testserver",
-    content_type: str = "message/rfc822",
-    language: str = "",
-    chunks: int = 1,
-    declared: int | None = None,
-) -> tuple[int, dict[str, str], bytes]:
-    """One request through the ASGI application, the body in `chunks` pieces."""
-    headers = [(b"host", host.encode()), (b"content-type", content_type.encode())]
-    headers.append((b"content-length", str(len(body) if declared is None else declared).encode()))
-    if token:
-        headers.append((b"authorization", f"Bearer {token}".encode()))
-    if language:
-        headers.append((b"accept-language", language.encode()))
-    size = max(1, -(-len(body) // chunks))
-    pieces = [body[i : i + size] for i in range(0, len(body), size)] or [b""]
-    incoming = [
-        {"type": "http.request", "body": piece, "more_body": i < len(pieces) - 1}
-        for i, piece in enumerate(pieces)
-    ]
-    sent: list[dict] = []
-
-    async def receive() -> dict:
-        if incoming:
-            return incoming.pop(0)
-        await asyncio.Event().wait()  # the client stays connected until it has the answer
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 40000),
-        "server": ("127.0.0.1", 8000),
-    }
-    await application(scope, receive, send)
-    start = sent[0]
-    response_headers = {k.decode(): v.decode() for k, v in start["headers"]}
-    return start["status"], response_headers, b"".join(m.get("body", b"") for m in sent[1:])
+async def request(body: bytes, *, path: str = PATH, **kwargs) -> tuple[int, dict[str, str], bytes]:
+    """One request to the mail servers' endpoint through the ASGI application."""
+    return await asgi_request(body, path=path, **kwargs)
 
 
 def call(body: bytes, **kwargs) -> tuple[int, dict[str, str], bytes]:
