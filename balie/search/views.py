@@ -21,6 +21,9 @@ from .highlighting import render_snippet
 
 PAGE_SIZE = 50
 CUSTOMERS_SHOWN = 10
+# What a result row shows (`search_results.result_rows`): read as values, not as tickets with
+# their customer, team and assignee, which cost 4 ms of CPU for 50 rows.
+RESULT_COLUMNS = ("id", "subject", "status", "customer__name", "customer__number")
 
 
 def _below(raw: str | None) -> int | None:
@@ -43,13 +46,13 @@ def search(request: HttpRequest) -> HttpResponse:
         customer_ids = matching_customer_ids(q)
         visible = tickets_for(request.agent)  # type: ignore[attr-defined]
         tickets, next_below = search_rows(
-            visible.select_related("customer", "team", "assignee"), q, limit=PAGE_SIZE,
+            visible.values(*RESULT_COLUMNS), q, limit=PAGE_SIZE,
             below=below, customer_ids=customer_ids,
             hidden_teams=hidden_team_ids(request.agent),  # type: ignore[attr-defined]
         )  # fmt: skip
-        snippets = message_snippets([t.pk for t in tickets], q)
+        snippets = message_snippets([t["id"] for t in tickets], q)
         for ticket in tickets:
-            ticket.snippet = render_snippet(snippets.get(ticket.pk, ""))
+            ticket["snippet"] = render_snippet(snippets.get(ticket["id"], ""))
         if below is None:
             customers = customers_in_order(customer_ids[:CUSTOMERS_SHOWN])
     return render(

@@ -70,6 +70,28 @@ def test_message_text_is_escaped_in_snippets(anna_client, write_in):
         assert "&lt;script&gt;alert" in html
 
 
+def test_a_result_row_links_the_ticket_and_shows_its_status_and_customer(
+    anna_client, write_in, cast
+):
+    from balie.core.actors import SYSTEM
+    from balie.customers.actions import create_customer
+    from balie.tickets.actions import update_ticket
+
+    nameless = create_customer(name="", identities=[("email", "z@example.nl")], by=SYSTEM)
+    ticket = write_in('Factuur <b>"dubbel"</b>', "Mijn factuur is dubbel.", customer=nameless)
+    update_ticket(ticket, by=SYSTEM, status="pending")
+
+    html = anna_client.get("/zoeken/", {"q": "factuur"}).content.decode()
+    english = anna_client.get("/zoeken/", {"q": "factuur"}, HTTP_ACCEPT_LANGUAGE="en")
+
+    link = f'<a href="{reverse("tickets:detail", args=[ticket.pk])}">'
+    assert f"{link}#{ticket.pk}</a>" in html
+    assert f"{link}Factuur &lt;b&gt;&quot;dubbel&quot;&lt;/b&gt;</a>" in html
+    assert "<td>Wacht op klant</td>" in html
+    assert f"<td>{nameless.number}</td>" in html
+    assert "<td>Waiting for customer</td>" in english.content.decode()
+
+
 def test_customers_are_found_by_name(anna_client, cast):
     html = anna_client.get("/zoeken/", {"q": "Jansen"}).content.decode()
 
