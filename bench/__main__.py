@@ -207,6 +207,7 @@ def main() -> None:
                 base=processes.base_url, db=db, env=env, info=info, scale=label(scale),
                 quick=args.quick, worker=processes.worker,
                 worker_processes=processes.worker_processes,
+                cpu_of=processes.cpu_of(),
             )  # fmt: skip
             last = i == len(scales) - 1
             results += run_load(measure_scale(ctx, last=last, only=only))
@@ -224,9 +225,7 @@ def main() -> None:
             rate, seconds = (100.0, 5.0) if args.quick else (200.0, 10.0)
             # BENCH_CHAT_RATE: messages a second both ways together (the design's: 200).
             rate = float(os.environ.get("BENCH_CHAT_RATE") or rate)
-            cpu_of = {"server": processes.procs[0].pid}
-            if processes.worker:
-                cpu_of["worker"] = processes.procs[1].pid
+            cpu_of = processes.cpu_of()
             results += run_load(
                 visitor_socket(processes.base_url, made, rate=rate, seconds=seconds, cpu_of=cpu_of)
             )

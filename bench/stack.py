@@ -91,6 +91,28 @@ def group_cpu_seconds(pgid: int) -> float:
     return total / ticks
 
 
+def database_cpu_seconds(db: Database) -> float | None:
+    """User and system CPU of the PostgreSQL backends connected to the bench database now (the
+    server's and worker's pooled connections stay for the whole run), from /proc; None on
+    SQLite. A backend that ended meanwhile is not counted."""
+    if not db.url:
+        return None
+    sql = (
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        " AND pid <> pg_backend_pid()"
+    )
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for (pid,) in db.query(sql):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # another machine's server, or gone
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def _libpq_url(url: str) -> str:
     parts = urlsplit(url)
     scheme = "postgresql" if parts.scheme in ("postgres", "postgresql", "pgsql") else parts.scheme
@@ -237,6 +259,14 @@ class Processes:
         time.sleep(3)
         if proc.poll() is not None:
             raise RuntimeError(f"celery worker exited ({proc.returncode}); see {log.name}")
+
+    def cpu_of(self) -> dict[str, int]:
+        """The process groups of the server and the worker (each started in a session of
+        its own), for the items that measure their CPU."""
+        groups = {"server": self.procs[0].pid} if self.procs else {}
+        if self.worker:
+            groups["worker"] = self.procs[1].pid
+        return groups
 
     def stop(self) -> None:
         for proc in reversed(self.procs):

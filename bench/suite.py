@@ -8,7 +8,7 @@ import json
 import random
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -20,7 +20,7 @@ from balie.demo.seed_text import COMMON_TERM, RARE_TERM, TextFactory
 from .load import percentile, post_many, post_paced, probe, sequential
 from .mails import raw_mails, ticket_bodies
 from .report import Result, missing
-from .stack import Database, django_json
+from .stack import Database, database_cpu_seconds, django_json, group_cpu_seconds
 
 INBOX_P95 = "<= 30"
 SEARCH_P95 = "<= 30"
@@ -41,6 +41,8 @@ class Context:
     quick: bool
     worker: bool
     worker_processes: int = 2
+    # Process groups whose CPU an item is charged with ("server", "worker").
+    cpu_of: dict[str, int] = field(default_factory=dict)
 
     @property
     def bearer(self) -> dict[str, str]:
@@ -310,16 +312,23 @@ def _worker_rate(db: Database, *, after_id: int) -> tuple[float | None, str]:
 async def api_create(ctx: Context) -> list[Result]:
     """`POST /api/v1/tickets` from 4 concurrent clients (an integration filing contacts), each
     answered with the new ticket once it is filed: acknowledgement queued, SLA clocks, rules and
-    audit entry, as for mail."""
+    audit entry, as for mail. Also the CPU each part of the machine spent per ticket created:
+    the server, the worker (the acknowledgements), the database's backends and the load
+    generator itself, all on the same 2 cores."""
     url = ctx.base + "/api/v1/tickets"
     count, seconds = (1500, 8) if ctx.quick else (6000, 20)
     bodies = ticket_bodies(count, run=uuid.uuid4().hex[:8], reply_to=ctx.info["reply_to"])
     headers = {**ctx.bearer, "Content-Type": "application/json"}
     await settled(ctx.db, 60)
     (max_ticket,) = ctx.db.query("SELECT COALESCE(MAX(id), 0) FROM tickets_ticket")[0]
+    cpu_before = {name: group_cpu_seconds(pgid) for name, pgid in ctx.cpu_of.items()}
+    db_before = database_cpu_seconds(ctx.db)
+    client_before = time.process_time()
     sample = await post_many(
         url, bodies, headers=headers, concurrency=API_CREATE_CLIENTS, seconds=seconds, expect=201
     )
+    cpu = {"client": time.process_time() - client_before}
+    cpu |= {name: group_cpu_seconds(p) - cpu_before[name] for name, p in ctx.cpu_of.items()}
     (made,) = ctx.db.query(
         f"SELECT COUNT(*) FROM tickets_ticket WHERE id > {int(max_ticket)}"  # noqa: S608
     )[0]
@@ -332,12 +341,29 @@ async def api_create(ctx: Context) -> list[Result]:
     if sample.errors:
         note += "; errors: " + ", ".join(sample.errors[:2])
     await settled(ctx.db, 60)  # the acknowledgements, before the next item measures
+    # The worker sends the acknowledgements of this item's tickets after it: charged to it.
+    if "worker" in ctx.cpu_of:
+        cpu["worker"] = group_cpu_seconds(ctx.cpu_of["worker"]) - cpu_before["worker"]
+    db_after = database_cpu_seconds(ctx.db)
+    if db_after is not None and db_before is not None:
+        cpu["database"] = db_after - db_before
+    per_ticket = [
+        Result(
+            f"api_create_{name}_cpu_ms_per_ticket",
+            used * 1000 / max(1, created),
+            "ms",
+            "",
+            note=f"{used:.2f} s of CPU over the item",
+        )  # fmt: skip
+        for name, used in cpu.items()
+    ]
     return [
         Result(
             "api_create_tickets_per_s", created / elapsed, "tickets/s", API_CREATE_RATE, note=note
         ),
         Result("api_create_p50_ms", sample.p(50), "ms", ""),
         Result("api_create_p99_ms", percentile(sample.latencies_ms, 99), "ms", ""),
+        *per_ticket,
     ]
 
 

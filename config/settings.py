@@ -297,6 +297,7 @@ CELERY_TASK_ROUTES = {
     "balie.intake.tasks.poll_account": {"queue": "ingest"},
     "balie.messaging.tasks.send_outbox_item": {"queue": "outbound"},
     "balie.messaging.tasks.send_outbox_items": {"queue": "outbound"},
+    "balie.messaging.tasks.drain_outbox": {"queue": "outbound"},
 }
 CELERY_TIMEZONE = "Europe/Amsterdam"
 CELERY_RESULT_BACKEND = None
@@ -412,6 +413,13 @@ BALIE_INGEST_DRAINS = int(os.environ.get("BALIE_INGEST_DRAINS", "1"))
 # For how long (seconds) a web process that found every drain awake stores mail without asking
 # Redis again; a drain that stops waits 1.5 times as long before its last look. 0 = ask always.
 BALIE_INGEST_AWAKE_HINT = float(os.environ.get("BALIE_INGEST_AWAKE_HINT", "0.1"))
+# New outbox items (acknowledgements, mostly) are sent by one task at a time that keeps taking
+# the new ones for this long, this many at a time; after a small burst (under half of
+# BALIE_OUTBOX_BATCH) it waits this many seconds for more before it looks again. Items stored
+# meanwhile queue no task of their own (`balie.messaging.outbox.wake_sender`).
+BALIE_OUTBOX_BATCH = int(os.environ.get("BALIE_OUTBOX_BATCH", "100"))
+BALIE_OUTBOX_DRAIN_SECONDS = float(os.environ.get("BALIE_OUTBOX_DRAIN_SECONDS", "5"))
+BALIE_OUTBOX_GATHER_SECONDS = float(os.environ.get("BALIE_OUTBOX_GATHER_SECONDS", "0.1"))
 BALIE_CONTACT_RATE_LIMIT = os.environ.get("BALIE_CONTACT_RATE_LIMIT", "5/600")
 # Chats a visitor may start (and messages left) per IP and per address; idle chats are warned
 # after this many seconds without a message either way, and closed this many seconds later.

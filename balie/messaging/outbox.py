@@ -4,15 +4,18 @@ channel's connector, retried with back-off until the provider confirms or gives 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from balie.core import realtime
 from balie.core.actors import SYSTEM
 from balie.core.bulk_updates import update_each
 from balie.core.language_detection import answer_language
@@ -222,6 +225,68 @@ def _record(item: OutboxItem, delivery: Delivery) -> None:
                 item.status = OutboxStatus.FAILED
                 record_delivery([item.message], status=DeliveryState.FAILED, error=delivery.error)
             item.save(update_fields=["status", "last_error", "attempts", "next_attempt_at"])
+
+
+# Set while a sender drains the outbox's new items (`drain`): new items then queue no task.
+SENDER_KEY = "outbox:sender-awake"
+
+
+def wake_sender(item_ids: list[int]) -> None:
+    """Have new outbox items sent (call after their commit), with a task once per burst: while
+    a sender is draining the new items (its key set), it takes these too before it stops.
+    A task of their own for every few acknowledgements (each batch of `POST /api/v1/tickets`)
+    cost the web process a Celery publish per batch and the worker most of its CPU per
+    acknowledgement (docs/performance.md). With eager tasks (tests, no Redis): sent at once."""
+    from .tasks import drain_outbox, send_outbox_items
+
+    if not item_ids:
+        return
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        send_outbox_items.delay(item_ids)
+        return
+    timeout = int(settings.BALIE_OUTBOX_DRAIN_SECONDS) + 30
+    if cache.add(SENDER_KEY, item_ids[0], timeout=timeout):
+        drain_outbox.delay(item_ids)
+
+
+def new_items(limit: int) -> list[int]:
+    """Items waiting for their first attempt, oldest first (what `wake_sender` left to a
+    sender that was awake; a retry waits for `retry_outbox`)."""
+    return list(
+        OutboxItem.objects.filter(
+            status=OutboxStatus.PENDING, next_attempt_at__lte=timezone.now(), attempts=0
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def drain(first_ids: list[int], *, limit: int, seconds: float, gather: float = 0.0) -> int:
+    """The sender's task: send `first_ids` and every new item waiting, `limit` at a time,
+    until none wait or `seconds` have passed; then clear the sender's key. After a burst of
+    less than half of `limit` it waits `gather` seconds before it looks again, so that a
+    steady flow is sent in bursts of some size (a burst costs about the same statements and
+    one live-event trip whatever its size). An item committed before the key was cleared
+    queued no task: the last look, after clearing it, finds it and wakes a sender for it.
+    Returns the number of items handled. Two senders at once take different items."""
+    deadline = time.monotonic() + seconds
+    handled = 0
+    ids = first_ids
+    try:
+        while ids:
+            with realtime.coalesced():  # the live events of the burst in one trip
+                handled += len(deliver_many(ids))
+            if time.monotonic() > deadline:
+                break
+            if gather > 0 and len(ids) < limit // 2:
+                time.sleep(gather)
+            ids = new_items(limit)
+    finally:
+        cache.delete(SENDER_KEY)
+    left = new_items(limit)
+    if left:
+        wake_sender(left)
+    return handled
 
 
 def due_items(limit: int = 100) -> list[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
 from balie.core import realtime
 
@@ -22,6 +23,17 @@ def send_outbox_items(item_ids: list[int]) -> str:
     with realtime.coalesced():  # the live events of the whole burst in one trip
         handled = outbox.deliver_many(item_ids)
     return f"{len(handled)} of {len(item_ids)} handled"
+
+
+@shared_task(acks_late=True)
+def drain_outbox(item_ids: list[int]) -> int:
+    """Send new outbox items, these and those that come in meanwhile (`outbox.drain`)."""
+    return outbox.drain(
+        item_ids,
+        limit=settings.BALIE_OUTBOX_BATCH,
+        seconds=settings.BALIE_OUTBOX_DRAIN_SECONDS,
+        gather=settings.BALIE_OUTBOX_GATHER_SECONDS,
+    )
 
 
 @shared_task

@@ -51,12 +51,11 @@ def send_acknowledgements(
     pairs: Sequence[tuple[Ticket, Message]], *, at: datetime
 ) -> dict[int, Message]:
     """`send_acknowledgement(untouched=True)` for many new tickets, each with the one message
-    it holds: the answers, their outbox entries and audit entries in three INSERTs, and one
-    task sends them all. Returns the answers by ticket id; the tickets in memory are changed
-    as in the database."""
+    it holds: the answers, their outbox entries and audit entries in three INSERTs, sent by
+    one sender with those of other batches (`outbox.wake_sender`). Returns the answers by
+    ticket id; the tickets in memory are changed as in the database."""
     from balie.messaging.models import OutboxItem
-    from balie.messaging.outbox import outbox_row
-    from balie.messaging.tasks import send_outbox_items
+    from balie.messaging.outbox import outbox_row, wake_sender
 
     replies: list[Message] = []
     for ticket, message in pairs:
@@ -83,7 +82,7 @@ def send_acknowledgements(
         reply.ticket.last_message_at = reply.ticket.updated_at = at
     emit_all([sent_entry(reply, by=SYSTEM) for reply in replies])
     ids = [item.pk for item in outbox]
-    transaction.on_commit(lambda: send_outbox_items.delay(ids))
+    transaction.on_commit(lambda: wake_sender(ids))
     return {reply.ticket_id: reply for reply in replies}
 
 
