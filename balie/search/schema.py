@@ -132,6 +132,69 @@ SUBJECT_VECTOR_DROP = (
 )
 
 
+# Search migration 0006: each message row carries its ticket's team, `tickets_message.team_id`
+# (PostgreSQL only, not a Django field, no foreign key: a copy kept by triggers), so that every
+# plan skips the messages of the teams an agent may not see on the row it reads, instead of
+# looking up the ticket of each hit. A new message (or one moved to another ticket) takes its
+# ticket's team; a ticket that changes team (also to none, when its team is deleted) takes its
+# messages along. The message trigger locks the ticket row as an UPDATE would (FOR NO KEY
+# UPDATE): a team change in flight then waits for the new message's transaction, or the new
+# message waits for the team change and reads the team it committed; without the lock a
+# message written while its ticket moved would keep the old team.
+MESSAGE_TEAM = (
+    "ALTER TABLE tickets_message ADD COLUMN IF NOT EXISTS team_id bigint",
+    """
+    CREATE OR REPLACE FUNCTION tickets_message_team() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        SELECT team_id INTO NEW.team_id FROM tickets_ticket WHERE id = NEW.ticket_id
+            FOR NO KEY UPDATE;
+        RETURN NEW;
+    END
+    $$
+    """,
+    "DROP TRIGGER IF EXISTS tickets_message_team ON tickets_message",
+    """
+    CREATE TRIGGER tickets_message_team
+    BEFORE INSERT OR UPDATE OF ticket_id ON tickets_message
+    FOR EACH ROW EXECUTE FUNCTION tickets_message_team()
+    """,
+    """
+    CREATE OR REPLACE FUNCTION tickets_ticket_message_team() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE tickets_message SET team_id = NEW.team_id
+            WHERE ticket_id = NEW.id AND team_id IS DISTINCT FROM NEW.team_id;
+        RETURN NULL;
+    END
+    $$
+    """,
+    "DROP TRIGGER IF EXISTS tickets_ticket_message_team ON tickets_ticket",
+    """
+    CREATE TRIGGER tickets_ticket_message_team
+    AFTER UPDATE OF team_id ON tickets_ticket
+    FOR EACH ROW WHEN (OLD.team_id IS DISTINCT FROM NEW.team_id)
+    EXECUTE FUNCTION tickets_ticket_message_team()
+    """,
+    # Existing messages: filled by rewriting the table, as the subjects' vectors were (an
+    # UPDATE would leave a dead copy of every row and add each to every index, the GIN index
+    # too). A transform cannot hold a subquery, so a function looks up each row's ticket.
+    """
+    CREATE OR REPLACE FUNCTION balie_ticket_team(ticket bigint) RETURNS bigint
+    LANGUAGE sql STABLE AS 'SELECT team_id FROM tickets_ticket WHERE id = ticket'
+    """,
+    "ALTER TABLE tickets_message ALTER COLUMN team_id TYPE bigint USING balie_ticket_team(ticket_id)",
+    "DROP FUNCTION balie_ticket_team(bigint)",
+)
+MESSAGE_TEAM_DROP = (
+    "DROP TRIGGER IF EXISTS tickets_ticket_message_team ON tickets_ticket",
+    "DROP FUNCTION IF EXISTS tickets_ticket_message_team()",
+    "DROP TRIGGER IF EXISTS tickets_message_team ON tickets_message",
+    "DROP FUNCTION IF EXISTS tickets_message_team()",
+    "ALTER TABLE tickets_message DROP COLUMN IF EXISTS team_id",
+)
+
+
 def create_postgres_indexes(cursor: Any) -> None:
     for sql in POSTGRES_INDEXES.values():
         cursor.execute(sql)

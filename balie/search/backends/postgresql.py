@@ -14,8 +14,9 @@ Each plan has a budget and hands over to the other when the estimate proves wron
 docs/performance.md ("Search and inbox at 1M").
 
 Every plan skips the tickets of the teams an agent may not see (`hidden`: a handful of team
-ids) while it reads, so that the newest matches it returns are the agent's own: a message's
-ticket is looked up for each hit only, a subject's team is on the ticket row itself.
+ids) while it reads, so that the newest matches it returns are the agent's own: the team is on
+the row read, the ticket's own for a subject, a copy kept by triggers for a message
+(`tickets_message.team_id`, search migration 0006).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import psycopg
 from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
@@ -72,13 +74,13 @@ class Target:
     gin_us_per_hit: float
     per_key: float  # rows per distinct key among the hits
     probe_rows: int  # newest rows tested first (about 2 ms)
-    team: str | None  # the row's team column, when the row is the ticket itself
+    team: str  # the row's team column (the ticket's team)
 
 
 MESSAGES = Target(
     "tickets_message", "search_vector", "ticket_id",
     walk_us_per_row=0.5, gin_us_per_hit=4.0, per_key=MESSAGES_PER_TICKET, probe_rows=4_000,
-    team=None,
+    team="team_id",
 )  # fmt: skip
 SUBJECTS = Target(
     "tickets_ticket", "search_vector", "id",
@@ -176,6 +178,25 @@ def _estimate(cursor, target: Target, q: str) -> float:
     return float(plan["Plan Rows"])
 
 
+def _rows_without(cursor, plan_type: str, sql: str, params: Sequence[object]) -> list[tuple]:
+    """The rows of one statement planned without `plan_type` ("indexscan", "bitmapscan"),
+    which is switched off for that statement only (SET LOCAL, and back to the default after
+    it). The three statements are sent as one: a single round trip, in an implicit
+    transaction of their own or in the caller's (a client-side binding cursor, Django's
+    default on psycopg 3); one by one in a savepoint otherwise."""
+    setting = f"enable_{plan_type}"
+    if isinstance(getattr(cursor, "cursor", None), psycopg.ClientCursor):
+        cursor.execute(f"SET LOCAL {setting} = off; {sql}; SET LOCAL {setting} = DEFAULT", params)
+        cursor.cursor.nextset()  # the SELECT's result, after SET's
+        return cursor.fetchall()
+    with transaction.atomic():
+        cursor.execute(f"SET LOCAL {setting} = off")
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+        cursor.execute(f"SET LOCAL {setting} = DEFAULT")
+    return rows
+
+
 def _below(target: Target, below: int | None) -> tuple[str, list[int]]:
     """The condition "key below `below`" (the next page of a search), or nothing."""
     if below is None:
@@ -184,22 +205,14 @@ def _below(target: Target, below: int | None) -> tuple[str, list[int]]:
 
 
 def _visible(
-    target: Target, hidden: Sequence[int], *, key: str | None = None
+    target: Target, hidden: Sequence[int], *, team: str | None = None
 ) -> tuple[str, list[object]]:
-    """The condition "not a ticket of a hidden team" on the rows being read, or nothing. `key`:
-    the column or alias holding the ticket number when the row's own columns are not at hand
-    (a subquery's output); the ticket is then looked up, for hits only."""
+    """The condition "not a ticket of a hidden team" on the rows being read, or nothing. `team`:
+    the alias holding the row's team when the row's own columns are not at hand (a subquery's
+    output). A ticket without a team is no hidden team's."""
     if not hidden:
         return "", []
-    if key is None and target.team is not None:
-        return f" AND NOT COALESCE({target.team} = ANY(%s), false)", [list(hidden)]
-    # A scalar subquery, not NOT EXISTS: the planner keeps it a lookup per hit, where it would
-    # turn NOT EXISTS into an anti join reading every ticket of the hidden teams.
-    return (
-        " AND NOT COALESCE((SELECT vis.team_id = ANY(%s) FROM tickets_ticket AS vis "  # noqa: S608 - constants
-        f"WHERE vis.id = {key or target.key}), false)",
-        [list(hidden)],
-    )
+    return f" AND NOT COALESCE({team or target.team} = ANY(%s), false)", [list(hidden)]
 
 
 def _gin(
@@ -215,16 +228,16 @@ def _gin(
     """Every hit through the GIN index (at most `budget`), then the newest `limit` visible keys.
     None when the budget ran out (the newest keys may be among the hits not fetched)."""
     # MATERIALIZED keeps the ORDER BY … LIMIT outside, so the planner cannot turn the query
-    # into a backwards walk. The budget counts every hit, the agent's or not; the ticket of
-    # each distinct key is looked up once. The first row (key -1) is the number of hits.
+    # into a backwards walk. The budget counts every hit, the agent's or not. The first row
+    # (key -1) is the number of hits.
     cap = "" if budget is None else " LIMIT %s"
     under, under_params = _below(target, below)
-    seen, seen_params = _visible(target, hidden, key="key")
+    seen, seen_params = _visible(target, hidden, team="team")
     cursor.execute(
-        f"WITH hits AS MATERIALIZED (SELECT {target.key} AS key FROM {target.table} "  # noqa: S608
-        f"WHERE {target.document} @@ {TSQUERY}{under}{cap}) "
+        f"WITH hits AS MATERIALIZED (SELECT {target.key} AS key, {target.team} AS team "  # noqa: S608
+        f"FROM {target.table} WHERE {target.document} @@ {TSQUERY}{under}{cap}) "
         "SELECT -1, count(*) FROM hits UNION ALL (SELECT key, 0 FROM "
-        f"(SELECT DISTINCT key FROM hits) AS distinct_hits WHERE TRUE{seen} "
+        f"(SELECT DISTINCT key FROM hits WHERE TRUE{seen}) AS distinct_hits "
         "ORDER BY key DESC LIMIT %s)",
         [q, *under_params, *([] if budget is None else [budget]), *seen_params, limit],
     )
@@ -248,11 +261,12 @@ def _newest(
     """The newest `limit` visible keys among the newest `rows` rows, testing them backwards
     along the key's btree: the executor stops as soon as it has `limit` keys."""
     under, under_params = _below(target, below)
-    seen, seen_params = _visible(target, hidden, key="key")
+    seen, seen_params = _visible(target, hidden, team="team")
     # The inner LIMIT has no condition, so no plan but the walk serves it.
     cursor.execute(
-        f"SELECT DISTINCT key FROM (SELECT {target.key} AS key, {target.document} AS document "  # noqa: S608
-        f"FROM {target.table} WHERE TRUE{under} ORDER BY {target.key} DESC LIMIT %s) AS newest "
+        f"SELECT DISTINCT key FROM (SELECT {target.key} AS key, {target.document} AS document, "  # noqa: S608
+        f"{target.team} AS team FROM {target.table} WHERE TRUE{under} "
+        f"ORDER BY {target.key} DESC LIMIT %s) AS newest "
         f"WHERE document @@ {TSQUERY}{seen} ORDER BY key DESC LIMIT %s",
         [*under_params, rows, q, *seen_params, limit],
     )
@@ -276,16 +290,15 @@ def _walk(
         seen, seen_params = _visible(target, hidden)
         # Bitmap scans off for this statement only, so the planner walks the key's btree
         # backwards and stops at the limit instead of fetching every hit.
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute(
+        rows = _rows_without(
+            cursor,
+            "bitmapscan",
             f"SELECT DISTINCT {target.key} FROM {target.table} "  # noqa: S608
             f"WHERE {target.document} @@ {TSQUERY}{under}{seen} "
             f"ORDER BY {target.key} DESC LIMIT %s",
             [q, *under_params, *seen_params, limit],
         )
-        found = [row[0] for row in cursor.fetchall()]
-        cursor.execute("SET LOCAL enable_bitmapscan = DEFAULT")
-        return found
+        return [row[0] for row in rows]
     found = _newest(cursor, target, q, limit=limit, rows=budget, below=below, hidden=hidden)
     return found if len(found) >= limit else None
 
@@ -313,19 +326,18 @@ def _slice(
     rows_per_key = table_rows / max(high - low, 1)
     span = int(SLICE_MARGIN * rows / rows_per_key) + 1
     bottom = high - span
-    with transaction.atomic():
-        # No plain index scans for this statement: the planner ANDs the GIN bitmap with the
-        # key range's bitmap instead of walking the key's btree. The range is open upwards:
-        # the key range read is a few minutes old, and the newest keys are above it.
-        cursor.execute("SET LOCAL enable_indexscan = off")
-        cursor.execute(
-            f"SELECT DISTINCT {target.key} FROM {target.table} "  # noqa: S608
-            f"WHERE {target.document} @@ {TSQUERY} AND {target.key} >= %s{under}{seen} "
-            f"ORDER BY {target.key} DESC LIMIT %s",
-            [q, bottom, *under_params, *seen_params, limit],
-        )
-        found = [row[0] for row in cursor.fetchall()]
-        cursor.execute("SET LOCAL enable_indexscan = DEFAULT")
+    # No plain index scans for this statement: the planner ANDs the GIN bitmap with the key
+    # range's bitmap instead of walking the key's btree. The range is open upwards: the key
+    # range read is a few minutes old, and the newest keys are above it.
+    in_range = _rows_without(
+        cursor,
+        "indexscan",
+        f"SELECT DISTINCT {target.key} FROM {target.table} "  # noqa: S608
+        f"WHERE {target.document} @@ {TSQUERY} AND {target.key} >= %s{under}{seen} "
+        f"ORDER BY {target.key} DESC LIMIT %s",
+        [q, bottom, *under_params, *seen_params, limit],
+    )
+    found = [row[0] for row in in_range]
     if len(found) >= limit or bottom <= low:
         return found
     rest = limit - len(found)
@@ -435,13 +447,10 @@ def _ids(
         ) is None:
             # At least `budget` hits: walk once the GIN plan is no longer the cheapest.
             if _plan(target, hits=budget, rows=rows, limit=limit) != "gin":
-                with transaction.atomic():  # for SET LOCAL
-                    return (
-                        _walk(
-                            cursor, target, q, limit=limit, budget=None, below=below, hidden=hidden
-                        )
-                        or []
-                    )
+                return (
+                    _walk(cursor, target, q, limit=limit, budget=None, below=below, hidden=hidden)
+                    or []
+                )
             budget *= 4
         return found
 

@@ -265,3 +265,21 @@ def test_plan_follows_the_expected_number_of_hits():
         choose_plan(estimated_hits=100_000, table_rows=million, limit=500, walk_us_per_row=2.0)
         == "slice"
     )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="plans of the PostgreSQL backend")
+def test_a_plan_switched_off_for_one_statement_stays_on_for_the_next(write_in, budgets):
+    """The walk and the slice plan their statement without bitmap or index scans; every
+    statement after them, in the same transaction too, is planned with both again."""
+    from django.db import transaction
+
+    from balie.search.backends import postgresql
+
+    write_in("Vraag", "Mijn meterstand klopt niet.")
+    with transaction.atomic(), connection.cursor() as cursor:
+        for plan in ("walk", "slice", None):
+            postgresql.message_ticket_ids("meterstand", limit=5, plan=plan)
+            cursor.execute(
+                "SELECT current_setting('enable_indexscan'), current_setting('enable_bitmapscan')"
+            )
+            assert cursor.fetchone() == ("on", "on")
