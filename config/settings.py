@@ -196,21 +196,29 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("BALIE_SQLITE_PATH", str(VAR_DIR / "balie.sqlite3")),
-            "OPTIONS": {
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
-                ),
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
-            # Tests use a file as production does, not Django's shared in-memory database: in
-            # that one, a chat socket's thread reading while the test's thread writes fails at
-            # once with "database table is locked" (shared-cache table locks wait for no busy
-            # timeout), where a file in WAL mode lets readers read and writers wait their turn.
-            "TEST": {
-                "NAME": str(Path(tempfile.gettempdir()) / f"balie-test-{os.getpid()}.sqlite3")
-            },
         }
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded database, or a `sqlite:///…` DATABASE_URL: the web process and the worker
+    # write to one file, so writers wait their turn (busy timeout) instead of failing with
+    # "database is locked", and every transaction is IMMEDIATE (serialised writers: what the
+    # routing engine's caps and the filing of a chat rely on where there are no row locks).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
+    # Tests use a file as production does, not Django's shared in-memory database: in
+    # that one, a chat socket's thread reading while the test's thread writes fails at
+    # once with "database table is locked" (shared-cache table locks wait for no busy
+    # timeout), where a file in WAL mode lets readers read and writers wait their turn.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"balie-test-{os.getpid()}.sqlite3")
     }
     # The embedded database builds the covering indexes of PostgreSQL without their extra
     # columns (INCLUDE): right for a demo or a small desk, and not worth a warning each start.
@@ -427,6 +435,8 @@ BALIE_CHAT_RATE_LIMIT = os.environ.get("BALIE_CHAT_RATE_LIMIT", "10/600")
 # Messages a visitor may send in one chat (a burst of 10, then about one a second), and files.
 BALIE_CHAT_MESSAGE_RATE_LIMIT = os.environ.get("BALIE_CHAT_MESSAGE_RATE_LIMIT", "10/10")
 BALIE_CHAT_UPLOAD_RATE_LIMIT = os.environ.get("BALIE_CHAT_UPLOAD_RATE_LIMIT", "5/60")
+# Transcripts by e-mail per chat and per address (the address a visitor typed is unverified).
+BALIE_CHAT_TRANSCRIPT_RATE_LIMIT = os.environ.get("BALIE_CHAT_TRANSCRIPT_RATE_LIMIT", "3/3600")
 # Threads for the chat sockets' database work (docs/chat.md); default: the connection pool's size.
 BALIE_CHAT_SOCKET_THREADS = (
     int(
