@@ -6,7 +6,10 @@ offer it."""
 from __future__ import annotations
 
 from balie.accounts.models import Team
+from balie.core.actors import SYSTEM
 from balie.messaging.models import ChannelAccount
+from balie.routing.actions import finish
+from balie.tickets.models import Channel, Ticket
 
 DEMO_MAILBOX = "klantenservice@voorbeeld-energie.nl"
 DEMO_PHONE = "+31 20 123 4567"
@@ -49,3 +52,11 @@ def ensure_chat_account() -> ChannelAccount:
             kind="chat", name="Chat op de website", address=DEMO_CHAT, config={"origins": ["self"]}
         )
     return account
+
+
+def end_past_chats() -> None:
+    """The demo's chat tickets are conversations that have ended (no visitor is on the widget):
+    their place in the routing queue is closed, as when a chat ends, so an agent coming online
+    is offered none of them as a live chat."""
+    for ticket in Ticket.objects.filter(channel=Channel.CHAT):
+        finish(ticket, by=SYSTEM)

@@ -47,7 +47,13 @@ from balie.tickets.events import emit
 from balie.tickets.models import Channel, DeliveryStatus, Direction, Message, Status, Ticket
 
 from . import demo_conversations as talk
-from .demo_accounts import DEMO_MAILBOX, ensure_chat_account, ensure_mailbox, ensure_phone_line
+from .demo_accounts import (
+    DEMO_MAILBOX,
+    end_past_chats,
+    ensure_chat_account,
+    ensure_mailbox,
+    ensure_phone_line,
+)
 from .demo_messages import customer_message
 
 DEMO_PASSWORD = "balie-demo"
@@ -192,6 +198,7 @@ def load_demo(*, token_file: Path | None = None) -> DemoResult:
             if created:
                 customers = [_create_customer(rng, i) for i in range(CUSTOMER_COUNT)]
                 _create_tickets(rng, customers, teams, agents, account)
+                end_past_chats()
                 # Two months of tickets made at once: their past deadlines are recorded as
                 # passed, so the first SLA check mails the team leads nothing old.
                 settle_past_deadlines(by=SYSTEM)

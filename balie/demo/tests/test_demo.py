@@ -152,3 +152,23 @@ def test_the_first_sla_check_after_loading_the_demo_mails_nobody(tmp_path, mailo
     overdue = SlaClock.objects.filter(state="running", due_at__lt=timezone.now())
     assert overdue.exists()
     assert not overdue.filter(breached_at__isnull=True).exists()
+
+
+def test_an_agent_coming_online_in_the_demo_is_offered_no_chat_without_a_visitor(tmp_path):
+    """The demo's chats are past conversations (nobody is on the widget): going online, going
+    offline and coming back offers none of them as a live chat, and the workspace has no
+    offer it cannot open."""
+    from balie.routing.actions import set_presence
+    from balie.routing.models import Offer, QueueEntry
+
+    load(tmp_path / "token.txt")
+    anna = Agent.objects.get(user__username="anna")
+    chats = Ticket.objects.filter(channel=Channel.CHAT)
+    assert chats.exists()
+
+    set_presence(anna, "online")
+    set_presence(anna, "offline")
+    set_presence(anna, "online")
+
+    assert not Offer.objects.filter(ticket__in=chats).exists()
+    assert not QueueEntry.objects.filter(ticket__in=chats, state="waiting").exists()
