@@ -43,6 +43,13 @@ CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_TEXT = 5000
 
 
+def web_address(url: str) -> str:
+    """The visitor's page as the widget reports it, kept only when it is an http(s) address:
+    the workspace links it, and a `javascript:` link would run in the agent's page."""
+    url = url.strip()
+    return url if url.lower().startswith(("https://", "http://")) else ""
+
+
 class ChatError(ValueError):
     """Input the chat cannot take: the reason is shown to the visitor as it is."""
 
@@ -143,7 +150,7 @@ def start_chat(
             customer_number=customer_number.strip()[:30],
             topic=topic[:30],
             language="en" if language.startswith("en") else "nl",
-            page_url=page_url[:1000],
+            page_url=web_address(page_url)[:1000],
             page_title=page_title.strip()[:300],
             started_at=now,
             last_visitor_at=now,

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from balie.accounts.models import Agent, Team
+from balie.intake.topics import TOPICS
 from balie.routing import actions as routing_actions
 from balie.routing.models import routing_for
 from balie.tickets.access import tickets_for
@@ -71,9 +72,29 @@ def summary(session: ChatSession) -> dict[str, Any]:
         "name": session.name,
         "email": session.email,
         "topic": session.topic,
+        "topic_label": str(dict(TOPICS).get(session.topic, session.topic)),
         "language": session.language,
         "started": session.started_at.isoformat(),
         "state": session.state,
+    }
+
+
+def offered(agent: Agent, ticket_number: int) -> dict[str, Any]:
+    """What an offer shows: the chat's summary, or for a chat ticket no visitor is on (filed
+    by an agent, an old one handed back) its number and subject; nothing for a hidden one."""
+    try:
+        return summary(chat_for(agent, ticket_number))
+    except ChatError:
+        pass
+    ticket = tickets_for(agent).filter(pk=ticket_number).values("subject", "created_at").first()
+    if ticket is None:
+        return {}
+    return {
+        "name": f"#{ticket_number} {ticket['subject']}",
+        "topic": "",
+        "topic_label": "",
+        "started": ticket["created_at"].isoformat(),
+        "url": reverse("tickets:detail", args=[ticket_number]),
     }
 
 

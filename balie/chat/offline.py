@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -64,7 +64,7 @@ def _closed_reason(now: datetime) -> str:
     cal = _calendar()
     if cal is None:
         return ""
-    state = opening_status(cal, now)
+    state = opening_status(cal, now, language=translation.get_language() or "nl")
     if state.open:
         return ""
     text = _("De chat is nu gesloten")

@@ -21,7 +21,7 @@ import asyncio
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from balie.messaging.connectors.chat import group_of
 from balie.routing.engine import queue_group, ticket_group
@@ -90,6 +90,14 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
                 ticket_group(session.ticket_id), {"type": "chat.still_here"}
             )
 
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        try:
+            content = await self.decode_json(text_data or "")
+        except ValueError:  # not JSON: said so, and the socket takes the next frame
+            await self.send_json({"type": "error", "code": "bad_frame"})
+            return
+        await self.receive_json(content)
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
             await self.send_json({"type": "error", "code": "bad_frame"})
@@ -123,6 +131,9 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             return
         self.session = session
         self.hello_timer.cancel()
+        # What this socket answers (a refused message's reason) is in the chat's language;
+        # the database calls it makes run in copies of this context, so they speak it too.
+        translation.activate(session.language or "nl")
         groups = [group_of(session.ticket_id), ticket_group(session.ticket_id)]
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)

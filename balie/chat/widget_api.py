@@ -240,6 +240,12 @@ def transcript(request: HttpRequest, account: ChannelAccount) -> HttpResponse:
     session = _session(request, account)
     if session is None:
         return error(_("Dit gesprek bestaat niet (meer)."), 401)
+    # The address was typed, not verified: a few transcripts per chat and per address.
+    limit = rate_limits.RateLimit.parse(str(settings.BALIE_CHAT_TRANSCRIPT_RATE_LIMIT))
+    if not rate_limits.hit_all(
+        "chat-transcript", {"chat": session.public_id, "email": session.email}, limit
+    ):
+        return error(_("Het gesprek is al een paar keer gemaild; probeer het later opnieuw."), 429)
     try:
         ending.send_transcript(session)
     except actions.ChatError as exc:

@@ -11,6 +11,7 @@ new waiting chat) and the group of every chat the agent opens. Frames from the p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -281,14 +282,13 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
         elif event == "routing.assigned" and data.get("agent") == self.agent.pk:
             number = int(data.get("ticket") or 0)
             if number not in self.chats:  # accepted here, it is open already
-                await self._open(number)
+                # A chat ticket no visitor is on has nothing to open: its ticket page answers it.
+                with contextlib.suppress(ChatError):
+                    await self._open(number)
             await self._send_waiting()
 
     def _offer_info(self, data: dict[str, Any]) -> dict[str, Any]:
-        try:
-            return desk.summary(desk.chat_for(self.agent, int(data.get("ticket") or 0)))
-        except ChatError:
-            return {}
+        return desk.offered(self.agent, int(data.get("ticket") or 0))
 
     async def balie_events(self, message: dict[str, Any]) -> None:
         for item in message.get("events") or []:

@@ -246,3 +246,40 @@ def test_leaving_does_not_end_a_chat_an_agent_has_taken(started, cast):
     ChatSession.objects.filter(pk=started.session.pk).update(state="active")
     assert not actions.leave_queue(ChatSession.objects.get(pk=started.session.pk))
     assert ChatSession.objects.get(pk=started.session.pk).state != "ended"
+
+
+@pytest.fixture
+def english(cast, chat_account, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return actions.start_chat(
+            chat_account,
+            name="Eve Smith",
+            email="eve@example.com",
+            text="My power is out",
+            client_id="e-first",
+            topic="storing",
+            language="en",
+        )
+
+
+def test_an_english_visitor_is_told_in_english_and_a_frame_that_is_no_json_is_refused(english):
+    @async_to_sync
+    async def scenario():
+        communicator, _, _ = await connect()
+        await hello(communicator, english.token)
+        await communicator.send_json_to(
+            {"type": "message", "cid": "e-2", "text": "x" * (actions.MAX_TEXT + 1)}
+        )
+        error, _seen = await frames_until(communicator, "error")
+        assert error["cid"] == "e-2"
+        assert error["message"] == f"A message can be at most {actions.MAX_TEXT} characters long."
+        await communicator.send_to(text_data="{not json")
+        refused, _seen = await frames_until(communicator, "error")
+        assert refused["code"] == "bad_frame"
+        # The socket still takes the next message.
+        await communicator.send_json_to({"type": "message", "cid": "e-3", "text": "Still there?"})
+        ack, _seen = await frames_until(communicator, "ack")
+        assert ack["cid"] == "e-3"
+        await communicator.disconnect(timeout=WAIT_SECONDS)
+
+    scenario()

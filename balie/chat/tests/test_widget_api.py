@@ -66,6 +66,20 @@ def test_a_chat_starts_from_an_allowed_site_with_cors_for_it_only(post, cast):
     assert refused.status_code == 403 and "Access-Control-Allow-Origin" not in refused
 
 
+@pytest.mark.parametrize(
+    "page", ["javascript:alert(document.cookie)", "data:text/html,<script>x</script>", "/relatief"]
+)
+def test_a_page_address_that_is_no_web_address_is_not_kept_for_the_agent_to_click(post, cast, page):
+    """The workspace links the visitor's page beside the chat: only an http(s) address."""
+    from balie.chat import desk
+
+    response = post("start", {**FORM, "page": page})
+    assert response.status_code == 201, response.content
+    session = ChatSession.objects.get()
+    assert session.page_url == ""
+    assert desk.beside(session)["page"] == ""
+
+
 def test_the_preflight_names_the_origin_and_the_token_header(client, chat_account):
     response = client.options("/chat/api/demo/start", HTTP_ORIGIN=SITE)
     assert response.status_code == 204
@@ -144,11 +158,49 @@ def test_transcript_by_mail_and_a_rating_stored_on_the_ticket(post, cast, mailou
     assert ChatSession.objects.get().rating == 4
 
 
+def test_transcripts_to_one_address_are_bounded_so_nobody_mails_a_stranger_again_and_again(
+    post, cast, mailoutbox
+):
+    """The pre-chat e-mail address is not verified: a chat started with someone else's address
+    cannot make Balie mail them its transcript without end."""
+    token = _start(post)
+    answers = [post("transcript", {}, token=token) for _ in range(4)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert "Het gesprek is al een paar keer gemaild" in answers[-1].json()["error"]
+    assert len(mailoutbox) == 3
+
+
 def test_the_widget_script_and_the_demo_page_need_no_login(client, chat_account):
     script = client.get("/chat/widget.js")
     assert script.status_code == 200 and b'attachShadow({ mode: "open" })' in script.content
     page = client.get("/chat/demo/").content.decode()
     assert 'data-account="demo"' in page and "/chat/widget.js" in page
+
+
+def test_the_widget_goes_out_gzipped_no_larger_than_the_readme_says(client, chat_account):
+    """README: "(20 KB, 6.8 KB gzipped; …)". A browser asks for gzip and gets it; one that
+    does not gets the plain script."""
+    import gzip
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    plain_kb, gzipped_kb = (
+        float(n)
+        for n in re.search(r"\((\d+(?:\.\d)?) KB, (\d+(?:\.\d)?) KB gzipped", readme).groups()
+    )
+    zipped = client.get("/chat/widget.js", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    plain = client.get("/chat/widget.js")
+
+    assert zipped["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped["Vary"]
+    assert gzip.decompress(zipped.content) == plain.content
+    assert not plain.has_header("Content-Encoding")
+    # What the README states is what goes over the wire (to within 0.5 KB below it).
+    assert gzipped_kb - 0.5 <= len(zipped.content) / 1024 <= gzipped_kb + 0.05
+    assert plain_kb - 1 <= len(plain.content) / 1024 <= plain_kb + 0.5
 
 
 def test_files_sent_in_a_flood_are_refused_with_the_reason(post, cast, settings, monkeypatch):

@@ -55,3 +55,15 @@ def test_an_agent_takes_chats_up_to_the_teams_cap_and_no_more(cast, chat_account
     assert scenario()["message"] == "U heeft al het maximum aantal chats tegelijk."
     assignees = [Ticket.objects.get(pk=number).assignee for number in tickets]
     assert assignees == [cast.anna, cast.anna, None]
+
+
+def test_an_agent_finds_the_chat_workspace_in_the_main_menu(cast):
+    import re
+
+    page = Client()
+    page.force_login(cast.bram.user)
+    inbox = page.get("/tickets/").content.decode()
+    menu = re.search(r'<nav aria-label="Hoofdmenu">(.*?)</nav>', inbox, re.S).group(1)
+    assert re.search(r'<a href="/chat/werkplek/"\s*>Chat</a>', menu)
+    workspace = page.get("/chat/werkplek/").content.decode()
+    assert re.search(r'<a href="/chat/werkplek/" aria-current="page">Chat</a>', workspace)

@@ -146,3 +146,62 @@ def test_without_login_the_workspace_socket_is_closed(started):
         assert not connected and code == 4401
 
     scenario()
+
+
+def test_a_waiting_chat_shows_its_topic_in_words(started, cast):
+    cookie = cookie_of(cast.bram.user)
+
+    @async_to_sync
+    async def scenario():
+        desk = await desk_of(cookie)
+        waiting = await frame_of(desk, "waiting")
+        assert [(c["topic"], c["topic_label"]) for c in waiting["chats"]] == [
+            ("meterstand", "Meterstand")
+        ]
+        await desk.disconnect(timeout=WAIT_SECONDS)
+
+    scenario()
+
+
+def test_an_offer_of_a_chat_ticket_without_a_live_chat_names_the_ticket_and_keeps_the_socket(
+    cast, django_capture_on_commit_callbacks
+):
+    """A chat ticket no visitor is on (filed by an agent, or an old one handed back): the offer
+    says which ticket it is, and accepting it leaves the workspace connected."""
+    from asgiref.sync import sync_to_async
+
+    from balie.core.actors import SYSTEM
+    from balie.routing.actions import accept_offer
+    from balie.tickets.actions import create_ticket
+
+    cookie = cookie_of(cast.anna.user)
+
+    def new_chat_ticket():
+        with django_capture_on_commit_callbacks(execute=True):
+            return create_ticket(
+                customer=cast.carla,
+                subject="Terugbelverzoek over mijn termijn",
+                channel="chat",
+                team=cast.klantenservice,
+                by=SYSTEM,
+            )
+
+    def accept(offer):
+        with django_capture_on_commit_callbacks(execute=True):
+            accept_offer(offer, agent=cast.anna)
+
+    @async_to_sync
+    async def scenario():
+        desk = await desk_of(cookie)
+        await frame_of(desk, "waiting")
+        ticket = await sync_to_async(new_chat_ticket)()
+        offer = await frame_of(desk, "offer")
+        assert offer["ticket"] == ticket.pk
+        assert offer["name"] == f"#{ticket.pk} Terugbelverzoek over mijn termijn"
+        assert offer["started"]
+        await sync_to_async(accept)(offer["offer"])
+        await desk.send_json_to({"type": "open", "ticket": ticket.pk})
+        assert "niet voor u" in (await frame_of(desk, "error"))["message"]
+        await desk.disconnect(timeout=WAIT_SECONDS)
+
+    scenario()

@@ -61,7 +61,8 @@
   function offerItem(chat, offer) {
     var li = el("li");
     li.dataset.ticket = chat.ticket;
-    li.appendChild(el("span", chat.name + " · " + (chat.topic || "") + " · " + T.waiting + " " + time(chat.started)));
+    var label = chat.topic_label || chat.topic;
+    li.appendChild(el("span", chat.name + (label ? " · " + label : "") + " · " + T.waiting + " " + time(chat.started)));
     var accept = el("button", T.accept, "button");
     accept.type = "button";
     accept.addEventListener("click", function () { send({ type: "accept", ticket: chat.ticket, offer: offer || null }); });
@@ -121,7 +122,7 @@
       page.appendChild(a);
     }
     node.querySelector(".chat-lang").textContent = info.language;
-    node.querySelector(".chat-topic").textContent = info.topic;
+    node.querySelector(".chat-topic").textContent = info.topic_label || info.topic;
     node.querySelector(".chat-number").textContent = info.customer_number || "—";
     var earlier = node.querySelector(".chat-earlier");
     info.earlier.forEach(function (t) {
