@@ -16,6 +16,7 @@ from .backends import (
     matching_customer_ids,
     message_snippets,
     search_rows,
+    with_snippets,
 )
 from .highlighting import render_snippet
 
@@ -45,14 +46,23 @@ def search(request: HttpRequest) -> HttpResponse:
     if q:
         customer_ids = matching_customer_ids(q)
         visible = tickets_for(request.agent)  # type: ignore[attr-defined]
+        # The snippets come with the rows where the database can (PostgreSQL), else after them.
+        annotated = with_snippets(visible, q)
+        rows = (
+            annotated.values(*RESULT_COLUMNS, "snippet")
+            if annotated is not None
+            else visible.values(*RESULT_COLUMNS)
+        )
         tickets, next_below = search_rows(
-            visible.values(*RESULT_COLUMNS), q, limit=PAGE_SIZE,
-            below=below, customer_ids=customer_ids,
+            rows, q, limit=PAGE_SIZE, below=below, customer_ids=customer_ids,
             hidden_teams=hidden_team_ids(request.agent),  # type: ignore[attr-defined]
         )  # fmt: skip
-        snippets = message_snippets([t["id"] for t in tickets], q)
+        if annotated is None:
+            snippets = message_snippets([t["id"] for t in tickets], q)
+            for ticket in tickets:
+                ticket["snippet"] = snippets.get(ticket["id"], "")
         for ticket in tickets:
-            ticket["snippet"] = render_snippet(snippets.get(ticket["id"], ""))
+            ticket["snippet"] = render_snippet(ticket["snippet"] or "")
         if below is None:
             customers = customers_in_order(customer_ids[:CUSTOMERS_SHOWN])
     return render(

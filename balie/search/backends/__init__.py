@@ -280,6 +280,17 @@ def customers_in_order(ids: list[int]) -> list[Customer]:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
+def with_snippets(tickets: QuerySet[Any], q: str) -> QuerySet[Any] | None:
+    """`tickets` with each row's snippet (see `message_snippets`) in a column `snippet`, read
+    in the same statement as the rows; None when the database's backend makes snippets
+    in a statement of their own (then call `message_snippets` for the rows read)."""
+    q = clean_query(q)
+    backend = get_backend()
+    if not q or not hasattr(backend, "snippet_of_ticket"):
+        return None
+    return tickets.annotate(snippet=backend.snippet_of_ticket(q))
+
+
 def message_snippets(ticket_ids: list[int], q: str) -> dict[int, str]:
     """For each ticket, a short excerpt of its newest matching message, with the matched terms
     between the sentinels START_MARK and STOP_MARK (see `balie.search.highlighting`)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.urls import reverse
@@ -90,6 +92,19 @@ def test_a_result_row_links_the_ticket_and_shows_its_status_and_customer(
     assert "<td>Wacht op klant</td>" in html
     assert f"<td>{nameless.number}</td>" in html
     assert "<td>Waiting for customer</td>" in english.content.decode()
+
+
+def test_a_ticket_found_by_its_subject_alone_shows_no_message_snippet(anna_client, write_in):
+    by_subject = write_in("Zonnepanelen", "Wanneer komt de monteur?")
+    by_message = write_in("Vraag", "Mijn zonnepanelen leveren niets.")
+
+    html = anna_client.get("/zoeken/", {"q": "zonnepanelen"}).content.decode()
+
+    rows = dict(re.findall(r'<tr><td><a href="[^"]+">#(\d+)</a></td>(.*?)</tr>', html))
+    assert set(rows) == {str(by_subject.pk), str(by_message.pk)}
+    if connection.vendor == "postgresql":  # SQLite's index holds each message's subject too
+        assert "snippet" not in rows[str(by_subject.pk)]
+    assert '<p class="snippet">Mijn <mark>zonnepanelen</mark>' in rows[str(by_message.pk)]
 
 
 def test_customers_are_found_by_name(anna_client, cast):
