@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from balie.core.actors import SYSTEM, Actor, actor_fields
+from balie.core.bulk_inserts import insert_all
 from balie.core.bulk_updates import update_each
 
 from .identities import normalise
@@ -188,13 +189,13 @@ def _merged_into(customer: Customer) -> Customer:
 
 
 def _create_all(senders: Sequence[Sender]) -> list[tuple[Customer, Identity]]:
-    customers = Customer.objects.bulk_create(
+    customers = insert_all(
         Customer(name=sender.name, language=sender.new_customer_language) for sender in senders
     )
     for customer in customers:
         customer.number = f"K{100000 + customer.pk}"
     update_each(Customer, ["number"], customers)
-    identities = Identity.objects.bulk_create(
+    identities = insert_all(
         Identity(customer=customer, kind=sender.kind, value=sender.value, display_name=sender.name)
         for sender, customer in zip(senders, customers, strict=True)
     )

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from balie.core import realtime
+from balie.core.bulk_inserts import insert_all
 from balie.core.bulk_updates import update_each
 from balie.customers.identities import normalise
 from balie.messaging.connectors import get_connector
@@ -195,7 +196,7 @@ def receive_many(deliveries: list[dict[str, Any]]) -> list[tuple[Envelope, bool]
     rows = [Envelope(**_envelope_fields(**delivery)) for delivery in deliveries]
     if len({(row.channel, row.external_id) for row in rows}) == len(rows):
         try:
-            stored = Envelope.objects.bulk_create(rows)  # one INSERT in one transaction
+            stored = insert_all(rows)  # one INSERT (or COPY) in one transaction
         except IntegrityError:
             pass  # one of them was delivered before: each on its own, below
         else:
@@ -473,10 +474,11 @@ def process_waiting(first_id: int, *, limit: int = 25) -> list[Envelope]:
             )
     done: list[Envelope] = []
     left = ids
+    parsed: dict[int, list[InboundMessage]] = {}  # read once, for every round it waits
     with realtime.coalesced():
         for _round in range(BURST_ROUNDS if len(ids) > 1 else 0):
             try:
-                filed, left = file_together(left)
+                filed, left = file_together(left, parsed=parsed)
             except Exception:
                 logger.exception("filing envelopes together failed: one by one instead")
                 break
@@ -490,12 +492,15 @@ def process_waiting(first_id: int, *, limit: int = 25) -> list[Envelope]:
     return done
 
 
-def file_together(envelope_ids: list[int]) -> tuple[list[Envelope], list[int]]:
+def file_together(
+    envelope_ids: list[int], *, parsed: dict[int, list[InboundMessage]] | None = None
+) -> tuple[list[Envelope], list[int]]:
     """Run the envelopes among `envelope_ids` (in order of arrival) through PIPELINE as one
     batch, in one transaction. Returns the envelopes done and, in order of arrival, the ids
     left: the runs deferred, and the envelopes that are not one readable message (with every
     later one of the same sender). Envelopes another worker holds, and those already done,
-    are passed over."""
+    are passed over. `parsed`: the messages of envelopes read in an earlier round, by id
+    (the MIME of a mail that waits for the next round is not parsed again); filled in."""
     with transaction.atomic():
         locked = {
             envelope.pk: envelope
@@ -511,20 +516,25 @@ def file_together(envelope_ids: list[int]) -> tuple[list[Envelope], list[int]]:
             envelope = locked.get(envelope_id)
             if envelope is None or envelope.status in DONE:
                 continue
-            parsed = _readable(envelope)
+            if parsed is not None and envelope_id in parsed:
+                messages = parsed[envelope_id]
+            else:
+                messages = _readable(envelope)
+                if parsed is not None:
+                    parsed[envelope_id] = messages
             run = (
                 Run(
-                    inbound=parsed[0],
+                    inbound=messages[0],
                     envelope=envelope,
                     account=envelope.account,
                     **given.get(envelope.pk, {}),
                 )
-                if len(parsed) == 1
+                if len(messages) == 1
                 else None
             )
             if run is None or (_claims(run)[1] & senders) or not _sender_readable(run):
                 alone.append(envelope_id)
-                for inbound in parsed:
+                for inbound in messages:
                     senders |= _claims(Run(inbound=inbound))[0]
                 continue
             runs.append(run)

@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from balie.core.actors import Actor
+from balie.core.bulk_inserts import insert_all
 
 from . import business_time
 from .business_time import Reason
@@ -128,7 +129,7 @@ def start_clocks(ticket: Ticket, *, by: Actor, at: datetime | None = None) -> li
     first-response and resolution."""
     clocks = plan_clocks(ticket, at=at)
     # One INSERT for all: atomic by itself.
-    clocks = SlaClock.objects.bulk_create(clocks)
+    clocks = insert_all(clocks)
     ticket.save(update_fields=[*DUE_FIELDS.values(), "sla_next_due_at", "sla_policy"])
     return clocks
 

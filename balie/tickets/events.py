@@ -26,6 +26,7 @@ from django.utils.module_loading import import_string
 
 from balie.core import realtime
 from balie.core.actors import Actor, actor_fields
+from balie.core.bulk_inserts import insert_all
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -133,7 +134,7 @@ def emit_all(events: Sequence[Event]) -> list[Activity]:
     `emit` does for each, in order."""
     from balie.tickets.models import Activity, Ticket
 
-    saved = Activity.objects.bulk_create([event.activity for event in events])
+    saved = insert_all([event.activity for event in events])
     unknown = {a.ticket_id for a in saved if not Activity.ticket.is_cached(a)}
     teams = dict(Ticket.objects.filter(pk__in=unknown).values_list("pk", "team_id"))
     for activity in saved:

@@ -267,8 +267,8 @@ def test_a_burst_ends_as_the_pipeline_ends_each_message_alone(
     rounds: list[list[int]] = []
     file_together = ingest.file_together
 
-    def watched(ids):
-        filed, left = file_together(ids)
+    def watched(ids, **kwargs):
+        filed, left = file_together(ids, **kwargs)
         rounds.append([envelopes.index(e) for e in sorted(filed, key=lambda e: e.pk)])
         return filed, left
 
@@ -348,3 +348,36 @@ def test_when_filing_together_fails_each_message_is_filed_alone(
         assert ticket.messages.filter(direction=Direction.OUTBOUND).count() == 1
     assert Identity.objects.filter(value__startswith="klant").count() == 4
     assert Activity.objects.filter(kind="ticket.created").count() == 4
+
+
+def test_a_mail_that_waits_for_the_next_round_is_read_once(
+    cast, django_capture_on_commit_callbacks, monkeypatch
+):
+    from balie.messaging.connectors.email import EmailConnector
+
+    raws = [
+        mail(sender="carla.jansen@example.nl", subject="Eerste vraag"),
+        mail(sender="carla.jansen@example.nl", subject="Tweede vraag"),  # waits for the first
+        mail(sender="carla.jansen@example.nl", subject="Derde vraag"),  # and for the second
+        mail(sender="nieuw@example.nl", subject="Iets anders"),
+    ]
+    envelopes = [stored(raw, django_capture_on_commit_callbacks) for raw in raws]
+    read: list[int] = []
+    parse = EmailConnector.parse
+
+    def counted(self, envelope):
+        read.append(envelope.pk)
+        return parse(self, envelope)
+
+    monkeypatch.setattr(EmailConnector, "parse", counted)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = ingest.process_waiting(envelopes[0].pk, limit=10)
+
+    assert [e.status for e in done] == [EnvelopeStatus.PROCESSED] * 4
+    assert sorted(read) == sorted(e.pk for e in envelopes)  # three rounds, each mail read once
+    carla = Ticket.objects.filter(customer__identities__value="carla.jansen@example.nl")
+    assert sorted(carla.values_list("subject", flat=True)) == [
+        "Derde vraag",
+        "Eerste vraag",
+        "Tweede vraag",
+    ]

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from balie.core.actors import SYSTEM
+from balie.core.bulk_inserts import insert_all
 from balie.core.language_detection import answer_language
 from balie.messaging.connectors.email.quotes import CLOSING
 from balie.sla import actions as sla_actions
@@ -54,7 +55,6 @@ def send_acknowledgements(
     it holds: the answers, their outbox entries and audit entries in three INSERTs, sent by
     one sender with those of other batches (`outbox.wake_sender`). Returns the answers by
     ticket id; the tickets in memory are changed as in the database."""
-    from balie.messaging.models import OutboxItem
     from balie.messaging.outbox import outbox_row, wake_sender
 
     replies: list[Message] = []
@@ -71,10 +71,8 @@ def send_acknowledgements(
         replies.append(reply)
     if not replies:
         return {}
-    Message.objects.bulk_create(replies)
-    outbox = OutboxItem.objects.bulk_create(
-        outbox_row(reply, account=reply.ticket.account) for reply in replies
-    )
+    insert_all(replies)
+    outbox = insert_all(outbox_row(reply, account=reply.ticket.account) for reply in replies)
     Ticket.objects.filter(pk__in=[reply.ticket_id for reply in replies]).update(
         last_message_at=at, updated_at=at
     )

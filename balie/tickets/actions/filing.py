@@ -20,6 +20,7 @@ from typing import Any
 from django.utils import timezone
 
 from balie.core.actors import Actor
+from balie.core.bulk_inserts import insert_all
 from balie.core.bulk_updates import update_each
 from balie.customers.models import Customer, Identity, IdentityKind
 from balie.messaging.connectors.base import InboundMessage
@@ -138,7 +139,7 @@ def _file(filings: Sequence[Filing]) -> datetime:
     clocks = _new_tickets([f for f in people if f.ticket is None], at=now)
     reopening = [f for f in people if not f.created and f.ticket.status in REOPENABLE]  # type: ignore[union-attr]
     clocks += _continue_tickets([f for f in people if not f.created and f not in reopening], at=now)
-    SlaClock.objects.bulk_create(clocks)
+    insert_all(clocks)
 
     refused: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for position, f in enumerate(filings):
@@ -172,7 +173,7 @@ def _file(filings: Sequence[Filing]) -> datetime:
         ]  # fmt: skip
         if refused[position] and not f.inbound.attachments:
             f.message.refused_attachments = refused[position]
-    Message.objects.bulk_create([f.message for f in filings])  # type: ignore[misc]
+    insert_all([f.message for f in filings])  # type: ignore[type-var]
 
     for position, f in enumerate(filings):
         if f.system:
@@ -259,8 +260,8 @@ def _new_tickets(filings: list[Filing], *, at: datetime) -> list[SlaClock]:
         ticket.last_inbound_at = at
         clocks += sla_actions.plan_clocks(ticket, at=at, with_message=True)
         f.ticket, f.created = ticket, True
-    Ticket.objects.bulk_create([f.ticket for f in filings])  # type: ignore[misc]
-    Participant.objects.bulk_create(
+    insert_all([f.ticket for f in filings])  # type: ignore[type-var]
+    insert_all(
         Participant(
             ticket=f.ticket, kind="customer", value=str(f.ticket.customer_id),  # type: ignore[union-attr]
             role=ParticipantRole.CUSTOMER,

@@ -85,9 +85,12 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
     return data.decode("latin-1", errors="replace")
 
 
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
 def _unsurrogate(text: str) -> str:
     """Raw 8-bit header bytes (kept by the parser as surrogates) decoded as text."""
-    if any("\udc80" <= ch <= "\udcff" for ch in text):
+    if _SURROGATE.search(text):
         return decode_bytes(text.encode("ascii", "surrogateescape"))
     return text
 
@@ -121,12 +124,21 @@ def decode_header_value(value: object) -> str:
     return one_line("".join(out))
 
 
+def _headers_by_name(msg: Message) -> dict[str, list[str]]:
+    """The message's raw header values by lower-case name, in order: made once per message
+    (a mail's fifteen or so lookups each went through all its headers)."""
+    index: dict[str, list[str]] | None = getattr(msg, "_balie_headers", None)
+    if index is None:
+        index = {}
+        for key, value in msg.raw_items():
+            index.setdefault(key.lower(), []).append(str(value))
+        msg._balie_headers = index  # type: ignore[attr-defined]
+    return index
+
+
 def _raw_header(msg: Message, name: str) -> str | None:
-    lowered = name.lower()
-    for key, value in msg.raw_items():
-        if key.lower() == lowered:
-            return str(value)
-    return None
+    values = _headers_by_name(msg).get(name.lower())
+    return values[0] if values else None
 
 
 def header(msg: Message, name: str) -> str:
@@ -134,8 +146,7 @@ def header(msg: Message, name: str) -> str:
 
 
 def _all_raw(msg: Message, name: str) -> list[str]:
-    lowered = name.lower()
-    return [str(v) for k, v in msg.raw_items() if k.lower() == lowered]
+    return list(_headers_by_name(msg).get(name.lower(), ()))
 
 
 def parties(msg: Message, name: str) -> tuple[Party, ...]:
