@@ -288,6 +288,21 @@ def test_reply_wakes_a_ticket_on_hold(cast, deliver):
         "Réponse automatique : votre demande",
         "Automatic reply: Your question",
         "Niet aanwezig: Vraag over mijn voorschot",
+        # tagged by the sender's mail gateway
+        "[EXTERN] Automatisch antwoord: Vraag over mijn voorschot",
+        "*EXTERNAL* Out of Office: Your question",
+        # Outlook's "Automatic reply" in the sender's own language
+        "Autosvar: Vraag over mijn voorschot",
+        "Respuesta automática: Vraag over mijn voorschot",
+        "Risposta automatica: Vraag over mijn voorschot",
+        "Resposta automática: Vraag over mijn voorschot",
+        "Automatyczna odpowiedź: Vraag over mijn voorschot",
+        "Otomatik yanıt: Vraag over mijn voorschot",
+        "Automaattinen vastaus: Vraag over mijn voorschot",
+        "Automatische Abwesenheitsnotiz",
+        "Niet op kantoor: Vraag over mijn voorschot",
+        "Außer Haus: Ihre Anfrage",
+        "Fuera de la oficina: Vraag over mijn voorschot",
     ],
 )
 def test_an_out_of_office_known_only_by_its_subject_opens_nothing_and_gets_no_answer(
@@ -303,7 +318,14 @@ def test_an_out_of_office_known_only_by_its_subject_opens_nothing_and_gets_no_an
 
 
 @pytest.mark.parametrize(
-    "subject", ["Afwezigheid doorgeven", "Vakantieadres", "Automatische incasso gestopt"]
+    "subject",
+    [
+        "Afwezigheid doorgeven",
+        "Vakantieadres",
+        "Automatische incasso gestopt",
+        "[EXTERN] Afwezigheid doorgeven",
+        "Niet op kantoor bereikbaar, bel mij terug",
+    ],
 )
 def test_a_customer_writing_about_absence_still_opens_a_ticket(cast, deliver, subject):
     deliver(mail(subject=subject))

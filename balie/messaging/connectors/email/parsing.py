@@ -59,14 +59,22 @@ AUTO_SUBJECT = re.compile(
 # What an out-of-office says in its subject when its mailer sets none of the headers: phrases
 # no customer starts a question with. Words that a person might use ("Afwezig", "Vakantie",
 # "Absence") count only when followed by a colon, as mailers write them.
+# A mail gateway may put a tag in front ("[EXTERN]", "*EXTERNAL*"); Outlook writes "Automatic
+# reply" in the language of the sender's mailbox, so the desk sees it in many languages.
 AUTO_SUBJECT_ALONE = re.compile(
-    r"^\s*("
+    r"^\s*(?:(?:\[[^\]]{1,30}\]|\*[^*]{1,30}\*)\s*)*("
     r"automatisch(e)? (antwoord|bericht|reactie)|auto(matic)?[- ]?(reply|response)|autoreply|"
-    r"automatische (antwort|nachricht|rückantwort)|abwesenheits(notiz|nachricht|meldung)|"
+    r"automatische (antwort|nachricht|rückantwort|abwesenheitsnotiz)|"
+    r"abwesenheits(notiz|nachricht|meldung)|afwezigheidsassistent|"
+    r"autosvar|automatisk svar|automaattinen vastaus|respuesta autom[áa]tica|"
+    r"risposta automatica|resposta autom[áa]tica|automatyczna odpowied[źz]|otomatik yan[ıi]t|"
+    r"automatick[áa] odpov[ěe]ď|automatikus v[áa]lasz|r[ăa]spuns automat|"
+    r"автоматический ответ|αυτόματη απάντηση|"
     r"out[- ]of[- ](the[- ])?office|ooo\s*:|afwezigheids(bericht|melding)|"
     r"r[ée]ponse automatique|message d'absence|absent(e)? du bureau|absence du bureau|"
     r"(afwezig|niet aanwezig|met vakantie|vakantie|abwesend|urlaub|absent(e)?|absence|"
-    r"vacation)\s*:"
+    r"vacation|niet op kantoor|nicht im b[üu]ro|au(ß|ss)er haus|fuera de la oficina|fuori sede|"
+    r"vacances|cong[ée]s)\s*:"
     r")",
     re.IGNORECASE,
 )
