@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -22,15 +23,17 @@ def presence_selector(context: dict[str, Any]) -> dict[str, Any]:
 
 @register.filter
 def wait_label(seconds: Any) -> str:
-    """12 s, 4 min 05 s, 1 u 02 min."""
+    """12 s, 4 min 05 s, 1 u 02 min, 6 d 8 u: in the agent's language (h for u in English)."""
     try:
         total = max(int(seconds), 0)
     except (TypeError, ValueError):
         return ""
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
+    if hours >= 24:
+        return _("%(d)s d %(h)s u") % {"d": hours // 24, "h": hours % 24}
     if hours:
-        return f"{hours} u {minutes:02d} min"
+        return _("%(h)s u %(m)s min") % {"h": hours, "m": f"{minutes:02d}"}
     if minutes:
         return f"{minutes} min {secs:02d} s"
     return f"{secs} s"

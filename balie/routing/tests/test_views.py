@@ -151,3 +151,26 @@ def test_the_supervisor_page_in_english(client, make_agent):
     page = client.get(reverse("routing:supervisor"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Queues and staffing" in page
     assert "Available" in page
+
+
+def test_the_supervisor_page_says_how_long_a_chat_waits_in_the_agents_language(
+    client, make_agent, new_ticket
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    lead = make_agent("Lotte", role="team_lead", online=False)
+    new_ticket()
+    client.force_login(lead.user)
+    QueueEntry.objects.update(arrived_at=timezone.now() - timedelta(hours=3, minutes=5, seconds=9))
+    dutch = client.get(reverse("routing:supervisor")).content.decode()
+    assert "<td>3 u 05 min</td>" in dutch
+
+    client.cookies["django_language"] = "en"
+    english = client.get(reverse("routing:supervisor"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<td>3 h 05 min</td>" in english and " u " not in english
+
+    QueueEntry.objects.update(arrived_at=timezone.now() - timedelta(days=6, hours=8, minutes=1))
+    english = client.get(reverse("routing:supervisor"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<td>6 d 8 h</td>" in english
