@@ -161,6 +161,25 @@ class Macro(TimestampedModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.language})"
 
+    def changes(self) -> list[str]:
+        """What applying the macro changes, in words of the agent's language: "status wordt
+        Wacht op klant", never the stored code."""
+        from balie.tickets.models import Priority, Status
+
+        words = []
+        if self.status:
+            label = Status(self.status).label if self.status in Status.values else self.status
+            words.append(f"{_('status wordt')} {label}")
+        if self.priority:
+            known = self.priority in Priority.values
+            label = Priority(self.priority).label if known else self.priority
+            words.append(f"{_('prioriteit wordt')} {label}")
+        if self.team_id:
+            words.append(f"{_('naar team')} {self.team}")
+        if self.add_tags:
+            words.append(f"{_('labels toevoegen')} {', '.join(self.add_tags)}")
+        return words
+
 
 class LifecycleSettings(models.Model):
     """One row (pk 1): when a ticket waiting on the customer is reminded, given a final notice

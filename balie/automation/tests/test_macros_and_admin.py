@@ -262,3 +262,24 @@ def test_ticket_page_shows_the_macro_picker_and_snooze_form(client, cast, admin_
 
     assert 'id="macro-picker"' in page and "Meterstand vragen" in page
     assert f'action="/tickets/{ticket.pk}/in-de-wacht/"' in page
+
+
+def test_the_macro_list_says_what_a_macro_changes_in_words_not_codes(client, cast, admin_agent):
+    make_macro(
+        admin_agent,
+        status=Status.PENDING,
+        priority="high",
+        team=cast.techniek,
+        add_tags=["voorschot"],
+    )
+    client.force_login(admin_agent.user)
+
+    dutch = client.get("/beheer/macros/").content.decode()
+    assert "status wordt Wacht op klant; prioriteit wordt Hoog; naar team Techniek" in dutch
+    assert "labels toevoegen voorschot" in dutch
+    assert "pending" not in dutch and ">high" not in dutch
+
+    client.cookies["django_language"] = "en"
+    english = client.get("/beheer/macros/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "set status to Waiting for customer; set priority to High" in english
+    assert "pending" not in english
