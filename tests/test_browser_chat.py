@@ -50,7 +50,7 @@ def test_customer_and_agent_chat_both_ways_and_a_reload_keeps_the_history_once(
     customer.get_by_label("Naam").fill("Carla de Vries")
     customer.get_by_label("E-mail").fill("carla@example.nl")
     customer.get_by_label("Klantnummer (optioneel)").fill("123456")
-    customer.get_by_label("Onderwerp").select_option("vraag")
+    customer.get_by_label("Onderwerp").select_option("question")
     customer.get_by_label("Uw bericht").fill("Hallo, mijn termijnbedrag is te hoog")
     customer.get_by_role("button", name="Verstuur").click()
     # Waiting: the place in the queue (offered to Anna, who has 30 s to accept).

@@ -47,7 +47,7 @@ window.AudioContext = RecordedAudio;
 def start_chat(server: str, **fields) -> dict:
     """The visitor's widget starting a chat (POST start from the demo page's origin)."""
     body = json.dumps(
-        {"cid": "c-1", "topic": "vraag", "page": f"{server}/chat/demo/", **fields}
+        {"cid": "c-1", "topic": "question", "page": f"{server}/chat/demo/", **fields}
     ).encode()
     request = urllib.request.Request(  # noqa: S310 - the test server, http
         f"{server}/chat/api/demo/start",

@@ -25,7 +25,7 @@ def test_contact_form_to_agent_reply_by_smtp(
     page.goto(f"{live_server.url}/contact/")
     page.get_by_label("Naam").fill("Dirk Visser")
     page.get_by_label("E-mailadres").fill("dirk.visser@example.nl")
-    page.get_by_label("Onderwerp van uw vraag").select_option("factuur")
+    page.get_by_label("Onderwerp van uw vraag").select_option("billing")
     page.get_by_label("Korte omschrijving").fill("Voorschot te hoog na verhuizing")
     page.get_by_label("Uw bericht").fill(
         "Sinds mijn verhuizing betaal ik 180 euro per maand. Dat klopt niet."

@@ -23,7 +23,7 @@ def file_contact_form(page, base_url: str, *, subject: str, body: str) -> int:
     page.goto(f"{base_url}/contact/")
     page.get_by_label("Naam").fill("Dirk Visser")
     page.get_by_label("E-mailadres").fill("dirk.visser@example.nl")
-    page.get_by_label("Onderwerp van uw vraag").select_option("factuur")
+    page.get_by_label("Onderwerp van uw vraag").select_option("billing")
     page.get_by_label("Korte omschrijving").fill(subject)
     page.get_by_label("Uw bericht").fill(body)
     page.get_by_role("button", name="Versturen").click()

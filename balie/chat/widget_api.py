@@ -24,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from balie.core import rate_limits
 from balie.core.client_address import client_ip
+from balie.intake.topics import topic_code
 from balie.messaging.models import ChannelAccount
 from balie.tickets.actions import check_attachment
 from balie.tickets.attachment_files import attachment_response
@@ -122,7 +123,7 @@ def _visitor_fields(data: dict[str, Any]) -> tuple[dict[str, str], dict[str, str
         "name": str(data.get("name") or "").strip()[:200],
         "email": str(data.get("email") or "").strip().lower()[:254],
         "customer_number": str(data.get("customer_number") or "").strip()[:30],
-        "topic": str(data.get("topic") or "vraag").strip()[:30],
+        "topic": topic_code(str(data.get("topic") or "question"))[:30],
         "text": str(data.get("text") or "").strip(),
     }
     errors: dict[str, str] = {}

@@ -155,7 +155,7 @@ class ContactForm(AttachmentsHelp, forms.Form):
     order_number = forms.CharField(
         label=_("Order- of contractnummer"), max_length=40, required=False
     )
-    topic = forms.ChoiceField(label=_("Onderwerp van uw vraag"), choices=TOPICS, initial="vraag")
+    topic = forms.ChoiceField(label=_("Onderwerp van uw vraag"), choices=TOPICS, initial="question")
     subject = forms.CharField(label=_("Korte omschrijving"), max_length=200, required=False)
     message = forms.CharField(
         label=_("Uw bericht"), max_length=20000, widget=forms.Textarea(attrs={"rows": 8})

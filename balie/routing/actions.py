@@ -24,11 +24,9 @@ from .models import LIVE_CHANNELS, AgentSkills, RoutingChange, TeamRouting
 
 # Contact-form topics and the team (slug) that handles them.
 TOPIC_TEAMS = {
-    "factuur": "facturen",
-    "betaling": "facturen",
-    "storing": "techniek",
-    "meterstand": "techniek",
-    "aansluiting": "techniek",
+    "billing": "facturen",
+    "incident": "techniek",
+    "meter_reading": "techniek",
 }
 DEFAULT_TEAM_SLUG = "klantenservice"
 

@@ -67,7 +67,10 @@ class AgentSkillsForm(forms.ModelForm):
         label=_("Onderwerpen en producten"),
         required=False,
         max_length=1000,
-        help_text=_("Gescheiden door komma's. Leeg: alles."),
+        help_text=_(
+            "Gescheiden door komma's. Leeg: alles. Onderwerpen van het contactformulier en de "
+            "chat: question, billing, incident, meter_reading, moving, complaint, other."
+        ),
     )
 
     class Meta:

@@ -45,7 +45,7 @@ def started(cast, chat_account, django_capture_on_commit_callbacks):
             text="Mijn meterstand klopt niet",
             client_id="c-first",
             customer_number="123456",
-            topic="meterstand",
+            topic="meter_reading",
             page_url="https://www.voorbeeld-energie.nl/tarieven",
         )
 

@@ -41,7 +41,7 @@ def test_the_chat_ticket_keeps_the_customer_number_as_a_claim(started):
     ticket = started.session.ticket
     assert ticket.channel == "chat"
     assert ticket.claims["customer_number"] == "123456"
-    assert ticket.claims["topic"] == "meterstand"
+    assert ticket.claims["topic"] == "meter_reading"
     assert ticket.team.slug != "klantenservice" or ticket.team is not None
 
 

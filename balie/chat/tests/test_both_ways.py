@@ -62,7 +62,7 @@ def test_a_waiting_visitor_moves_up_the_queue_live(started, cast, chat_account):
         email="dirk@example.nl",
         text="Ik wil verhuizen",
         client_id="d-1",
-        topic="meterstand",  # the same team as the first chat
+        topic="meter_reading",  # the same team as the first chat
     )
 
     @async_to_sync

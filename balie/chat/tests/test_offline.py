@@ -10,7 +10,7 @@ SITE = "https://www.voorbeeld-energie.nl"
 FORM = {
     "name": "Dirk Jansen",
     "email": "dirk@example.nl",
-    "topic": "vraag",
+    "topic": "question",
     "text": "Kan ik mijn termijnbedrag verlagen?",
     "cid": "s-1",
 }

@@ -257,7 +257,7 @@ def english(cast, chat_account, django_capture_on_commit_callbacks):
             email="eve@example.com",
             text="My power is out",
             client_id="e-first",
-            topic="storing",
+            topic="incident",
             language="en",
         )
 

@@ -19,7 +19,7 @@ def test_the_same_address_typed_again_is_a_chat_of_its_own(started, chat_account
         email="carla@example.nl",  # the address the first visitor typed
         text="Wat staat er in mijn gesprek?",
         client_id="o-1",
-        topic="meterstand",
+        topic="meter_reading",
     )
     assert other.session.ticket_id != started.session.ticket_id
     assert other.token != started.token

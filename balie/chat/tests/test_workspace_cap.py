@@ -27,7 +27,7 @@ def test_an_agent_takes_chats_up_to_the_teams_cap_and_no_more(cast, chat_account
             email=f"bezoeker{n}@example.nl",
             text="Een vraag over mijn contract",
             client_id=f"b-{n}",
-            topic="vraag",  # Klantenservice, Anna's team
+            topic="question",  # Klantenservice, Anna's team
         )
         for n in (1, 2, 3)
     ]

@@ -43,7 +43,7 @@ async def desk_of(cookie: bytes):
 
 def test_agent_accepts_and_both_sides_talk(started, cast):
     ticket = started.session.ticket
-    assert ticket.team == cast.techniek  # the topic "meterstand" chose the private team
+    assert ticket.team == cast.techniek  # the topic "meter_reading" chose the private team
     outsider_cookie = cookie_of(cast.anna.user)
     agent_cookie = cookie_of(cast.bram.user)
 
@@ -156,7 +156,7 @@ def test_a_waiting_chat_shows_its_topic_in_words(started, cast):
         desk = await desk_of(cookie)
         waiting = await frame_of(desk, "waiting")
         assert [(c["topic"], c["topic_label"]) for c in waiting["chats"]] == [
-            ("meterstand", "Meterstand")
+            ("meter_reading", "Meterstand")
         ]
         await desk.disconnect(timeout=WAIT_SECONDS)
 

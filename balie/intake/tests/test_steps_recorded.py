@@ -77,7 +77,7 @@ def test_the_contact_form_records_every_step(cast, client, django_capture_on_com
         "phone": "",
         "customer_number": "",
         "order_number": "",
-        "topic": "vraag",
+        "topic": "question",
         "subject": "",
         "message": "Wanneer wordt mijn voorschot aangepast?",
         "website": "",

@@ -25,7 +25,7 @@ def contact_data():
             "phone": "",
             "customer_number": "",
             "order_number": "",
-            "topic": "vraag",
+            "topic": "question",
             "subject": "",
             "message": "Wanneer wordt mijn voorschot aangepast?",
             "website": "",

@@ -37,7 +37,7 @@ def test_a_storing_goes_to_techniek_and_the_customer_sees_the_ticket_number(
 ):
     response = submit(
         client,
-        contact_data(topic="storing", message="Sinds vanochtend geen stroom in de Dorpsstraat."),
+        contact_data(topic="incident", message="Sinds vanochtend geen stroom in de Dorpsstraat."),
     )
 
     assert response.status_code == 302
@@ -46,7 +46,7 @@ def test_a_storing_goes_to_techniek_and_the_customer_sees_the_ticket_number(
     assert ticket.team == cast.techniek
     assert ticket.channel == "webform"
     assert ticket.subject == "Storing"  # no subject typed: the topic
-    assert ticket.claims["topic"] == "storing"
+    assert ticket.claims["topic"] == "incident"
     thanks = client.get(response["Location"]).content.decode()
     assert "Bedankt voor uw bericht" in thanks
     assert f"#{ticket.pk}" in thanks
@@ -76,7 +76,7 @@ def test_the_submission_is_stored_first_and_the_queued_task_changes_nothing_twic
 
 
 def test_a_question_goes_to_klantenservice_under_the_subject_typed(cast, client, contact_data):
-    submit(client, contact_data(topic="vraag", subject="Voorschot te hoog"))
+    submit(client, contact_data(topic="question", subject="Voorschot te hoog"))
 
     ticket = Ticket.objects.get()
     assert ticket.team == cast.klantenservice
@@ -104,7 +104,7 @@ def test_a_typed_customer_number_is_a_claim_and_never_merges_into_that_customer(
             customer_number=cast.carla.number,
             order_number="C-2024-0042",
             phone="06-98765432",
-            topic="klacht",
+            topic="complaint",
         ),
     )
 
@@ -116,7 +116,7 @@ def test_a_typed_customer_number_is_a_claim_and_never_merges_into_that_customer(
         "customer_number": cast.carla.number,
         "order_number": "C-2024-0042",
         "phone": "+31698765432",
-        "topic": "klacht",
+        "topic": "complaint",
         "language": "nl",
     }
 

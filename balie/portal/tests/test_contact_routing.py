@@ -23,7 +23,7 @@ def test_a_form_ticket_goes_to_an_online_agent_where_the_team_routes_the_form(
     set_presence(cast.anna, "online")
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/contact/", contact_data(topic="vraag"))
+        client.post("/contact/", contact_data(topic="question"))
 
     ticket = Ticket.objects.get()
     assert (ticket.channel, ticket.team, ticket.assignee) == (
@@ -42,7 +42,7 @@ def test_a_form_ticket_stays_in_the_inbox_where_the_team_routes_only_chat(
     set_presence(cast.anna, "online")
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/contact/", contact_data(topic="vraag"))
+        client.post("/contact/", contact_data(topic="question"))
 
     ticket = Ticket.objects.get()
     assert ticket.team == cast.klantenservice and ticket.assignee is None
