@@ -319,6 +319,7 @@
       // Too busy for live help: the message is kept as a ticket, answered by e-mail.
       overflowed = true;
       inQueue = false;
+      box.disabled = true; // the chat is over: nothing more to send here
       statusLine.textContent = d.text + (d.promise ? " " + d.promise : "");
     } else if (d.type === "idle") {
       statusLine.textContent = T.idle;
