@@ -82,3 +82,46 @@ def test_the_api_list_and_its_errors_answer_as_before(cast, trips):
     assert call("/api/v1/tickets/999999", headers=bearer)[0] == 404
     assert call("/api/v1/tickets?view=all")[0] == 401
     assert len(trips) <= 9, trips
+
+
+def test_a_request_thread_is_kept_for_the_next_request_and_never_shared_by_two_at_once(
+    monkeypatch,
+):
+    """Given the ASGI application, when requests come one after another they run in the
+    thread the first one had (none started per request); and when two run at once, each has
+    a thread of its own: the first waits until the second has run, which would never happen
+    if the second queued behind it."""
+    import asyncio
+    import threading
+
+    from django.http import HttpResponse
+
+    from config.asgi import django_asgi_app
+
+    seen: list[threading.Thread] = []  # the threads themselves (an ident may be reused)
+    second_ran = threading.Event()
+
+    def get_response(request):
+        seen.append(threading.current_thread())
+        if request.path == "/waits/":
+            assert second_ran.wait(10), "the second request queued behind the first"
+        else:
+            second_ran.set()
+        return HttpResponse(b"ok")
+
+    monkeypatch.setattr(django_asgi_app, "get_response", get_response)
+
+    one_after_another = [call("/een/")[0], call("/twee/")[0]]
+    assert one_after_another == [200, 200]
+    assert seen[0] is seen[1]
+
+    async def at_once() -> list[int]:
+        waiting = asyncio.ensure_future(request(b"", path="/waits/", method="GET"))
+        await asyncio.sleep(0.05)
+        answered = await request(b"", path="/runs/", method="GET")
+        return [(await waiting)[0], answered[0]]
+
+    seen.clear()
+    second_ran.clear()
+    assert async_to_sync(at_once)() == [200, 200]
+    assert seen[0] is not seen[1]
