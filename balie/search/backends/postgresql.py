@@ -109,6 +109,23 @@ def walk_rows(*, estimated_hits: float, table_rows: float, limit: int, per_key: 
     return min(rows, limit * per_key * rows / hits)
 
 
+def skips_probe(
+    *, planner: float, table_rows: float, limit: int, per_key: float, probe_rows: int, words: int
+) -> bool:
+    """Whether the GIN index answers without a probe: when the planner expects at most
+    RARE_HITS hits and RARE_SHARE of the table, or, for one word (whose estimate is good), when
+    fetching its hits costs less than the probe would: RARE_HITS hits cost what probing
+    `probe_rows` rows does, and the probe stops early for a word that fills the page in fewer
+    rows. (A medium word of a small table, 315 of 31,500 messages, was probed in 4,000 rows,
+    2.9 ms, before the GIN index answered in 0.8.)"""
+    if planner <= min(RARE_HITS, RARE_SHARE * table_rows):
+        return True
+    if words > 1:
+        return False
+    needed = walk_rows(estimated_hits=planner, table_rows=table_rows, limit=limit, per_key=per_key)
+    return planner <= RARE_HITS * min(needed, probe_rows) / probe_rows
+
+
 def choose_plan(
     *,
     estimated_hits: float,
@@ -405,8 +422,12 @@ def _ids(
         share = _share_below(cursor, target, below)
         rows = max(_rows_in(cursor, target.table) * share, 1.0)
         planner = _estimate(cursor, target, q) * share
-        if plan is None and planner <= min(RARE_HITS, RARE_SHARE * rows):
-            plan = "gin"  # the planner's statistics say rare: no probe
+        words = len(query_words(q))
+        if plan is None and skips_probe(
+            planner=planner, table_rows=rows, limit=limit, per_key=target.per_key,
+            probe_rows=target.probe_rows, words=words,
+        ):  # fmt: skip
+            plan = "gin"  # the planner's statistics say rare enough: no probe
         if plan is None:
             # A probe: the newest rows, tested until `limit` visible keys are found (for a
             # common word that is the answer, after a few hundred rows).
@@ -421,7 +442,6 @@ def _ids(
                 if probed < target.probe_rows:
                     return keys
             probe = Probe(rows=probed, hits=len(keys) * target.per_key)
-            words = len(query_words(q))
             hits = expected_hits(planner=planner, probe=probe, table_rows=rows, words=words)
             plan = _plan(target, hits=hits, rows=rows, limit=limit)
         else:

@@ -267,6 +267,31 @@ def test_plan_follows_the_expected_number_of_hits():
     )
 
 
+def test_a_word_whose_hits_cost_less_than_a_probe_skips_the_probe():
+    from balie.search.backends.postgresql import skips_probe
+
+    def skips(planner: float, table_rows: float, words: int = 1) -> bool:
+        return skips_probe(
+            planner=planner, table_rows=table_rows, limit=51, per_key=1.7, probe_rows=4_000,
+            words=words,
+        )  # fmt: skip
+
+    # 3.2M messages: a word outside ANALYZE's common lexemes (~1,700) skips it; a medium word
+    # (37,000, 1 %) and a common one (700,000) are probed.
+    assert skips(1_700, 3_200_000)
+    assert not skips(37_000, 3_200_000)
+    assert not skips(700_000, 3_200_000)
+    # 31,500 messages: a medium word (315 hits) costs less through GIN than the probe; a common
+    # word (7,000) fills the page after ~400 rows, and a word in 5 % after ~1,700: probed.
+    assert skips(315, 31_500)
+    assert not skips(7_000, 31_500)
+    assert not skips(1_575, 31_500)
+    # Several words: the planner assumes they occur independently, its estimate may be far too
+    # low, so only the plain rule applies.
+    assert not skips(315, 31_500, words=2)
+    assert skips(100, 31_500, words=2)
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="plans of the PostgreSQL backend")
 def test_a_plan_switched_off_for_one_statement_stays_on_for_the_next(write_in, budgets):
     """The walk and the slice plan their statement without bitmap or index scans; every
