@@ -19,7 +19,7 @@ Each request still has a thread of its own for its synchronous steps (so that on
 view waiting on a lock, as `POST /api/v1/tickets` waits for its batch, never holds up
 another's), but the threads are kept for the next requests instead of one started and joined
 per request, as Django's handler does: ~0.4 ms of CPU per request on this machine's cores
-(docs/performance.md, "Tickets over the API at the rate of the target").
+(docs/performance.md, "Tickets over the API: the whole machine per ticket").
 """
 
 from __future__ import annotations
