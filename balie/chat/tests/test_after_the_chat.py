@@ -63,3 +63,31 @@ def test_the_reply_to_the_mail_after_the_chat_continues_the_same_ticket(
     last = Message.objects.filter(direction=Direction.INBOUND).order_by("-id").first()
     assert last.body_text.startswith("Dank, dat klopt nu.")
     assert last.ticket_id == started.session.ticket_id
+
+
+def test_someone_typing_carlas_customer_number_is_not_linked_to_carla(
+    cast, chat_account, django_capture_on_commit_callbacks
+):
+    """The customer number in the pre-chat form is an unverified claim: a stranger who knows
+    Carla's number gets a chat of their own, and nothing of Carla's."""
+    from balie.chat import desk
+    from balie.core.actors import SYSTEM
+    from balie.tickets.actions import create_ticket
+
+    create_ticket(customer=cast.carla, subject="Mijn jaarafrekening", channel="email", by=SYSTEM)
+    with django_capture_on_commit_callbacks(execute=True):
+        started = actions.start_chat(
+            chat_account,
+            name="Onbekende",
+            email="iemand@example.com",
+            text="Wat is mijn saldo?",
+            client_id="s-1",
+            customer_number=cast.carla.number,
+            topic="billing",
+        )
+
+    ticket = started.session.ticket
+    assert ticket.customer != cast.carla
+    assert ticket.claims["customer_number"] == cast.carla.number
+    assert not cast.carla.tickets.filter(channel="chat").exists()
+    assert desk.beside(started.session)["earlier"] == []  # none of Carla's tickets beside it
