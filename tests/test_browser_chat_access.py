@@ -306,6 +306,13 @@ def test_a_visitor_sends_a_file_is_told_why_another_is_refused_and_mails_the_tra
     )
     widget(page).get_by_role("status").filter(has_text="niet toegestaan").wait_for()
     assert not Message.objects.filter(ticket=ticket, attachments__filename="virus.exe").exists()
+    # The next file that goes through takes the refusal away: the visitor sees their place again.
+    page.get_by_label("Bestand toevoegen").set_input_files(
+        {"name": "meter-2.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n...."}
+    )
+    widget(page).get_by_role("link", name="meter-2.png").wait_for()
+    widget(page).get_by_role("status").filter(has_text="U bent nummer 1 in de wachtrij").wait_for()
+    assert "niet toegestaan" not in widget(page).get_by_role("status").first.inner_text()
 
     page.get_by_role("button", name="Stuur mij het gesprek per e-mail").click()
     widget(page).get_by_role("status").filter(

@@ -347,12 +347,20 @@
     clearTimeout(typingTimer);
     typingTimer = setTimeout(function () { frame({ type: "typing", on: false }); typingSent = 0; }, 4000);
   }
+  var refusal = "", beforeRefusal = "";
   function upload(file) {
     var data = new FormData();
     data.append("file", file);
     data.append("cid", cid());
     api("bestand", data, tok(), true).then(function (d) {
-      if (d.error) statusLine.textContent = d.error;
+      if (d.error) {
+        if (!refusal) beforeRefusal = statusLine.textContent;
+        refusal = statusLine.textContent = d.error;
+      } else if (refusal) {
+        // A file that went through takes the last refusal away, unless news replaced it.
+        if (statusLine.textContent === refusal) statusLine.textContent = beforeRefusal;
+        refusal = "";
+      }
     });
   }
   function transcript() {
