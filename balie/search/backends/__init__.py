@@ -169,8 +169,13 @@ def search_ticket_ids(
         and Ticket.objects.filter(pk=number).exclude(team_id__in=hidden).exists()
     ):
         found.add(number)
-    found.update(backend.message_ticket_ids(q, limit=limit, below=below, hidden=hidden))
-    found.update(backend.subject_ticket_ids(q, limit=limit, below=below, hidden=hidden))
+    # PostgreSQL: the planner's estimates for messages and subjects in one round trip.
+    planned = backend.planned_hits(q) if hasattr(backend, "planned_hits") else None
+    messages, subjects = ({}, {}) if planned is None else (
+        {"planned": planned["tickets_message"]}, {"planned": planned["tickets_ticket"]}
+    )  # fmt: skip
+    found.update(backend.message_ticket_ids(q, limit=limit, below=below, hidden=hidden, **messages))
+    found.update(backend.subject_ticket_ids(q, limit=limit, below=below, hidden=hidden, **subjects))
     if customer_ids is None:
         customer_ids = matching_customer_ids(q)
     if customer_ids:

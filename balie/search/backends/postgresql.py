@@ -214,6 +214,27 @@ def _rows_without(cursor, plan_type: str, sql: str, params: Sequence[object]) ->
     return rows
 
 
+def planned_hits(q: str) -> dict[str, float] | None:
+    """The planner's estimates of the messages and of the ticket subjects matching q (by table
+    name), from one EXPLAIN of both; None when its plan is not the two scans expected (each
+    target then asks on its own)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {MESSAGES.table} "  # noqa: S608 - constants
+            f"WHERE {MESSAGES.document} @@ {TSQUERY} UNION ALL SELECT 1 FROM {SUBJECTS.table} "
+            f"WHERE {SUBJECTS.document} @@ {TSQUERY}",
+            [q, q],
+        )
+        raw = cursor.fetchone()[0]
+    plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+    found = {
+        child.get("Relation Name"): float(child["Plan Rows"]) for child in plan.get("Plans", ())
+    }
+    if {MESSAGES.table, SUBJECTS.table} - found.keys():
+        return None
+    return {MESSAGES.table: found[MESSAGES.table], SUBJECTS.table: found[SUBJECTS.table]}
+
+
 def _below(target: Target, below: int | None) -> tuple[str, list[int]]:
     """The condition "key below `below`" (the next page of a search), or nothing."""
     if below is None:
@@ -416,12 +437,13 @@ def _ids(
     plan: Plan | None = None,
     below: int | None = None,
     hidden: Sequence[int] = (),
+    planned: float | None = None,
 ) -> list[int]:
     with connection.cursor() as cursor:
         # Below a page's last ticket only that part of the table counts.
         share = _share_below(cursor, target, below)
         rows = max(_rows_in(cursor, target.table) * share, 1.0)
-        planner = _estimate(cursor, target, q) * share
+        planner = (_estimate(cursor, target, q) if planned is None else planned) * share
         words = len(query_words(q))
         if plan is None and skips_probe(
             planner=planner, table_rows=rows, limit=limit, per_key=target.per_key,
@@ -489,9 +511,11 @@ def message_ticket_ids(
     plan: Plan | None = None,
     below: int | None = None,
     hidden: Sequence[int] = (),
+    planned: float | None = None,
 ) -> list[int]:
-    """The newest `limit` tickets with a message matching q, none of a `hidden` team."""
-    return _ids(MESSAGES, q, limit=limit, plan=plan, below=below, hidden=hidden)
+    """The newest `limit` tickets with a message matching q, none of a `hidden` team.
+    `planned`: the planner's estimate of the matching messages, when the caller has it."""
+    return _ids(MESSAGES, q, limit=limit, plan=plan, below=below, hidden=hidden, planned=planned)
 
 
 def subject_ticket_ids(
@@ -501,9 +525,11 @@ def subject_ticket_ids(
     plan: Plan | None = None,
     below: int | None = None,
     hidden: Sequence[int] = (),
+    planned: float | None = None,
 ) -> list[int]:
-    """The newest `limit` tickets whose subject matches q, none of a `hidden` team."""
-    return _ids(SUBJECTS, q, limit=limit, plan=plan, below=below, hidden=hidden)
+    """The newest `limit` tickets whose subject matches q, none of a `hidden` team.
+    `planned`: the planner's estimate of the matching subjects, when the caller has it."""
+    return _ids(SUBJECTS, q, limit=limit, plan=plan, below=below, hidden=hidden, planned=planned)
 
 
 def ticket_condition(q: str) -> Q:

@@ -308,3 +308,21 @@ def test_a_plan_switched_off_for_one_statement_stays_on_for_the_next(write_in, b
                 "SELECT current_setting('enable_indexscan'), current_setting('enable_bitmapscan')"
             )
             assert cursor.fetchone() == ("on", "on")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="plans of the PostgreSQL backend")
+def test_the_planner_is_asked_once_for_messages_and_subjects(write_in):
+    from django.test.utils import CaptureQueriesContext
+
+    from balie.search.backends import postgresql, search_ticket_ids
+
+    tickets = [write_in(f"Meterstand {i}", "Mijn meterstand klopt niet.") for i in range(3)]
+    planned = postgresql.planned_hits("meterstand")
+
+    with CaptureQueriesContext(connection) as captured:
+        found = search_ticket_ids("meterstand", limit=10)
+
+    assert planned is not None and set(planned) == {"tickets_message", "tickets_ticket"}
+    assert found == sorted((t.pk for t in tickets), reverse=True)
+    explains = [q for q in captured.captured_queries if q["sql"].startswith("EXPLAIN")]
+    assert len(explains) == 1
