@@ -15,7 +15,10 @@ import contextlib
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
 
+from balie.core.request_bodies import language_of
 from balie.messaging.connectors.chat import group_of
 
 from . import actions, desk, history
@@ -41,6 +44,9 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
         if self.agent is None:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        # The agent's language as their pages have it (the header's NL/EN, else the browser's):
+        # the database calls run in copies of this context, so what they say is in it too.
+        translation.activate(self._language())
         self.chats: dict[int, dict[str, Any]] = {}
         self.pending: dict[int, Any] = {}  # per chat: the agent's last answer still being stored
         self.reading: dict[int, bool] = {}  # per chat: a read running (True: read again after)
@@ -51,6 +57,15 @@ class WorkspaceConsumer(AsyncJsonWebsocketConsumer):
         await self._send_waiting()
         for number in await database_sync_to_async(self._open_numbers)():
             await self._open(number)
+
+    def _language(self) -> str:
+        chosen = (self.scope.get("cookies") or {}).get(settings.LANGUAGE_COOKIE_NAME, "")
+        if chosen in dict(settings.LANGUAGES):
+            return str(chosen)
+        for key, value in self.scope.get("headers", []):
+            if key == b"accept-language":
+                return language_of(value.decode("latin-1"))
+        return str(settings.LANGUAGE_CODE)
 
     def _agent(self, user: Any) -> Any:
         from balie.accounts.models import Agent

@@ -205,3 +205,27 @@ def test_an_offer_of_a_chat_ticket_without_a_live_chat_names_the_ticket_and_keep
         await desk.disconnect(timeout=WAIT_SECONDS)
 
     scenario()
+
+
+def test_an_agent_who_chose_english_gets_the_workspace_in_english(started, cast):
+    """The language the agent chose in the header (EN) holds on the socket too: topics in
+    words and the reasons it gives."""
+    english = cookie_of(cast.bram.user) + b"; django_language=en"
+    outsider = cookie_of(cast.anna.user) + b"; django_language=en"
+    ticket = started.session.ticket
+
+    @async_to_sync
+    async def scenario():
+        desk = await desk_of(english)
+        waiting = await frame_of(desk, "waiting")
+        assert [c["topic_label"] for c in waiting["chats"]] == ["Meter reading"]
+        await desk.disconnect(timeout=WAIT_SECONDS)
+        other = await desk_of(outsider)
+        await frame_of(other, "waiting")
+        await other.send_json_to({"type": "accept", "ticket": ticket.pk})
+        assert (await frame_of(other, "error"))["message"] == (
+            "This chat does not exist or is not yours."
+        )
+        await other.disconnect(timeout=WAIT_SECONDS)
+
+    scenario()
