@@ -93,6 +93,11 @@ def test_the_widget_the_pre_chat_form_the_chat_and_the_rating_pass_axe(
 
     page.get_by_role("button", name="Gesprek beëindigen").click()
     page.get_by_role("group", name="Hoe tevreden bent u over dit gesprek?").wait_for()
+    # An ended chat offers nothing more to send or end; its transcript can still be mailed.
+    assert not widget(page).get_by_role("button", name="Gesprek beëindigen").is_visible()
+    assert not widget(page).get_by_label("Uw bericht").is_visible()
+    assert not widget(page).get_by_label("Bestand toevoegen").is_visible()
+    assert widget(page).get_by_role("button", name="Stuur mij het gesprek per e-mail").is_visible()
     assert_no_violations(page, "the rating after the chat")
 
 

@@ -204,13 +204,13 @@
     box.addEventListener("keydown", function (e) { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); send(); } });
     var file = el("input", { type: "file" });
     file.addEventListener("change", function () { if (file.files[0]) upload(file.files[0]); file.value = ""; });
-    var form = el("form", {}, [field(T.message, box), el("button", { "class": "b", type: "submit", text: T.send })]);
+    var form = el("form", { "class": "send" }, [field(T.message, box), el("button", { "class": "b", type: "submit", text: T.send })]);
     form.addEventListener("submit", function (e) { e.preventDefault(); send(); });
     body.appendChild(statusLine);
     body.appendChild(el("div", { role: "log", "aria-live": "polite", "aria-label": T.title }, [log]));
     body.appendChild(typingLine);
     body.appendChild(form);
-    body.appendChild(field(T.file, file));
+    body.appendChild(field(T.file, file)).className = "send";
     body.appendChild(el("div", { "class": "row" }, [
       el("button", { "class": "b s", type: "button", text: T.transcript, onclick: transcript }),
       el("button", { "class": "b s end", type: "button", text: T.end, onclick: function () { frame({ type: "end" }); } })
@@ -373,6 +373,8 @@
     ended = true;
     typingLine.textContent = "";
     box.disabled = true;
+    // Nothing more to send or end: the message box, the file and the end button go.
+    body.querySelectorAll(".send,.end").forEach(function (n) { n.hidden = true; });
     if (overflowed) { forget(); focusFirst(statusLine); return; }
     statusLine.textContent = T.ended;
     var token = tok();
