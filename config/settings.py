@@ -428,6 +428,11 @@ BALIE_INGEST_AWAKE_HINT = float(os.environ.get("BALIE_INGEST_AWAKE_HINT", "0.1")
 BALIE_OUTBOX_BATCH = int(os.environ.get("BALIE_OUTBOX_BATCH", "100"))
 BALIE_OUTBOX_DRAIN_SECONDS = float(os.environ.get("BALIE_OUTBOX_DRAIN_SECONDS", "5"))
 BALIE_OUTBOX_GATHER_SECONDS = float(os.environ.get("BALIE_OUTBOX_GATHER_SECONDS", "0.1"))
+# How old (seconds) a live chat's answer, stored and shown at once, must be before the ingest
+# worker files the rest of it (`balie.intake.chat_order`): by then every visitor message that
+# took a lower id, a moment before it, has committed, so the SLA clocks see them in the order
+# they were shown. Eager tasks (tests) file it at once.
+BALIE_INGEST_ANSWER_SETTLE = float(os.environ.get("BALIE_INGEST_ANSWER_SETTLE", "0.2"))
 BALIE_CONTACT_RATE_LIMIT = os.environ.get("BALIE_CONTACT_RATE_LIMIT", "5/600")
 # Chats a visitor may start (and messages left) per IP and per address; idle chats are warned
 # after this many seconds without a message either way, and closed this many seconds later.

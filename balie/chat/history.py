@@ -8,7 +8,8 @@ a higher one), so nothing is skipped and nothing goes out twice.
 
 A visitor's message is shown from the moment its envelope is stored, with the id it will have
 in the ticket (`tickets.message_ids`); until the ingest worker has filed it, it is read from
-its envelope (`pending`), so a socket that opens meanwhile has it too.
+its envelope (`pending`), so a socket that opens meanwhile has it too; so is an agent's answer
+stored and shown but not filed yet (`answers_pending`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from django.utils import timezone
 from balie.intake.pipeline import FILED_IN
 from balie.messaging.connectors.chat import envelope_key
 from balie.messaging.models import Envelope, EnvelopeStatus
-from balie.tickets.models import Direction, Message
+from balie.tickets.actions import shown_message
+from balie.tickets.models import Direction, Message, UnfiledAnswer
 
 from .models import ChatSession
 
@@ -69,7 +71,7 @@ def new_messages(
     filed between the two reads is then in both, and sent once)."""
     if session.ticket_id is None:
         return []
-    unfiled = pending(session, after=after)
+    unfiled = pending(session, after=after) + answers_pending(session, after=after, agents=agents)
     condition = Q(id__gt=after)
     if late:
         condition |= Q(created_at__gte=timezone.now() - LATE_COMMIT)
@@ -101,6 +103,15 @@ def pending(session: ChatSession, *, after: int = 0) -> list[dict[str, Any]]:
         if number > after:
             items.append(stored_item(envelope, number))
     return items
+
+
+def answers_pending(session: ChatSession, *, after: int = 0, agents: bool) -> list[dict[str, Any]]:
+    """The agents' answers stored but not filed yet (`UnfiledAnswer`), as `serialise` gives
+    them once they are."""
+    rows = UnfiledAnswer.objects.filter(ticket_id=session.ticket_id, id__gt=after).select_related(
+        "author", "ticket"
+    )
+    return [serialise(shown_message(row), session, agents=agents) for row in rows]
 
 
 def stored_item(envelope: Envelope, number: int) -> dict[str, Any]:

@@ -49,9 +49,12 @@ def consume_events(events: Sequence[Event]) -> None:
 
 
 def _shown_when_stored(message: Message) -> bool:
-    """A visitor's message that was shown as its envelope was stored, with this id."""
+    """A visitor's message that was shown as its envelope was stored, with this id; an
+    agent's answer shown as it was stored, now filed behind (`tickets.actions.store_shown_reply`)."""
     from balie.intake.pipeline import FILED_IN
 
+    if getattr(message, "shown_when_stored", False):
+        return True
     if message.direction != Direction.INBOUND or not Message.envelope.is_cached(message):
         return False
     envelope = message.envelope

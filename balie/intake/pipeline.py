@@ -31,8 +31,10 @@ from balie.customers.identities import normalise
 from balie.messaging.connectors import get_connector
 from balie.messaging.connectors.base import DeliveryReceipt, InboundMessage, RejectedInput
 from balie.messaging.models import ChannelAccount, Envelope, EnvelopeStatus, Quarantine
-from balie.tickets.models import Ticket
 
+from . import chat_order
+from .chat_order import FILED_IN, given_by_envelopes  # noqa: F401  (their names here too)
+from .quarantined import quarantine, replay  # noqa: F401  (their names here too)
 from .receipts import file_receipts
 from .steps import (  # noqa: F401  (the pipeline's names, for its callers)
     PIPELINE,
@@ -219,8 +221,9 @@ def wake_key(slot: int) -> str:
 _all_awake_until = 0.0
 
 
-def wake_worker(envelope_id: int, *, trust_hint: bool = True) -> None:
-    """Queue the ingest task for a stored envelope, once per burst of mail: while
+def wake_worker(envelope_id: int | None, *, trust_hint: bool = True) -> None:
+    """Queue the ingest task for a stored envelope (None: for a live chat's answer, whose
+    filing waits, `chat_order`), once per burst of mail: while
     `BALIE_INGEST_DRAINS` workers are draining the waiting envelopes (their wake keys are
     set), one of them takes this one too before it stops, so no task of its own is needed.
     Without a shared cache (eager tasks) always.
@@ -240,37 +243,51 @@ def wake_worker(envelope_id: int, *, trust_hint: bool = True) -> None:
         return
     timeout = int(settings.BALIE_INGEST_DRAIN_SECONDS) + 30
     for slot in range(max(1, settings.BALIE_INGEST_DRAINS)):
-        if cache.add(wake_key(slot), envelope_id, timeout=timeout):
+        if cache.add(wake_key(slot), envelope_id or 0, timeout=timeout):
             process_envelope.delay(envelope_id, slot=slot)
             return
     _all_awake_until = asked + settings.BALIE_INGEST_AWAKE_HINT
 
 
-def drain(first_id: int, *, limit: int, seconds: float, slot: int = 0) -> int:
+def drain(first_id: int | None, *, limit: int, seconds: float, slot: int = 0) -> int:
     """The ingest worker's task: file envelope `first_id` and every envelope waiting, `limit`
     at a time, until none wait or `seconds` have passed; then clear the wake key of its slot.
     After a burst of less than half of `limit` it waits `BALIE_INGEST_GATHER_SECONDS` before
     it looks again, so that a steady flow is filed in bursts of some size.
     An envelope stored after the last look found the key still set and queued nothing: look
     once more, after clearing it, and wake a worker for it. Returns the number of envelopes
-    handled. Drains running at the same time take different envelopes (`process_waiting`)."""
+    handled. Drains running at the same time take different envelopes (`process_waiting`).
+    A live chat's answers waiting to be filed count as waiting work too; what waits only for
+    something another drain holds, or for an answer to settle, is looked at again a few times
+    a moment later (`IDLE_LOOKS`)."""
     deadline = time.monotonic() + seconds
     handled = 0
     next_id: int | None = first_id
     gather = float(settings.BALIE_INGEST_GATHER_SECONDS)
+    idle = 0
     try:
-        while next_id is not None:
+        while True:
             done = process_waiting(next_id, limit=limit)
-            handled += len(done)
-            if not done or time.monotonic() > deadline:
+            count = len(done) + len(getattr(done, "answers", ()))
+            handled += count
+            if time.monotonic() > deadline:
                 break
-            if gather > 0 and len(done) < limit // 2:
-                # A small burst: let the mail that is on its way gather for a moment. A burst
-                # costs about the same number of statements whatever its size, so under a
-                # steady flow a few larger ones take a fraction of the worker's time that
-                # many small ones take (and leave the cores to the web process meanwhile).
-                time.sleep(gather)
+            if not count:
+                idle += 1
+                if idle > IDLE_LOOKS:
+                    break
+                time.sleep(max(gather, float(settings.BALIE_INGEST_ANSWER_SETTLE) / 2))
+            else:
+                idle = 0
+                if gather > 0 and count < limit // 2:
+                    # A small burst: let the mail that is on its way gather for a moment. A
+                    # burst costs about the same number of statements whatever its size, so
+                    # under a steady flow a few larger ones take a fraction of the worker's
+                    # time that many small ones take (and leave the cores to the web process).
+                    time.sleep(gather)
             next_id = oldest_waiting()
+            if next_id is None and chat_order.answers_waiting() is None:
+                break
     finally:
         cache.delete(wake_key(slot))
     if settings.BALIE_INGEST_AWAKE_HINT > 0 and not settings.CELERY_TASK_ALWAYS_EAGER:
@@ -280,7 +297,12 @@ def drain(first_id: int, *, limit: int, seconds: float, slot: int = 0) -> int:
     waiting = oldest_waiting()
     if waiting is not None:
         wake_worker(waiting, trust_hint=False)
+    elif chat_order.answers_waiting() is not None:
+        wake_worker(None, trust_hint=False)
     return handled
+
+
+IDLE_LOOKS = 3
 
 
 def oldest_waiting() -> int | None:
@@ -290,65 +312,6 @@ def oldest_waiting() -> int | None:
         .values_list("pk", flat=True)
         .first()
     )
-
-
-def quarantine(
-    *,
-    channel: str,
-    source: str,
-    reason: str,
-    raw: bytes,
-    meta: Mapping[str, Any] | None = None,
-    envelope: Envelope | None = None,
-) -> Quarantine:
-    logger.warning("quarantined %s input from %s: %s", channel, source, reason)
-    return Quarantine.objects.create(
-        channel=channel,
-        source=source,
-        reason=reason,
-        raw=raw,
-        meta=dict(meta or {}),
-        envelope=envelope,
-    )
-
-
-# In an envelope's meta, where Balie's own code (a chat) said, as it stored the envelope, that
-# its message goes: {"ticket": number, "message": the id it was shown with, "reason": why,
-# "threading": why as data (`balie.tickets.threading_words`)}.
-FILED_IN = "filed_in"
-
-
-def given_by_envelopes(envelopes: list[Envelope]) -> dict[int, dict[str, Any]]:
-    """Per envelope id, what its meta says the filer knows (`FILED_IN`: the ticket, its
-    customer, the message's id and arrival), for the channels whose envelopes only Balie's own
-    code stores (`Connector.own_envelopes`); an envelope without it is threaded as usual."""
-    wanted: dict[int, tuple[Envelope, dict[str, Any]]] = {}
-    for envelope in envelopes:
-        filed_in = (envelope.meta or {}).get(FILED_IN)
-        if isinstance(filed_in, dict) and get_connector(envelope.channel).own_envelopes:
-            wanted[envelope.pk] = (envelope, filed_in)
-    if not wanted:
-        return {}
-    tickets = Ticket.objects.select_related("customer", "sla_policy").in_bulk(
-        {int(f.get("ticket") or 0) for _e, f in wanted.values()}
-    )
-    given: dict[int, dict[str, Any]] = {}
-    for pk, (envelope, filed_in) in wanted.items():
-        ticket = tickets.get(int(filed_in.get("ticket") or 0))
-        if ticket is None:
-            continue
-        message_id = filed_in.get("message")
-        given[pk] = {
-            "ticket": ticket,
-            "customer": ticket.customer,
-            "thread_reason": str(filed_in.get("reason") or ticket.pk),
-            "threading": filed_in.get("threading")
-            if isinstance(filed_in.get("threading"), dict)
-            else {},
-            "message_id": int(message_id) if message_id else None,
-            "received_at": envelope.received_at,
-        }
-    return given
 
 
 DONE = (EnvelopeStatus.PROCESSED, EnvelopeStatus.SKIPPED)
@@ -390,6 +353,11 @@ def _process(
             connector = get_connector(locked.channel)
             if given is None:
                 given = given_by_envelopes([locked]).get(locked.pk)
+            if given and given.get("message_id") and given.get("ticket") is not None:
+                # A chat's visitor message: the answers shown before it are filed first.
+                ticket = chat_order.file_answers_before(given["ticket"].pk, given["message_id"])
+                if ticket is not None:
+                    given = {**given, "ticket": ticket, "customer": ticket.customer}
             parsed = connector.parse(locked)
             if not parsed:
                 raise RejectedInput(_("geen bericht gevonden in de invoer"))
@@ -453,32 +421,43 @@ def _settle(
     envelope.processed_at = timezone.now()
 
 
-def process_waiting(first_id: int, *, limit: int = 25) -> list[Envelope]:
+class Burst(list[Envelope]):
+    """The envelopes a burst did, and (`answers`) the live chat's answers it filed."""
+
+    answers: list[int]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answers = []
+
+
+def process_waiting(first_id: int | None, *, limit: int = 25) -> Burst:
     """Process envelope `first_id`, then up to `limit - 1` more that still wait (oldest
     first): one worker task files a burst of mail without a round trip to the broker per
     message. The burst goes through PIPELINE as one batch (`file_together`), in a few rounds:
     what needs an earlier message filed first waits for the next. What is left then, and an
     envelope that is not one readable message, is processed alone in a transaction of its
     own, so a failure quarantines only that one. Envelopes another worker holds are left to
-    it. Live events go out once, at the end."""
-    ids = [first_id]
-    if limit > 1:
+    it. Live events go out once, at the end. A live chat's answers waiting to be filed are
+    filed too (`first_id` None: woken for one of them)."""
+    ids = [first_id] if first_id else []
+    if limit > 1 or not ids:
         with transaction.atomic():
             # Passing over the envelopes another drain is filing right now.
             ids += list(
                 Envelope.objects.select_for_update(skip_locked=True)
                 .filter(status=EnvelopeStatus.RECEIVED)
-                .exclude(pk=first_id)
+                .exclude(pk=first_id or 0)
                 .order_by("received_at", "id")
-                .values_list("pk", flat=True)[: limit - 1]
+                .values_list("pk", flat=True)[: max(1, limit) - len(ids)]
             )
-    done: list[Envelope] = []
+    done = Burst()
     left = ids
     parsed: dict[int, list[InboundMessage]] = {}  # read once, for every round it waits
     with realtime.coalesced():
-        for _round in range(BURST_ROUNDS if len(ids) > 1 else 0):
+        for _round in range(BURST_ROUNDS if len(ids) > 1 or first_id is None else 0):
             try:
-                filed, left = file_together(left, parsed=parsed)
+                filed, left = file_together(left, parsed=parsed, answers=done.answers)
             except Exception:
                 logger.exception("filing envelopes together failed: one by one instead")
                 break
@@ -489,18 +468,34 @@ def process_waiting(first_id: int, *, limit: int = 25) -> list[Envelope]:
             envelope = _process(envelope_id, force=False, skip_locked=True)
             if envelope is not None:
                 done.append(envelope)
+        waiting = chat_order.answers_waiting()
+        if waiting is not None and waiting <= chat_order.settled_before():
+            # Answers not reached above (after a visitor message filed alone): their turn.
+            try:
+                file_together([], answers=done.answers)
+            except Exception:
+                logger.exception("filing a live chat's answers failed: left for the next look")
     return done
 
 
 def file_together(
-    envelope_ids: list[int], *, parsed: dict[int, list[InboundMessage]] | None = None
+    envelope_ids: list[int],
+    *,
+    parsed: dict[int, list[InboundMessage]] | None = None,
+    answers: list[int] | None = None,
 ) -> tuple[list[Envelope], list[int]]:
     """Run the envelopes among `envelope_ids` (in order of arrival) through PIPELINE as one
     batch, in one transaction. Returns the envelopes done and, in order of arrival, the ids
     left: the runs deferred, and the envelopes that are not one readable message (with every
     later one of the same sender). Envelopes another worker holds, and those already done,
     are passed over. `parsed`: the messages of envelopes read in an earlier round, by id
-    (the MIME of a mail that waits for the next round is not parsed again); filled in."""
+    (the MIME of a mail that waits for the next round is not parsed again); filled in.
+
+    A live chat's visitor messages and the answers shown among them (appended to `answers`
+    as they are filed) go in their ticket's order (`chat_order`): each round files what is
+    next in every such ticket, as many rounds as it takes, in this one transaction. A chat's
+    envelope that has to wait for what another drain holds, or for an answer to settle, is
+    neither done nor left: it stays waiting for a later burst."""
     with transaction.atomic():
         locked = {
             envelope.pk: envelope
@@ -508,10 +503,20 @@ def file_together(
             .select_related("account")
             .filter(pk__in=envelope_ids)
         }
-        runs: list[Run] = []
+        readable: dict[int, InboundMessage] = {}
         alone: list[int] = []
         senders: set[Any] = set()  # what the envelopes processed alone take
         given = given_by_envelopes([e for e in locked.values() if e.status not in DONE and e.meta])
+
+        def run_of(pk: int) -> Run:
+            envelope = locked[pk]
+            return Run(
+                inbound=readable[pk],
+                envelope=envelope,
+                account=envelope.account,
+                **given.get(pk, {}),
+            )
+
         for envelope_id in envelope_ids:
             envelope = locked.get(envelope_id)
             if envelope is None or envelope.status in DONE:
@@ -522,25 +527,50 @@ def file_together(
                 messages = _readable(envelope)
                 if parsed is not None:
                     parsed[envelope_id] = messages
-            run = (
-                Run(
-                    inbound=messages[0],
-                    envelope=envelope,
-                    account=envelope.account,
-                    **given.get(envelope.pk, {}),
-                )
-                if len(messages) == 1
-                else None
-            )
+            if len(messages) == 1:
+                readable[envelope_id] = messages[0]
+            run = run_of(envelope_id) if len(messages) == 1 else None
             if run is None or (_claims(run)[1] & senders) or not _sender_readable(run):
                 alone.append(envelope_id)
+                readable.pop(envelope_id, None)
                 for inbound in messages:
                     senders |= _claims(Run(inbound=inbound))[0]
                 continue
-            runs.append(run)
-        waiting = run_batch(runs) if runs else []
-        deferred = {id(run) for run in waiting}
-        done = [run for run in runs if id(run) not in deferred]
+        chat = {
+            pk: (given[pk]["ticket"].pk, given[pk]["message_id"])
+            for pk in readable
+            if given.get(pk, {}).get("message_id")
+        }
+        order = chat_order.take(chat, limit=settings.BALIE_INGEST_BATCH)
+        if order is not None:
+            for pk, (number, _m) in chat.items():
+                ticket = order.tickets[number]
+                given[pk] = {**given[pk], "ticket": ticket, "customer": ticket.customer}
+        position = {pk: i for i, pk in enumerate(envelope_ids)}
+        mail = [pk for pk in readable if pk not in chat]
+        done: list[Run] = []
+        waiting: list[Run] = []
+        for _round in range(len(readable) + 2):  # each round files something, or it stops
+            ready, ready_chat = order.ready() if order is not None else ([], [])
+            if ready:
+                order.file_answers(ready)  # type: ignore[union-attr]
+                if answers is not None:
+                    answers += [m.pk for m in ready]
+            # Mail goes in the first round alone; what it defers is left for the next call.
+            batch = sorted([*(mail if _round == 0 else []), *ready_chat], key=position.__getitem__)
+            if not batch:
+                if ready:
+                    continue
+                break
+            runs = [run_of(pk) for pk in batch]
+            deferred = {id(run) for run in run_batch(runs)}
+            filed = [run for run in runs if id(run) not in deferred]
+            done += filed
+            waiting += [run for run in runs if id(run) in deferred and run.envelope.pk not in chat]  # type: ignore[union-attr]
+            if order is not None:
+                order.done(chat[r.envelope.pk][1] for r in filed if r.envelope.pk in chat)  # type: ignore[union-attr]
+            if not filed and not ready:
+                break
         for run in done:
             assert run.envelope is not None
             _settle(run.envelope, [run])
@@ -576,23 +606,3 @@ def _sender_readable(run: Run) -> bool:
     except Exception:
         return False
     return True
-
-
-def replay(quarantine_item: Quarantine) -> str:
-    """Process a quarantined input again (after a fix). Returns the outcome."""
-    if quarantine_item.envelope_id:
-        envelope = process_envelope(quarantine_item.envelope_id, force=True)
-        result = f"{envelope.status}: {envelope.reason}"
-    else:
-        envelope, _created = receive(
-            channel=quarantine_item.channel,
-            raw=bytes(quarantine_item.raw),
-            meta=quarantine_item.meta,
-        )
-        envelope = process_envelope(envelope.pk)
-        result = f"{envelope.status}: {envelope.reason}"
-    if envelope.status in DONE:
-        quarantine_item.replayed_at = timezone.now()
-    quarantine_item.replay_result = result[:2000]
-    quarantine_item.save(update_fields=["replayed_at", "replay_result"])
-    return result

@@ -10,15 +10,18 @@ from django.utils import timezone
 
 from balie.messaging.models import ChannelAccount, Envelope, EnvelopeStatus
 
+from . import chat_order
 from . import pipeline as ingest
 from .polling import poll_account as poll_one
 from .polling import polled_accounts
 
 
 @shared_task(bind=True, acks_late=True)
-def process_envelope(self: Task, envelope_id: int, slot: int = 0) -> str:
+def process_envelope(self: Task, envelope_id: int | None, slot: int = 0) -> str:
     """File this envelope and, in a worker, every other one waiting, in bursts, for as long as
-    mail keeps coming (`ingest.drain`). Run eagerly (tests, no broker): only this one."""
+    mail keeps coming (`ingest.drain`); None: woken for a live chat's answer, whose filing
+    waits (`ingest.chat_order`). Run eagerly (tests, no broker): only this one, and the
+    answers that wait."""
     if self.request.is_eager:
         done = ingest.process_waiting(envelope_id, limit=1)
         return ", ".join(sorted({e.status for e in done})) or "held by another worker"
@@ -33,17 +36,19 @@ def process_envelope(self: Task, envelope_id: int, slot: int = 0) -> str:
 
 @shared_task
 def process_pending_envelopes() -> int:
-    """Envelopes stored but never processed (a worker died): queue them again."""
+    """Envelopes stored but never processed, and a live chat's answers shown but never filed
+    (a worker died): queue them again."""
     cutoff = timezone.now() - timedelta(minutes=2)
     ids = list(
         Envelope.objects.filter(status=EnvelopeStatus.RECEIVED, received_at__lt=cutoff).values_list(
             "pk", flat=True
         )[:500]
     )
-    if ids:
+    answer = chat_order.answers_waiting()
+    if ids or (answer is not None and answer < cutoff):
         # One task drains them all; if one is still draining, it takes these as well.
-        ingest.wake_worker(ids[0], trust_hint=False)
-    return len(ids)
+        ingest.wake_worker(ids[0] if ids else None, trust_hint=False)
+    return len(ids) + (1 if answer is not None and answer < cutoff else 0)
 
 
 @shared_task(acks_late=True)

@@ -368,6 +368,29 @@ class Message(models.Model):
         return self.direction == Direction.NOTE
 
 
+class UnfiledAnswer(models.Model):
+    """An agent's answer its channel showed the moment it was stored (a live chat's), not yet
+    filed into its ticket: the durable record of the answer and of what is still owed (the
+    message row, the ticket's times, the SLA clocks it meets, its audit entry and the rules),
+    all done by the ingest worker (`tickets.actions.replies.file_shown_replies`), which then
+    deletes the row. `id` is the id its message will have, taken from the messages' sequence
+    in this row's INSERT (`tickets.message_ids`), so that it sorts among the visitor's
+    messages where it was shown. No foreign-key constraint on the ticket: storing one takes no
+    lock on the ticket row, which the worker holds while it files."""
+
+    id = models.BigIntegerField(primary_key=True)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    author = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField()
+    recipients = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"answer {self.pk} #{self.ticket_id}"
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
     return f"attachments/{instance.message.ticket_id}/{instance.message_id}/{filename}"
 

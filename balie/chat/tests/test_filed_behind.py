@@ -96,6 +96,7 @@ def test_a_message_is_shown_to_the_agent_before_it_is_filed_and_filed_behind_in_
     assert not _chat_envelopes().exists()
     received = Activity.objects.filter(ticket=ticket, kind="message.received").count()
     assert received == 4  # each filed through the pipeline, with its audit entry
+    ingest.process_waiting(None, limit=50)  # the worker files the answer behind too
     answer = Message.objects.get(ticket=ticket, body_text="Ik kijk het na")
     assert answer.pk > acks[2]  # the answer came after the visitor's messages, and sorts so
 

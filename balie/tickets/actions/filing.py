@@ -125,7 +125,11 @@ def _lock_continued(filings: Sequence[Filing]) -> None:
         return
     names = [field.attname for field in Ticket._meta.concrete_fields]
     for row in (
-        Ticket.objects.select_for_update(of=("self",)).filter(pk__in=held_tickets).order_by("pk")
+        # NO KEY UPDATE: a message stored meanwhile (its INSERT takes KEY SHARE on the ticket,
+        # a chat's answer shown at once) does not wait for the filer.
+        Ticket.objects.select_for_update(of=("self",), no_key=True)
+        .filter(pk__in=held_tickets)
+        .order_by("pk")
     ):
         for ticket in held_tickets[row.pk]:
             for name in names:
@@ -274,7 +278,9 @@ def _new_tickets(filings: list[Filing], *, at: datetime) -> list[SlaClock]:
 def _continue_tickets(filings: list[Filing], *, at: datetime) -> list[SlaClock]:
     """A message in an open ticket: its times move on, and a next-response clock starts
     unless a response is already owed (`record_customer_message`); returns those clocks,
-    unsaved. Automatic messages do not come here: they are filed as Balie's own."""
+    unsaved. Automatic messages do not come here: they are filed as Balie's own. A message
+    shown before it was filed (a chat's) moves them on from the moment it was shown, as its
+    answer, filed behind in turn, meets the clock at the moment it was shown."""
     tickets = [f.ticket for f in filings]
     if not tickets:
         return []
@@ -285,10 +291,13 @@ def _continue_tickets(filings: list[Filing], *, at: datetime) -> list[SlaClock]:
     ):
         active[clock.ticket_id].append(clock)
     started = []
-    for ticket in tickets:
+    for f in filings:
+        ticket = f.ticket
         assert ticket is not None
-        ticket.last_message_at = ticket.last_inbound_at = ticket.updated_at = at
-        clock = sla_actions.next_response_clock(ticket, active[ticket.pk], at=at)
+        moment = f.received_at or at
+        ticket.last_message_at = ticket.last_inbound_at = moment
+        ticket.updated_at = at
+        clock = sla_actions.next_response_clock(ticket, active[ticket.pk], at=moment)
         if clock is not None:
             started.append(clock)
     fields = ["last_message_at", "last_inbound_at", "updated_at"]

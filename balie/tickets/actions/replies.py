@@ -1,19 +1,21 @@
-"""Agents' replies and notes: recipients, threading, the outbox row."""
+"""Agents' replies and notes: recipients, threading, the outbox row; a live chat's answer
+stored with one INSERT and filed behind (`store_shown_reply`, `file_shown_replies`)."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from balie.accounts.models import Agent
-from balie.core.actors import actor_fields
+from balie.core.actors import SYSTEM, actor_fields
 from balie.customers.models import IdentityKind
 from balie.messaging.connectors import UnknownChannel, can_send, get_connector
 from balie.messaging.connectors.base import Addressing, Connector, Party, ReplyContext
@@ -31,8 +33,10 @@ from balie.tickets.models import (
     ParticipantRole,
     Status,
     Ticket,
+    UnfiledAnswer,
 )
 
+from ..message_ids import reserve_message_id
 from .attachments import UploadedFile, store_uploads
 from .changes import update_ticket
 from .creation import add_participants
@@ -386,3 +390,108 @@ def add_note(
         store_uploads(message, attachments)
         emit(ticket, events.NOTE_ADDED, by=by, data={"message": message.pk}, message=message)
     return message
+
+
+# --- an answer its channel shows the moment it is stored (a live chat's) ---------------------
+# One INSERT, the rest of `add_reply` filed behind. `store_shown_reply` writes the answer as an
+# `UnfiledAnswer`, the durable record of the answer and of what is still owed, with the id its
+# message will have taken from the messages' sequence in that same INSERT. The caller shows it
+# at once and wakes the ingest worker, which files it with `file_shown_replies`, in the order
+# of the ticket's messages (together with the visitor's messages stored meanwhile,
+# `intake.chat_order`): the message row with that id, the ticket's times, status and assignee
+# as `add_reply` sets them, the SLA clocks the answer meets at the moment it was shown, its
+# audit entry (`message.sent`) with the event stream's consumers (the rules), and the
+# `UnfiledAnswer` deleted, in one transaction. A crash between storing and filing loses
+# nothing and files nothing twice: the row is still there, and the worker (or the periodic
+# look for stored work never done, `intake.tasks.process_pending_envelopes`) files it once.
+# Storing takes no lock on the ticket (no INSERT into its messages, whose row lock the worker
+# holds while it files). An answer with attachments, and one on a chat that is no longer live
+# (it goes by e-mail through the outbox), is `add_reply` in full.
+
+
+def store_shown_reply(ticket: Ticket, *, by: Agent, text: str, to: Sequence[str]) -> Message:
+    """Store an agent's answer that its channel shows as it is stored: one INSERT (outside a
+    caller's transaction, no BEGIN or COMMIT either). Returns the message as it will be filed
+    (its id, its moment; not saved yet), for the caller to show; `to`: whom it is for (the
+    customer's identity on the channel, as `channel_addressing` finds it)."""
+    if not text.strip():
+        raise ValueError(_("Een antwoord mag niet leeg zijn."))
+    row = UnfiledAnswer(
+        ticket=ticket, author=by, text=text, recipients={"to": list(to), "cc": []},
+        created_at=timezone.now(),
+    )  # fmt: skip
+    if connection.vendor == "postgresql":
+        table, messages = UnfiledAnswer._meta.db_table, Message._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'INSERT INTO "{table}" (id, ticket_id, author_id, text, recipients, created_at) '  # noqa: S608 (table names from the models)
+                "VALUES (nextval(pg_get_serial_sequence(%s, 'id')), %s, %s, %s, %s, %s) "
+                "RETURNING id",
+                [messages, ticket.pk, by.pk, text, json.dumps(row.recipients), row.created_at],
+            )
+            row.pk = int(cursor.fetchone()[0])
+    else:
+        row.pk = reserve_message_id()
+        row.save(force_insert=True)
+    return shown_message(row)
+
+
+def shown_message(row: UnfiledAnswer) -> Message:
+    """The message an unfiled answer is shown as, and is filed as (not saved)."""
+    ticket, agent = row.ticket, row.author
+    message = Message(
+        pk=row.pk,
+        ticket=ticket,
+        direction=Direction.OUTBOUND,
+        channel=ticket.channel,
+        subject=outbound_subject(ticket),
+        body_text=row.text,
+        full_text=row.text,
+        author=agent,
+        sender_name=agent.display_name,
+        recipients=row.recipients,
+        delivery_status=DeliveryStatus.SENT,
+        created_at=row.created_at,
+    )
+    # Known to have no attachments: whoever shows it (`chat.live`) need not read them.
+    message._prefetched_objects_cache = {"attachments": Attachment.objects.none()}  # type: ignore[attr-defined]
+    # Shown as it was stored: `chat.live` does not show it again as it is filed.
+    message.shown_when_stored = True  # type: ignore[attr-defined]
+    return message
+
+
+def file_shown_replies(rows: Sequence[UnfiledAnswer], *, tickets: dict[int, Ticket]) -> None:
+    """What `add_reply` does, for answers stored by `store_shown_reply`, in id order, within
+    the caller's transaction: `tickets` are their tickets, locked and read by the caller (it
+    files the ticket's other messages in the same order). Deletes the rows."""
+    if not rows:
+        return
+    ordered = sorted(rows, key=lambda r: r.pk)
+    for row in ordered:
+        row.ticket = tickets[row.ticket_id]
+    messages = [shown_message(row) for row in ordered]
+    changed: dict[int, set[str]] = {}
+    trail = []
+    with transaction.atomic(savepoint=False):
+        Message.objects.bulk_create(messages)
+        for message in messages:
+            ticket = message.ticket
+            agent = message.author
+            fields = changed.setdefault(ticket.pk, {"last_message_at", "updated_at"})
+            ticket.last_message_at = message.created_at
+            if agent and not ticket.first_response_at:
+                ticket.first_response_at = message.created_at
+                fields.add("first_response_at")
+            if agent and ticket.status == Status.NEW:
+                ticket.status = Status.OPEN
+                fields.add("status")
+            if agent and ticket.assignee_id is None:
+                ticket.assignee = agent
+                fields.add("assignee")
+            if agent:
+                sla_actions.record_agent_response(ticket, by=agent, at=message.created_at)
+            trail.append(sent_entry(message, by=agent or SYSTEM))
+        for pk, fields in changed.items():
+            tickets[pk].save(update_fields=sorted(fields))
+        UnfiledAnswer.objects.filter(pk__in=[r.pk for r in ordered]).delete()
+        emit_all(trail)
