@@ -108,13 +108,13 @@ def waiting_tickets() -> QuerySet[Ticket]:
     )
 
 
-def _next_step(
+def next_step_due(
     ticket: Ticket,
     taken: dict[str, datetime],
     calendar: BusinessCalendar,
     config: LifecycleSettings,
-    now: datetime,
-) -> str | None:
+) -> tuple[str, datetime] | None:
+    """The next step of a waiting ticket's cycle not yet taken, and when it is due."""
     cycle: datetime = ticket.waiting_since  # type: ignore[attr-defined]
     plan = [
         (LifecycleStepKind.REMINDER, config.reminder_after_days, None, 0),
@@ -138,11 +138,22 @@ def _next_step(
         if previous is not None:
             gap = max(days - previous_days, 1)
             due = max(due, add_business_days(calendar, taken[previous], gap))
-        return step if now >= due else None
+        return step, due
     return None
 
 
-def _message(step: str, ticket: Ticket, config: LifecycleSettings, calendar: Any) -> str:
+def _next_step(
+    ticket: Ticket,
+    taken: dict[str, datetime],
+    calendar: BusinessCalendar,
+    config: LifecycleSettings,
+    now: datetime,
+) -> str | None:
+    found = next_step_due(ticket, taken, calendar, config)
+    return found[0] if found and now >= found[1] else None
+
+
+def lifecycle_text(step: str, ticket: Ticket, config: LifecycleSettings, calendar: Any) -> str:
     language = answer_language(ticket.language)
     solve_at = add_business_days(
         calendar, timezone.now(), max(config.solve_after_days - config.final_notice_after_days, 1)
@@ -186,7 +197,7 @@ def take_step(
                 LifecycleStep.objects.create(ticket=ticket, step=step, cycle=cycle, taken_at=now)
         except IntegrityError:
             return False
-        text = _message(step, ticket, config, calendar)
+        text = lifecycle_text(step, ticket, config, calendar)
         sent = None
         try:
             sent = add_reply(ticket, by=SYSTEM, text=text, automatic=True)

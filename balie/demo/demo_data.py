@@ -14,7 +14,6 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -55,6 +54,7 @@ from .demo_accounts import (
     ensure_phone_line,
 )
 from .demo_messages import customer_message
+from .seed_lifecycle import clock_at, settle_past_lifecycle
 
 DEMO_PASSWORD = "balie-demo"
 DEMO_TOKEN_NAME = "Demo (make run)"
@@ -166,13 +166,6 @@ class DemoResult:
     ingest_token: str | None = None
 
 
-@contextmanager
-def clock_at(moment: datetime) -> Iterator[None]:
-    """Everything written inside happens at `moment` (auto_now fields, actions' timestamps)."""
-    with mock.patch("django.utils.timezone.now", return_value=moment):
-        yield
-
-
 def demo_exists() -> bool:
     return Identity.objects.filter(kind=IdentityKind.EMAIL, value=_customer_email(0)).exists()
 
@@ -202,6 +195,8 @@ def load_demo(*, token_file: Path | None = None) -> DemoResult:
                 # Two months of tickets made at once: their past deadlines are recorded as
                 # passed, so the first SLA check mails the team leads nothing old.
                 settle_past_deadlines(by=SYSTEM)
+                # ... and the lifecycle's reminders, notices and closing of the past taken then.
+                settle_past_lifecycle(now=timezone.now())
                 _create_automation(agents["anna"])
         token = ensure_demo_token(agents["anna"], token_file)
         ingest_token = ensure_demo_token(

@@ -154,6 +154,33 @@ def test_the_first_sla_check_after_loading_the_demo_mails_nobody(tmp_path, mailo
     assert not overdue.filter(breached_at__isnull=True).exists()
 
 
+def test_the_first_lifecycle_run_after_loading_the_demo_mails_nobody_and_closes_nothing(
+    tmp_path, mailoutbox
+):
+    from django.utils import timezone
+
+    from balie.automation.lifecycle import run_lifecycle
+
+    load(tmp_path / "token.txt")
+    mailoutbox.clear()
+    statuses = dict(Ticket.objects.values_list("pk", "status"))
+
+    result = run_lifecycle()
+
+    assert (result.reminded, result.final_notices, result.solved, result.closed) == (0, 0, 0, 0)
+    assert mailoutbox == [] and OutboxItem.objects.count() == 0
+    assert dict(Ticket.objects.values_list("pk", "status")) == statuses
+    # The demo's age shows: what waited long enough was reminded back then, in the customer's
+    # conversation, and what was solved long ago is closed.
+    reminded = Activity.objects.filter(kind="lifecycle.reminded")
+    assert reminded.exists() and not reminded.filter(created_at__gte=timezone.now()).exists()
+    reminder = Message.objects.get(pk=reminded.first().data["message"])
+    assert reminder.is_automatic and reminder.delivery_status == "sent"
+    assert reminder.created_at == reminded.first().created_at
+    assert Ticket.objects.filter(status=Status.CLOSED).exists()
+    assert Activity.objects.filter(kind="lifecycle.closed").exists()
+
+
 def test_an_agent_coming_online_in_the_demo_is_offered_no_chat_without_a_visitor(tmp_path):
     """The demo's chats are past conversations (nobody is on the widget): going online, going
     offline and coming back offers none of them as a live chat, and the workspace has no
