@@ -141,3 +141,17 @@ def test_a_refused_change_on_the_customer_page_explains_itself_in_english(cast):
 
     assert response.status_code == 400
     assert f"dirk@example.nl already belongs to customer {dirk.number}" in response.content.decode()
+
+
+def test_a_ticket_whose_channel_cannot_send_offers_email_in_the_uis_own_words(cast):
+    ticket = actions.create_ticket(
+        customer=cast.carla, subject="Solar panels", channel="whatsapp", by=SYSTEM
+    )
+    client = english_agent(cast.anna)
+
+    assert_english(client, f"/tickets/{ticket.pk}/")
+    page = " ".join(visible_text(client.get(f"/tickets/{ticket.pk}/").content.decode()).split())
+    assert "A reply on WhatsApp cannot be sent" in page
+    assert "Send by email" in page and "You can answer the customer by email" in page
+    # The channel is called "Email" everywhere else on the page: one spelling.
+    assert "e-mail" not in page.lower()
