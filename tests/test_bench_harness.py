@@ -106,3 +106,32 @@ def test_post_paced_records_a_server_that_hangs_up_as_an_error():
     sample = asyncio.run(scenario())
     assert sample.statuses == {0: 5}
     assert sample.ok == 0
+
+
+def test_the_bench_serves_with_as_many_processes_as_asked(monkeypatch, tmp_path):
+    """BENCH_SERVER_PROCESSES=N: uvicorn runs N worker processes, as production runs several."""
+    import bench.stack as stack
+
+    started: list[list[str]] = []
+
+    class Server:
+        returncode = None
+
+        def __init__(self, command, **kwargs):
+            started.append(command)
+
+        def poll(self):
+            return None
+
+    monkeypatch.setattr(stack, "VAR", tmp_path)
+    monkeypatch.setattr(stack.subprocess, "Popen", Server)
+    monkeypatch.setattr(stack.urllib.request, "urlopen", lambda *a, **k: None)
+
+    monkeypatch.setenv("BENCH_SERVER_PROCESSES", "3")
+    stack.Processes().start_server({})
+    monkeypatch.delenv("BENCH_SERVER_PROCESSES")
+    stack.Processes().start_server({})
+
+    several, default = started
+    assert several[several.index("--workers") + 1] == "3"
+    assert default[default.index("--workers") + 1] == "1"
