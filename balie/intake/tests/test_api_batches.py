@@ -197,19 +197,27 @@ def test_the_answer_is_the_ticket_as_the_database_holds_it(
     assert answers == [ticket_outs(numbers)[number] for number in numbers]
 
 
+def fails_for_request_two(monkeypatch, name: str, error: Exception) -> None:
+    """`tickets.actions.acknowledgements.<name>` raises `error` for the ticket of request 2
+    of `requests(cast, …)` and works for the others."""
+    from balie.tickets.actions import acknowledgements
+
+    real = getattr(acknowledgements, name)
+
+    def failing(ticket, **kwargs):
+        if "nummer 2 " in ticket.subject:
+            raise error
+        return real(ticket, **kwargs)
+
+    monkeypatch.setattr(acknowledgements, name, failing)
+
+
 def test_an_acknowledgement_that_cannot_be_made_leaves_its_ticket_filed_unacknowledged(
     cast, monkeypatch
 ):
-    from balie.tickets.actions import acknowledgements
-
-    real = acknowledgements.outbound_message_row
-
-    def no_address_for_two(ticket, **kwargs):
-        if "nummer 2 " in ticket.subject:
-            raise ValueError("geen adres om naar te antwoorden")
-        return real(ticket, **kwargs)
-
-    monkeypatch.setattr(acknowledgements, "outbound_message_row", no_address_for_two)
+    fails_for_request_two(
+        monkeypatch, "outbound_message_row", ValueError("geen adres om naar te antwoorden")
+    )
 
     answers = file_requests(requests(cast, 4))
 
@@ -221,16 +229,7 @@ def test_an_acknowledgement_that_cannot_be_made_leaves_its_ticket_filed_unacknow
 
 
 def test_an_acknowledgement_that_breaks_fails_only_its_own_request(cast, monkeypatch):
-    from balie.tickets.actions import acknowledgements
-
-    real = acknowledgements.acknowledgement_text
-
-    def breaks_for_two(ticket, **kwargs):
-        if "nummer 2 " in ticket.subject:
-            raise RuntimeError("het sjabloon is stuk")
-        return real(ticket, **kwargs)
-
-    monkeypatch.setattr(acknowledgements, "acknowledgement_text", breaks_for_two)
+    fails_for_request_two(monkeypatch, "acknowledgement_text", RuntimeError("sjabloon stuk"))
 
     answers = file_requests(requests(cast, 4))
 
