@@ -421,10 +421,10 @@ BALIE_INGEST_DRAINS = int(os.environ.get("BALIE_INGEST_DRAINS", "1"))
 # For how long (seconds) a web process that found every drain awake stores mail without asking
 # Redis again; a drain that stops waits 1.5 times as long before its last look. 0 = ask always.
 BALIE_INGEST_AWAKE_HINT = float(os.environ.get("BALIE_INGEST_AWAKE_HINT", "0.1"))
-# New outbox items (acknowledgements, mostly) are sent by one task at a time that keeps taking
-# the new ones for this long, this many at a time; after a small burst (under half of
-# BALIE_OUTBOX_BATCH) it waits this many seconds for more before it looks again. Items stored
-# meanwhile queue no task of their own (`balie.messaging.outbox.wake_sender`).
+# New outbox items (acknowledgements, mostly) are sent by one task at a time: the first new
+# item queues it to start BALIE_OUTBOX_GATHER_SECONDS later, and the items stored until it has
+# sent them queue nothing of their own; it sends them BALIE_OUTBOX_BATCH at a time, for at
+# most BALIE_OUTBOX_DRAIN_SECONDS while full bursts come (`balie.messaging.outbox`).
 BALIE_OUTBOX_BATCH = int(os.environ.get("BALIE_OUTBOX_BATCH", "100"))
 BALIE_OUTBOX_DRAIN_SECONDS = float(os.environ.get("BALIE_OUTBOX_DRAIN_SECONDS", "5"))
 BALIE_OUTBOX_GATHER_SECONDS = float(os.environ.get("BALIE_OUTBOX_GATHER_SECONDS", "0.1"))

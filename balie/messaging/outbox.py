@@ -232,11 +232,13 @@ SENDER_KEY = "outbox:sender-awake"
 
 
 def wake_sender(item_ids: list[int]) -> None:
-    """Have new outbox items sent (call after their commit), with a task once per burst: while
-    a sender is draining the new items (its key set), it takes these too before it stops.
-    A task of their own for every few acknowledgements (each batch of `POST /api/v1/tickets`)
-    cost the web process a Celery publish per batch and the worker most of its CPU per
-    acknowledgement (docs/performance.md). With eager tasks (tests, no Redis): sent at once."""
+    """Have new outbox items sent (call after their commit), with a task once per burst: the
+    first item sets the sender's key and queues a sender to start `BALIE_OUTBOX_GATHER_SECONDS`
+    later (held by the worker meanwhile, not taking a process), and the items stored until it
+    clears the key queue nothing: it sends them all together. A task of their own for every
+    few acknowledgements (each batch of `POST /api/v1/tickets`) cost the web process a Celery
+    publish per batch and the worker most of its CPU per acknowledgement
+    (docs/performance.md). With eager tasks (tests, no Redis): sent at once."""
     from .tasks import drain_outbox, send_outbox_items
 
     if not item_ids:
@@ -244,9 +246,9 @@ def wake_sender(item_ids: list[int]) -> None:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         send_outbox_items.delay(item_ids)
         return
-    timeout = int(settings.BALIE_OUTBOX_DRAIN_SECONDS) + 30
+    timeout = int(settings.BALIE_OUTBOX_GATHER_SECONDS + settings.BALIE_OUTBOX_DRAIN_SECONDS) + 30
     if cache.add(SENDER_KEY, item_ids[0], timeout=timeout):
-        drain_outbox.delay(item_ids)
+        drain_outbox.apply_async((item_ids,), countdown=settings.BALIE_OUTBOX_GATHER_SECONDS)
 
 
 def new_items(limit: int) -> list[int]:
@@ -261,25 +263,23 @@ def new_items(limit: int) -> list[int]:
     )
 
 
-def drain(first_ids: list[int], *, limit: int, seconds: float, gather: float = 0.0) -> int:
-    """The sender's task: send `first_ids` and every new item waiting, `limit` at a time,
-    until none wait or `seconds` have passed; then clear the sender's key. After a burst of
-    less than half of `limit` it waits `gather` seconds before it looks again, so that a
-    steady flow is sent in bursts of some size (a burst costs about the same statements and
-    one live-event trip whatever its size). An item committed before the key was cleared
-    queued no task: the last look, after clearing it, finds it and wakes a sender for it.
-    Returns the number of items handled. Two senders at once take different items."""
+def drain(*, limit: int, seconds: float) -> int:
+    """The sender's task: send every new item, `limit` at a time, as long as full bursts
+    come (a backlog) and for at most `seconds`; then clear the sender's key. It never waits
+    in between: the wait for more to gather is before it starts (`wake_sender`), so a worker
+    process is never held by a sender that sleeps while other work queues. An item committed
+    before the key was cleared queued no task: the last look, after clearing it, finds it and
+    wakes a sender for it. Returns the number of items handled. Two senders at once take
+    different items."""
     deadline = time.monotonic() + seconds
     handled = 0
-    ids = first_ids
     try:
+        ids = new_items(limit)
         while ids:
             with realtime.coalesced():  # the live events of the burst in one trip
                 handled += len(deliver_many(ids))
-            if time.monotonic() > deadline:
+            if len(ids) < limit or time.monotonic() > deadline:
                 break
-            if gather > 0 and len(ids) < limit // 2:
-                time.sleep(gather)
             ids = new_items(limit)
     finally:
         cache.delete(SENDER_KEY)

@@ -27,12 +27,10 @@ def send_outbox_items(item_ids: list[int]) -> str:
 
 @shared_task(acks_late=True)
 def drain_outbox(item_ids: list[int]) -> int:
-    """Send new outbox items, these and those that come in meanwhile (`outbox.drain`)."""
+    """Send the new outbox items: `item_ids`, woken for, and every other one waiting
+    (`outbox.drain`)."""
     return outbox.drain(
-        item_ids,
-        limit=settings.BALIE_OUTBOX_BATCH,
-        seconds=settings.BALIE_OUTBOX_DRAIN_SECONDS,
-        gather=settings.BALIE_OUTBOX_GATHER_SECONDS,
+        limit=settings.BALIE_OUTBOX_BATCH, seconds=settings.BALIE_OUTBOX_DRAIN_SECONDS
     )
 
 
