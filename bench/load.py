@@ -151,91 +151,36 @@ def parse_head(head: bytes) -> tuple[int, int, bool]:
     return status, length, close
 
 
-MAX_ANSWER_HEAD = 64 * 1024
-
-
-class _Answers(asyncio.Protocol):
-    """The receiving side of one connection: the bytes of the answer to the request in flight,
-    read as they arrive (no stream reader's buffers and wake-ups per read: on 2 cores the load
-    generator's CPU is taken from the server it measures)."""
-
-    def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
-        self.buffer = bytearray()
-        self.head: tuple[int, int, bool] | None = None  # status, body length, close
-        self.head_end = 0
-        self.waiting: asyncio.Future[tuple[int, bytes, bool]] | None = None
-        self.lost = False
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        if self.waiting is None or self.waiting.done():
-            return
-        try:
-            if self.head is None:
-                end = self.buffer.find(b"\r\n\r\n")
-                if end < 0:
-                    if len(self.buffer) > MAX_ANSWER_HEAD:
-                        raise ValueError("answer head too long")
-                    return
-                self.head_end = end + 4
-                self.head = parse_head(bytes(self.buffer[: self.head_end]))
-            status, length, close = self.head
-            if len(self.buffer) - self.head_end < length:
-                return
-            body = bytes(self.buffer[self.head_end : self.head_end + length])
-        except ValueError as exc:
-            self.waiting.set_exception(exc)
-            return
-        del self.buffer[: self.head_end + length]
-        self.head = None
-        self.waiting.set_result((status, body, close))
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.lost = True
-        if self.waiting is not None and not self.waiting.done():
-            self.waiting.set_exception(exc or EOFError("the server closed the connection"))
-
-
 class Connection:
     """One keep-alive HTTP/1.1 connection, (re)opened when needed: at first use, after the
     server closed it and after an error."""
 
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
-        self.answers: _Answers | None = None
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
     async def open(self) -> None:
-        if self.answers is not None and (
-            self.answers.lost
-            or self.answers.transport is None
-            or self.answers.transport.is_closing()
-        ):
+        if self.streams is not None and (self.streams[0].at_eof() or self.streams[1].is_closing()):
             self.close()
-        if self.answers is None:
-            _transport, self.answers = await asyncio.get_running_loop().create_connection(
-                _Answers, self.host, self.port
-            )
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(self.host, self.port)
 
     async def exchange(self, request: bytes) -> tuple[int, bytes]:
         """Send one encoded request on the open connection; (status, body) of the answer."""
-        answers = self.answers
-        assert answers is not None and answers.transport is not None
-        answers.waiting = asyncio.get_running_loop().create_future()
-        answers.transport.write(request)
-        status, body, close = await answers.waiting
+        assert self.streams is not None
+        reader, writer = self.streams
+        writer.write(request)
+        await writer.drain()
+        status, length, close = parse_head(await reader.readuntil(b"\r\n\r\n"))
+        body = await reader.readexactly(length)
         if close:
             self.close()
         return status, body
 
     def close(self) -> None:
-        if self.answers is not None:
-            if self.answers.transport is not None:
-                self.answers.transport.close()
-            self.answers = None
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
 
 
 def _endpoint(url: str) -> tuple[str, int]:
