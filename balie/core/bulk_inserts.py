@@ -87,7 +87,9 @@ def _insert(
     started = time.monotonic()
     # A repeated unique value raises Django's IntegrityError, as from bulk_create.
     with connection.wrap_database_errors, psycopg.RawCursor(connection.connection) as cursor:
-        cursor.execute(sql, params)
+        # Never prepared: a connection pooler in transaction mode may hand the next statement
+        # to another server connection, where a prepared statement does not exist.
+        cursor.execute(sql, params, prepare=False)
         ids = None if with_pk else cursor.fetchall()
     if connection.queries_logged:  # counted as Django counts its own statements
         connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
