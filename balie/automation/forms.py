@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from balie.accounts.models import Team
 from balie.tickets.events import EventKind
-from balie.tickets.models import Priority, Status
+from balie.tickets.models import Priority, Status, tag_names
 
 from .models import Language, LifecycleSettings
 from .placeholders import unknown_placeholders
@@ -75,8 +75,10 @@ class MacroForm(forms.Form):
         return body
 
     def clean_add_tags(self) -> list[str]:
-        raw = self.cleaned_data["add_tags"]
-        return sorted({t.strip().lower()[:50] for t in raw.split(",") if t.strip()})
+        try:
+            return tag_names(self.cleaned_data["add_tags"].split(","))
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="too_long") from exc
 
 
 class LifecycleSettingsForm(forms.ModelForm):

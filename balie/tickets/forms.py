@@ -15,7 +15,7 @@ from balie.customers.models import Customer
 
 from .actions import UploadedFile
 from .inbox import FORMER_CODES, SORTS, VIEWS, Filters
-from .models import LOGGED_CHANNELS, Channel, Priority, Status, TicketType
+from .models import LOGGED_CHANNELS, Channel, Priority, Status, TicketType, tag_names
 
 ANY = [("", _("Alle"))]
 
@@ -192,6 +192,12 @@ class TicketFieldsForm(forms.Form):
         help_text=_("Gescheiden door komma's."),
     )
 
+    def clean_tags(self) -> list[str]:
+        try:
+            return tag_names(self.cleaned_data["tags"].split(","))
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="too_long") from exc
+
     def __init__(self, *args: Any, agent: Agent, ticket: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.teams = {str(t.pk): t for t in visible_teams(agent)}
@@ -236,7 +242,7 @@ class TicketFieldsForm(forms.Form):
                 if data["assignee"] in self.agent_ids
                 else None
             ),
-            "tags": [t for t in data["tags"].split(",") if t.strip()],
+            "tags": data["tags"],
         }
 
 

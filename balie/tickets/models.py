@@ -65,8 +65,25 @@ class Channel(models.TextChoices):
 LOGGED_CHANNELS = (Channel.PHONE, Channel.WALK_IN, Channel.LETTER)
 
 
+TAG_MAX_LENGTH = 50
+
+
+def tag_names(raw: list[str]) -> list[str]:
+    """The stored names of the labels an agent or client gave (trimmed, lower case, once each,
+    sorted). A label longer than the stored maximum is refused with a reason, never shortened:
+    a cut label is another label than the one asked for."""
+    names = {t.strip().lower() for t in raw if t.strip()}
+    too_long = sorted(name for name in names if len(name) > TAG_MAX_LENGTH)
+    if too_long:
+        raise ValueError(
+            _("Label „%(tag)s” is te lang: maximaal %(max)s tekens, dit zijn er %(n)s.")
+            % {"tag": too_long[0], "max": TAG_MAX_LENGTH, "n": len(too_long[0])}
+        )
+    return sorted(names)
+
+
 class Tag(models.Model):
-    name = models.CharField(_("naam"), max_length=50, unique=True)
+    name = models.CharField(_("naam"), max_length=TAG_MAX_LENGTH, unique=True)
 
     class Meta:
         ordering = ["name"]

@@ -222,6 +222,22 @@ def test_macro_form_refuses_unknown_placeholders(client, cast, admin_agent):
     assert Macro.objects.get().add_tags == ["a", "b"]
 
 
+def test_macro_form_refuses_a_label_over_50_characters_instead_of_cutting_it(
+    client, cast, admin_agent
+):
+    client.force_login(admin_agent.user)
+
+    response = client.post(
+        "/beheer/macros/nieuw/",
+        {"name": "Lang", "language": "nl", "body": "Hallo", "add_tags": "kort, " + "z" * 51},
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "is te lang: maximaal 50 tekens, dit zijn er 51." in html
+    assert not Macro.objects.exists()
+
+
 def test_lifecycle_settings_keep_their_order(client, cast, admin_agent):
     client.force_login(admin_agent.user)
     fields = {"is_active": "on", "close_after_days": 7}

@@ -19,6 +19,7 @@ from balie.tickets.models import (
     Status,
     Tag,
     Ticket,
+    tag_names,
 )
 
 _UNSET: Any = object()
@@ -37,7 +38,8 @@ def update_ticket(
     subject: str = _UNSET,
 ) -> dict[str, tuple[Any, Any]]:
     """Change fields of a ticket; returns {field: (old, new)} of what changed, each in the
-    audit trail."""
+    audit trail. A label over the stored length is a ValueError before anything changes."""
+    wanted_tags = tag_names(list(tags)) if tags is not _UNSET else None
     changes: dict[str, tuple[Any, Any]] = {}
     fields: list[str] = []
     now = timezone.now()
@@ -89,8 +91,8 @@ def update_ticket(
             fields.append("status")
     # The consumers (trigger rules) run once the SLA clocks have followed the change.
     with transaction.atomic(), held():
-        if tags is not _UNSET:
-            wanted = sorted({t.strip().lower()[:50] for t in tags if t.strip()})
+        if wanted_tags is not None:
+            wanted = wanted_tags
             current = sorted(ticket.tags.values_list("name", flat=True))
             if wanted != current:
                 tag_objs = [Tag.objects.get_or_create(name=name)[0] for name in wanted]

@@ -328,3 +328,62 @@ def test_a_session_write_without_the_csrf_token_is_refused(cast, billing_ticket)
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
     assert not billing_ticket.messages.filter(direction=Direction.NOTE).exists()
+
+
+# --- paths and methods the API does not have --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/api/v1/nope"),
+        ("get", "/api/v1/nope/"),
+        ("post", "/api/v1/tickets/999999/unknown"),
+        ("delete", "/api/v1/tickets/1/messages/2/nothing/"),
+    ],
+)
+def test_an_unknown_api_path_is_a_json_404(as_anna, method, path):
+    if method == "get":
+        response = as_anna.client.get(path)
+    else:
+        response = getattr(as_anna.client, method)(path, "{}", content_type="application/json")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"detail": "Niet gevonden."}
+
+
+def test_an_unknown_api_path_answers_in_english_when_asked(as_anna):
+    response = as_anna.client.get("/api/v1/nope", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_a_wrong_method_on_a_known_api_path_is_a_json_405_with_allow(as_anna, billing_ticket):
+    response = as_anna.client.put(
+        f"/api/v1/tickets/{billing_ticket.pk}/notes", "{}", content_type="application/json"
+    )
+    assert response.status_code == 405
+    assert response["Content-Type"].startswith("application/json")
+    assert "POST" in response["Allow"]
+    assert "niet toegestaan" in response.json()["detail"]
+    assert "PUT" in response.json()["detail"]
+
+
+def test_an_unknown_agent_page_keeps_the_html_404(cast, client):
+    client.force_login(cast.anna.user)
+    response = client.get("/tickets/999999/nope")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_label_that_lower_case_makes_too_long_is_refused_not_cut(as_anna, billing_ticket):
+    # 50 characters as sent, 100 once in lower case ("İ" is "i" with a combining dot).
+    response = as_anna.patch(
+        f"/tickets/{billing_ticket.pk}", {"tags": ["İ" * 50], "priority": "high"}
+    )
+    assert response.status_code == 422, response.json()
+    assert "te lang" in response.json()["detail"]
+    billing_ticket.refresh_from_db()
+    assert not billing_ticket.tags.exists()
+    assert billing_ticket.priority != "high"
+    assert not billing_ticket.activities.exists()

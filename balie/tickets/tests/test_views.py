@@ -239,6 +239,58 @@ def test_invalid_field_value_is_refused_in_dutch(as_anna, cast):
     assert not Activity.objects.filter(ticket=ticket, kind="ticket.updated").exists()
 
 
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_label_over_50_characters_is_refused_and_nothing_is_saved(as_anna, cast, htmx):
+    ticket = open_ticket(cast)
+    long_label = "verhuizing-naar-een-nieuw-adres-met-een-ander-voorschot"  # 55 characters
+    extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    response = as_anna.post(
+        reverse("tickets:update", args=[ticket.pk]),
+        {
+            "status": "open",
+            "priority": "urgent",
+            "type": "question",
+            "team": "",
+            "assignee": "",
+            "tags": f"storing, {long_label}",
+        },
+        **extra,
+    )
+    html = response.content.decode()
+    assert response.status_code == (200 if htmx else 400)
+    assert "Wijzigingen opgeslagen." not in html
+    assert f"Label „{long_label}” is te lang: maximaal 50 tekens, dit zijn er 55." in html
+    assert long_label in html  # the agent's input stays in the form
+    ticket.refresh_from_db()
+    assert ticket.priority != "urgent"
+    assert not ticket.tags.exists()
+    assert not Activity.objects.filter(ticket=ticket, kind="ticket.updated").exists()
+
+
+def test_a_label_over_50_characters_is_refused_in_english(as_anna, cast):
+    ticket = open_ticket(cast)
+    as_anna.cookies["django_language"] = "en"
+    response = as_anna.post(
+        reverse("tickets:update", args=[ticket.pk]),
+        {"status": "new", "priority": "normal", "type": "question", "tags": "x" * 51},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert "is too long: at most 50 characters, this one has 51." in response.content.decode()
+    assert not ticket.tags.exists()
+
+
+def test_a_label_of_exactly_50_characters_is_kept_whole(as_anna, cast):
+    ticket = open_ticket(cast)
+    response = as_anna.post(
+        reverse("tickets:update", args=[ticket.pk]),
+        {"status": "new", "priority": "normal", "type": "question", "tags": " " + "y" * 50 + " "},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "Wijzigingen opgeslagen." in response.content.decode()
+    assert list(ticket.tags.values_list("name", flat=True)) == ["y" * 50]
+
+
 @pytest.mark.parametrize("channel", ["phone", "visit", "letter"])
 def test_log_contact_opens_a_ticket(as_anna, cast, channel):
     scan = SimpleUploadedFile("brief.pdf", b"%PDF-1.4 scan", content_type="application/pdf")
