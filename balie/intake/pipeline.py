@@ -42,6 +42,8 @@ from .steps import (  # noqa: F401  (the pipeline's names, for its callers)
     Run,
     file_message,
     find_thread,
+    readable_messages,
+    sender_readable,
     thread_headers,
 )
 
@@ -524,13 +526,13 @@ def file_together(
             if parsed is not None and envelope_id in parsed:
                 messages = parsed[envelope_id]
             else:
-                messages = _readable(envelope)
+                messages = readable_messages(envelope)
                 if parsed is not None:
                     parsed[envelope_id] = messages
             if len(messages) == 1:
                 readable[envelope_id] = messages[0]
             run = run_of(envelope_id) if len(messages) == 1 else None
-            if run is None or (_claims(run)[1] & senders) or not _sender_readable(run):
+            if run is None or (_claims(run)[1] & senders) or not sender_readable(run):
                 alone.append(envelope_id)
                 readable.pop(envelope_id, None)
                 for inbound in messages:
@@ -581,28 +583,3 @@ def file_together(
         )
     left = {*alone, *(run.envelope.pk for run in waiting)}  # type: ignore[union-attr]
     return [run.envelope for run in done], [i for i in envelope_ids if i in left]  # type: ignore[misc]
-
-
-def _readable(envelope: Envelope) -> list[InboundMessage]:
-    """The envelope's messages; none when it failed before (processed alone, it is
-    quarantined again with its reason) or cannot be read."""
-    if envelope.status != EnvelopeStatus.RECEIVED:
-        return []
-    try:
-        parsed = list(get_connector(envelope.channel).parse(envelope))
-    except Exception:
-        return []
-    # A delivery receipt is no message: an envelope holding one is processed alone.
-    messages = [p for p in parsed if isinstance(p, InboundMessage)]
-    return messages if len(messages) == len(parsed) else []
-
-
-def _sender_readable(run: Run) -> bool:
-    """A person's address that cannot be read quarantines the message: alone, not the batch."""
-    if run.inbound.automatic:
-        return True
-    try:
-        normalise(run.inbound.sender.kind, run.inbound.sender.value)
-    except Exception:
-        return False
-    return True

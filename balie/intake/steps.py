@@ -27,9 +27,10 @@ from balie.core.language_detection import detect_language
 from balie.customers.actions import Sender, find_or_create_customers
 from balie.customers.identities import normalise
 from balie.customers.models import Customer, Identity
+from balie.messaging.connectors import get_connector
 from balie.messaging.connectors.base import Automatic, InboundMessage, RejectedInput
 from balie.messaging.connectors.email.addresses import own_email_addresses
-from balie.messaging.models import ChannelAccount, Envelope
+from balie.messaging.models import ChannelAccount, Envelope, EnvelopeStatus
 from balie.routing.actions import choose_team
 from balie.tickets import actions as ticket_actions
 from balie.tickets.actions import Filing
@@ -413,6 +414,34 @@ def _new_ticket(run: Run) -> dict[str, Any]:
         "language": inbound_language(inbound),
         **{k: v for k, v in run.ticket_fields.items() if v},
     }
+
+
+# --- what the ingest worker's burst needs to know of an envelope before it files it together ---
+
+
+def readable_messages(envelope: Envelope) -> list[InboundMessage]:
+    """The envelope's messages; none when it failed before (processed alone, it is
+    quarantined again with its reason) or cannot be read."""
+    if envelope.status != EnvelopeStatus.RECEIVED:
+        return []
+    try:
+        parsed = list(get_connector(envelope.channel).parse(envelope))
+    except Exception:
+        return []
+    # A delivery receipt is no message: an envelope holding one is processed alone.
+    messages = [p for p in parsed if isinstance(p, InboundMessage)]
+    return messages if len(messages) == len(parsed) else []
+
+
+def sender_readable(run: Run) -> bool:
+    """A person's address that cannot be read quarantines the message: alone, not the batch."""
+    if run.inbound.automatic:
+        return True
+    try:
+        normalise(run.inbound.sender.kind, run.inbound.sender.value)
+    except Exception:
+        return False
+    return True
 
 
 PIPELINE = (

@@ -6,9 +6,11 @@ nothing and doubles nothing; the ticket ends up as when every answer was filed i
 from __future__ import annotations
 
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
 from asgiref.sync import async_to_sync
+from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -18,6 +20,7 @@ from balie.intake import pipeline as ingest
 from balie.intake import tasks as ingest_tasks
 from balie.messaging.models import OutboxItem
 from balie.sla import actions as sla_actions
+from balie.sla.calendars import forget_calendars
 from balie.sla.models import SlaClock
 from balie.tickets import actions as ticket_actions
 from balie.tickets.models import Activity, Message, Ticket, UnfiledAnswer
@@ -25,8 +28,16 @@ from balie.tickets.models import Activity, Message, Ticket, UnfiledAnswer
 from .test_socket import WAIT_SECONDS, connect, frames_until, hello
 from .test_workspace_socket import cookie_of, desk_of
 
-# The database as installed (its SLA policies and business-hours calendars) in every test.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _installed_hours_and_answer_times(transactional_db):
+    """The business hours and SLA policies as installed (chat: answered within 2 minutes):
+    a transactional test starts from an empty database."""
+    demo = import_module("balie.sla.migrations.0002_demo_calendar_and_policies")
+    demo.create(django_apps, None)
+    forget_calendars()
 
 
 class Worker:

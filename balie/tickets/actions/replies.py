@@ -282,24 +282,32 @@ def add_reply(
             message._prefetched_objects_cache = {"attachments": Attachment.objects.none()}  # type: ignore[attr-defined]
         if not at_once:
             enqueue_outbound(message, account=ticket.account)
-        fields = ["last_message_at", "updated_at"]
-        ticket.last_message_at = message.created_at
-        if agent and not ticket.first_response_at:
-            ticket.first_response_at = message.created_at
-            fields.append("first_response_at")
-        if agent and ticket.status == Status.NEW:
-            ticket.status = Status.OPEN
-            fields.append("status")
-        if agent and ticket.assignee_id is None:
-            ticket.assignee = agent
-            fields.append("assignee")
-        ticket.save(update_fields=fields)
+        ticket.save(update_fields=answered(ticket, message))
         if agent:
             sla_actions.record_agent_response(ticket, by=by, at=message.created_at)
         emit_all([sent_entry(message, by=by)])
         if status and status != ticket.status:
             update_ticket(ticket, by=by, status=status)
     return message
+
+
+def answered(ticket: Ticket, message: Message) -> list[str]:
+    """An answer's changes to its ticket, in memory: its last message, and (an agent's) the
+    first response, NEW becoming OPEN and the agent as assignee when it had none; returns the
+    fields to save."""
+    agent = message.author
+    fields = ["last_message_at", "updated_at"]
+    ticket.last_message_at = message.created_at
+    if agent and not ticket.first_response_at:
+        ticket.first_response_at = message.created_at
+        fields.append("first_response_at")
+    if agent and ticket.status == Status.NEW:
+        ticket.status = Status.OPEN
+        fields.append("status")
+    if agent and ticket.assignee_id is None:
+        ticket.assignee = agent
+        fields.append("assignee")
+    return fields
 
 
 def _shown_when_stored(channel: str, ticket_number: int) -> bool:
@@ -477,17 +485,7 @@ def file_shown_replies(rows: Sequence[UnfiledAnswer], *, tickets: dict[int, Tick
         for message in messages:
             ticket = message.ticket
             agent = message.author
-            fields = changed.setdefault(ticket.pk, {"last_message_at", "updated_at"})
-            ticket.last_message_at = message.created_at
-            if agent and not ticket.first_response_at:
-                ticket.first_response_at = message.created_at
-                fields.add("first_response_at")
-            if agent and ticket.status == Status.NEW:
-                ticket.status = Status.OPEN
-                fields.add("status")
-            if agent and ticket.assignee_id is None:
-                ticket.assignee = agent
-                fields.add("assignee")
+            changed.setdefault(ticket.pk, set()).update(answered(ticket, message))
             if agent:
                 sla_actions.record_agent_response(ticket, by=agent, at=message.created_at)
             trail.append(sent_entry(message, by=agent or SYSTEM))
