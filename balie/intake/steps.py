@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from balie.automation.triggers import active_rules
 from balie.core.actors import SYSTEM, Actor
 from balie.core.language_detection import detect_language
 from balie.customers.actions import Sender, find_or_create_customers
@@ -32,6 +33,7 @@ from balie.messaging.connectors.base import Automatic, InboundMessage, RejectedI
 from balie.messaging.connectors.email.addresses import own_email_addresses
 from balie.messaging.models import ChannelAccount, Envelope, EnvelopeStatus
 from balie.routing.actions import choose_team
+from balie.routing.engine import settings_of
 from balie.tickets import actions as ticket_actions
 from balie.tickets.actions import Filing
 from balie.tickets.models import Channel, Direction, Message, Status, Ticket
@@ -352,6 +354,7 @@ def choose_thread(
 def file_message(runs: list[Run]) -> None:
     """File every run left, in one `file_messages`: an automatic message only in a ticket it
     belongs to (as Balie's own), any other in its ticket or a new one."""
+    quiet = no_active_rules()
     filings: list[tuple[Run, Filing]] = []
     for run in runs:
         inbound = run.inbound
@@ -382,7 +385,7 @@ def file_message(runs: list[Run]) -> None:
                 customer=run.customer,
                 identity=run.identity,
                 ticket=run.ticket,
-                new_ticket={} if run.ticket is not None else _new_ticket(run),
+                new_ticket=(new := {} if run.ticket is not None else _new_ticket(run)),
                 thread_reason=run.thread_reason,
                 threading=run.threading,
                 envelope=run.envelope,
@@ -390,6 +393,7 @@ def file_message(runs: list[Run]) -> None:
                 author=run.by if run.logged else None,
                 logged=run.logged,
                 acknowledge=run.acknowledge,
+                quiet=run.ticket is None and quiet and not routed(new),
                 message_id=run.message_id,
                 received_at=run.received_at,
             )
@@ -400,6 +404,21 @@ def file_message(runs: list[Run]) -> None:
         run.untouched, run.acknowledgement = filing.untouched, filing.acknowledgement
         if run.bounce is not None:
             run.stop(run.bounce["outcome"])
+
+
+def no_active_rules() -> bool:
+    """No active trigger rule, of any event: with a new ticket its team's routing (`routed`)
+    is all that could change it after filing. Kept per process, forgotten when a rule
+    changes (`automation.triggers.active_rules`)."""
+    return not any(active_rules.get().values())
+
+
+def routed(new_ticket: dict[str, Any]) -> bool:
+    """The new ticket's team routes its channel (the team's settings, kept per process): the
+    routing may assign it as it is filed. Otherwise, without rules, nothing but filing changes
+    it, so its acknowledgement is filed with it (`Filing.quiet`)."""
+    team = new_ticket.get("team")
+    return team is not None and settings_of(team.pk).routes(str(new_ticket.get("channel", "")))
 
 
 def _new_ticket(run: Run) -> dict[str, Any]:

@@ -49,14 +49,29 @@ def send_acknowledgement(
 
 
 def send_acknowledgements(
-    pairs: Sequence[tuple[Ticket, Message]], *, at: datetime
+    pairs: Sequence[tuple[Ticket, Message]], *, at: datetime, filed: Sequence[Message] = ()
 ) -> dict[int, Message]:
     """`send_acknowledgement(untouched=True)` for many new tickets, each with the one message
     it holds: the answers, their outbox entries and audit entries in three INSERTs, sent by
-    one sender with those of other batches (`outbox.wake_sender`). Returns the answers by
-    ticket id; the tickets in memory are changed as in the database."""
-    from balie.messaging.outbox import outbox_row, wake_sender
+    one sender with those of other batches (`outbox.wake_sender`). `filed`: answers made by
+    `acknowledgement_rows` and stored with their tickets' messages (their audit entries with
+    theirs), queued here with the others. Returns the answers by ticket id; the tickets in
+    memory are changed as in the database."""
+    made = acknowledgement_rows(pairs, at=at)
+    if made:
+        insert_all(made)
+    replies = [*filed, *made]
+    if not replies:
+        return {}
+    queued = _queue(replies, at=at)
+    if made:
+        emit_all([sent_entry(reply, by=SYSTEM) for reply in made])
+    return queued
 
+
+def acknowledgement_rows(pairs: Sequence[tuple[Ticket, Message]], *, at: datetime) -> list[Message]:
+    """The acknowledgements of new tickets that hold just the message paired with them, not
+    yet saved (none for a ticket that is not acknowledged or cannot be answered)."""
     replies: list[Message] = []
     for ticket, message in pairs:
         text = acknowledgement_text(ticket, to_message=message, untouched=True)
@@ -69,16 +84,20 @@ def send_acknowledgements(
         except ValueError:
             continue
         replies.append(reply)
-    if not replies:
-        return {}
-    insert_all(replies)
+    return replies
+
+
+def _queue(replies: Sequence[Message], *, at: datetime) -> dict[int, Message]:
+    """Stored answers into the outbox, their tickets' times moved on, the sender woken after
+    commit."""
+    from balie.messaging.outbox import outbox_row, wake_sender
+
     outbox = insert_all(outbox_row(reply, account=reply.ticket.account) for reply in replies)
     Ticket.objects.filter(pk__in=[reply.ticket_id for reply in replies]).update(
         last_message_at=at, updated_at=at
     )
     for reply in replies:
         reply.ticket.last_message_at = reply.ticket.updated_at = at
-    emit_all([sent_entry(reply, by=SYSTEM) for reply in replies])
     ids = [item.pk for item in outbox]
     transaction.on_commit(lambda: wake_sender(ids))
     return {reply.ticket_id: reply for reply in replies}

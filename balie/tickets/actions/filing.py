@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
-from balie.core.actors import Actor
+from balie.core.actors import SYSTEM, Actor
 from balie.core.bulk_inserts import insert_all
 from balie.core.bulk_updates import update_each
 from balie.customers.models import Customer, Identity, IdentityKind
@@ -37,10 +38,10 @@ from balie.tickets.models import (
     Ticket,
 )
 
-from .acknowledgements import send_acknowledgement, send_acknowledgements
+from .acknowledgements import acknowledgement_rows, send_acknowledgement, send_acknowledgements
 from .attachments import store_attachments
 from .creation import add_cc_participants, new_ticket_row
-from .deliveries import mark_delivery, received_entry
+from .deliveries import mark_delivery, received_entry, sent_entry
 from .inbound import inbound_message_row, system_message_row
 
 # A customer's message reopens a ticket in one of these statuses.
@@ -70,6 +71,10 @@ class Filing:
     author: Any = None  # the agent who logged a call, visit or letter
     logged: bool = False
     acknowledge: bool = True  # a new ticket is acknowledged (not a contact an agent logged)
+    # The filer knows that nothing will change a new ticket after filing (no active trigger
+    # rule, no routing): its acknowledgement is stored with its message, and its audit entry
+    # with the message's.
+    quiet: bool = False
     # The message's id and arrival when they were taken as it was stored, before filing (a
     # chat message, shown at once: `tickets.message_ids`); None: new ones now.
     message_id: int | None = None
@@ -97,18 +102,23 @@ def file_messages(filings: Sequence[Filing]) -> None:
     # A new ticket that no rule changed holds just its message: the acknowledgement need
     # not read back what was just written.
     # Nothing but filing itself (no rule, no routing's assignment) changed these new tickets.
-    own = (EventKind.TICKET_CREATED, EventKind.MESSAGE_RECEIVED)
+    # (An acknowledgement stored with its message is the filing's own too.)
+    own = (EventKind.TICKET_CREATED, EventKind.MESSAGE_RECEIVED, EventKind.MESSAGE_SENT)
     changed = {e.ticket.pk for e in hold.events if e.kind not in own} | touched
     for f in filings:
         f.untouched = f.created and f.ticket.pk not in changed  # type: ignore[union-attr]
+    filed = [f.acknowledgement for f in new if f.acknowledgement is not None]
     replies = send_acknowledgements(
-        [(f.ticket, f.message) for f in new if f.untouched],  # type: ignore[misc]
+        [(f.ticket, f.message) for f in new if f.untouched and not f.quiet],  # type: ignore[misc]
         at=now + timedelta(microseconds=1),  # the acknowledgement follows the message
+        filed=filed,
     )
     for f in new:
         f.acknowledgement = replies.get(f.ticket.pk)  # type: ignore[union-attr]
     for f in new:
-        if f.ticket.pk in touched:  # type: ignore[union-attr]
+        # A rule that changed a quiet ticket after all (one made in another process a moment
+        # before) finds it acknowledged already: once is enough.
+        if f.ticket.pk in touched and f.acknowledgement is None:  # type: ignore[union-attr]
             send_acknowledgement(f.ticket, to_message=f.message)  # type: ignore[arg-type]
 
 
@@ -177,7 +187,15 @@ def _file(filings: Sequence[Filing]) -> datetime:
         ]  # fmt: skip
         if refused[position] and not f.inbound.attachments:
             f.message.refused_attachments = refused[position]
-    insert_all([f.message for f in filings])  # type: ignore[type-var]
+    at = now + timedelta(microseconds=1)  # the acknowledgement follows the message
+    quiet = [f for f in people if f.created and f.acknowledge and f.quiet]
+    early = {
+        reply.ticket_id: reply
+        for reply in acknowledgement_rows([(f.ticket, f.message) for f in quiet], at=at)  # type: ignore[misc]
+    }
+    for f in quiet:
+        f.acknowledgement = early.get(f.ticket.pk)  # type: ignore[union-attr]
+    _insert_together([f.message for f in filings], list(early.values()))  # type: ignore[misc]
 
     for position, f in enumerate(filings):
         if f.system:
@@ -220,6 +238,7 @@ def _file(filings: Sequence[Filing]) -> datetime:
                 logged=f.logged,
             )
         )
+    trail += [sent_entry(reply, by=SYSTEM) for reply in early.values()]
     emit_all(trail)
     for f in reopening:
         ticket, old = f.ticket, reopened_from[id(f)]
@@ -231,6 +250,17 @@ def _file(filings: Sequence[Filing]) -> datetime:
         if f.bounced is not None:
             mark_delivery(f.bounced, status=DeliveryStatus.BOUNCED, error=f.bounce_error)
     return now
+
+
+def _insert_together(messages: list[Message], answers: list[Message]) -> None:
+    """The messages and the answers stored with them in one INSERT on PostgreSQL (which takes
+    65,535 values in a statement, `insert_all`); on SQLite (999) one each, so that a burst's
+    statements stay the same whatever its size."""
+    if connection.vendor == "postgresql":
+        insert_all([*messages, *answers])
+    else:
+        insert_all(messages)
+        insert_all(answers)
 
 
 def _add_others(f: Filing) -> None:
