@@ -408,3 +408,22 @@ def test_a_dutch_mail_is_still_answered_in_dutch(cast, deliver):
 
     ack = Message.objects.get(direction=Direction.OUTBOUND)
     assert "Bedankt voor uw bericht" in ack.body_text
+
+
+def test_a_new_mail_that_routing_assigns_is_acknowledged_once(cast, deliver, mailoutbox):
+    from balie.routing.actions import set_presence
+    from balie.routing.models import PresenceState, RoutingMode, TeamRouting
+
+    TeamRouting.objects.update_or_create(
+        team=cast.klantenservice,
+        defaults={"routed_channels": ["email"], "mode": RoutingMode.ROUND_ROBIN},
+    )
+    set_presence(cast.anna, PresenceState.ONLINE)
+
+    deliver(mail(sender="toegewezen@example.nl", subject="Meterstand doorgeven"))
+
+    ticket = Ticket.objects.get(subject="Meterstand doorgeven")
+    assert ticket.assignee is not None  # routing changed the new ticket
+    acks = ticket.messages.filter(direction=Direction.OUTBOUND, is_automatic=True)
+    assert acks.count() == 1
+    assert f"#{ticket.pk}" in acks.get().body_text
